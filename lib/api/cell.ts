@@ -1,0 +1,27 @@
+/** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
+import * as v from 'valibot';
+import { DnsLabel } from './common.ts';
+import { LayerBase, ResolvedComponent, ResolvedEtcd, ShardRef, ShardTablets } from './passdown.ts';
+
+export const KIND = 'VitessCell';
+
+export const CellKeyspace = v.object({
+  name: v.pipe(v.string(), v.minLength(1)),
+  shards: v.pipe(v.array(ShardRef), v.minLength(1)),
+  tablets: ShardTablets,
+});
+
+export const CellSpec = v.object({
+  ...LayerBase,
+  /** The Vitess cell name (`global` for the cell that holds the global topology and vtctld). */
+  name: DnsLabel,
+  etcd: v.optional(ResolvedEtcd),
+  vtctld: v.optional(ResolvedComponent),
+  vtgate: v.optional(ResolvedComponent),
+  vtorc: v.optional(ResolvedComponent),
+  /** Keyspaces deployed in this cell. */
+  keyspaces: v.optional(v.array(CellKeyspace), []),
+});
+
+export type Cell = v.InferOutput<typeof CellSpec>;
+export type CellKeyspaceSpec = v.InferOutput<typeof CellKeyspace>;

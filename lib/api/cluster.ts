@@ -1,0 +1,87 @@
+/**
+ * VitessCluster: the user's API. It keeps the seed example's shape (reference/seed-my-vitess.yaml is
+ * accepted unchanged) and its old spellings: `masterEligible`/`batch` tablets, `orchestrator`, `backupFlags`.
+ */
+import * as v from 'valibot';
+import { Component, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
+
+export const KIND = 'VitessCluster';
+
+export const CellSpec = v.object({
+  name: DnsLabel,
+  etcd: v.optional(Etcd),
+  vtctld: v.optional(Component),
+  vtgate: v.optional(Component),
+  vtorc: v.optional(Component),
+  /** The seed's spelling of vtorc (orchestrator was replaced by vtorc in Vitess). */
+  orchestrator: v.optional(Component),
+});
+
+/** Tablet settings shared by a keyspace's pools (the seed's `tablets.defaults`). */
+export const TabletSettings = v.object({
+  image: v.optional(Image),
+  /** The MySQL image that runs mysqlctld (vitess/lite carries no MySQL server since Vitess 19). */
+  mysqlImage: v.optional(Image),
+  volumeClaim: v.optional(VolumeClaim),
+  vttablet: v.optional(TabletContainer),
+  mysql: v.optional(TabletContainer),
+});
+
+export const TabletPoolSettings = v.object({
+  ...TabletSettings.entries,
+  replicas: v.optional(Replicas),
+});
+
+export const TabletsSpec = v.object({
+  defaults: v.optional(TabletSettings),
+  /** Primary-eligible tablets. */
+  replica: v.optional(TabletPoolSettings),
+  /** Read-only (batch, analytics) tablets. */
+  rdonly: v.optional(TabletPoolSettings),
+  /** The seed's spelling of `replica`. */
+  masterEligible: v.optional(TabletPoolSettings),
+  /** The seed's spelling of `rdonly`. */
+  batch: v.optional(TabletPoolSettings),
+  /** What happens to a tablet's PVC when its pool shrinks below it (default Retain). */
+  volumeRetention: v.optional(RetentionPolicy),
+});
+
+export const KeyspaceSpec = v.object({
+  name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
+  cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
+  /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
+  shards: v.optional(v.array(v.object({ keyRange: KeyRange }))),
+  tablets: v.optional(TabletsSpec, {}),
+});
+
+/** An external topology server (instead of an etcd run by the operator). */
+export const ExternalTopology = v.object({
+  implementation: v.optional(v.picklist(['etcd2']), 'etcd2'),
+  address: v.pipe(v.string(), v.minLength(1)),
+  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), '/vitess/global'),
+});
+
+export const ClusterSpec = v.object({
+  selector: LabelSelector,
+  template: v.optional(Template, {}),
+  /** Default images for every component; each component's own `image` wins. */
+  images: v.optional(
+    v.object({
+      vitess: v.optional(Image),
+      mysql: v.optional(Image),
+      etcd: v.optional(Image),
+    }),
+  ),
+  topology: v.optional(v.object({ external: v.optional(ExternalTopology) })),
+  cells: v.pipe(v.array(CellSpec), v.minLength(1)),
+  keyspaces: v.optional(v.array(KeyspaceSpec), []),
+  /** Flags added to every Vitess binary that needs backups (the seed's `backupFlags`). */
+  backupFlags: v.optional(Flags),
+});
+
+export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;
+export type Cluster = v.InferOutput<typeof ClusterSpec>;
+export type CellSpecValue = v.InferOutput<typeof CellSpec>;
+export type KeyspaceSpecValue = v.InferOutput<typeof KeyspaceSpec>;
+export type TabletsSpecValue = v.InferOutput<typeof TabletsSpec>;
+export type TabletSettingsValue = v.InferOutput<typeof TabletSettings>;

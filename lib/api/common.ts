@@ -1,0 +1,114 @@
+/**
+ * Schema pieces shared by the four CRDs. Each CRD's schema lives in its own module; the CRD YAML
+ * in crds/ is generated from these (lib/api/crd.ts), so the hook and the API server agree.
+ */
+import * as v from 'valibot';
+
+export const GROUP = 'vitess.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** A DNS-1123 label: the rule for cell names and other parts of object names. */
+export const DnsLabel = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower-case letters, digits and -)'),
+  v.maxLength(63),
+);
+
+/** A Kubernetes resource quantity: `500m`, `4Gi`, or a plain number. */
+export const Quantity = v.union(
+  [
+    v.pipe(v.string(), v.regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munk])?$/, 'must be a quantity such as 500m or 4Gi')),
+    v.pipe(v.number(), v.minValue(0)),
+  ],
+  'must be a quantity such as 500m or 4Gi',
+);
+
+export const ResourceList = v.record(v.string(), Quantity);
+
+export const Resources = v.object({
+  limits: v.optional(ResourceList),
+  requests: v.optional(ResourceList),
+});
+
+export const Replicas = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/** Extra command-line flags, `name: value` without dashes; a user's flag overrides ours of the same name. */
+export const Flags = v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][-_A-Za-z0-9.]*$/, 'must be a flag name without leading dashes')), v.string());
+
+export const Image = v.pipe(v.string(), v.minLength(1));
+
+export const StringMap = v.record(v.string(), v.string());
+
+export const LabelSelector = v.object({
+  matchLabels: v.optional(StringMap),
+});
+
+/** The metadata every generated child inherits from its parent (the seed's `spec.template`). */
+export const Template = v.object({
+  metadata: v.optional(
+    v.object({
+      labels: v.optional(StringMap),
+      annotations: v.optional(StringMap),
+    }),
+  ),
+});
+
+/** How a Service is exposed (vtgate, vtctld). */
+export const ServiceSpec = v.object({
+  type: v.optional(v.picklist(['ClusterIP', 'NodePort', 'LoadBalancer'])),
+  annotations: v.optional(StringMap),
+});
+
+/** A stateless Vitess component run as a Deployment: vtctld, vtgate, vtorc. */
+export const Component = v.object({
+  image: v.optional(Image),
+  replicas: v.optional(Replicas),
+  resources: v.optional(Resources),
+  extraFlags: v.optional(Flags),
+  service: v.optional(ServiceSpec),
+});
+
+/** The subset of a PersistentVolumeClaim spec a user sets for tablet and etcd data. */
+export const VolumeClaim = v.object({
+  accessModes: v.optional(v.array(v.picklist(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']))),
+  storageClassName: v.optional(v.string()),
+  volumeMode: v.optional(v.picklist(['Filesystem', 'Block'])),
+  resources: v.optional(Resources),
+});
+
+/** Topology etcd run for a cell: by the operator (default) or as an etcd-operator EtcdCluster. */
+export const Etcd = v.object({
+  provider: v.optional(v.picklist(['builtin', 'etcd-operator'])),
+  version: v.optional(v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+$/, 'must be an etcd version such as 3.5.17'))),
+  size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  image: v.optional(Image),
+  resources: v.optional(Resources),
+  volumeClaim: v.optional(VolumeClaim),
+});
+
+/** A key range bound: hex bytes, empty for the open end. */
+export const KeyRangeBound = v.pipe(v.string(), v.regex(/^([0-9a-fA-F]{2})*$/, 'must be hex bytes such as 80, or empty'));
+
+export const KeyRange = v.object({
+  start: v.optional(KeyRangeBound, ''),
+  end: v.optional(KeyRangeBound, ''),
+});
+
+/** Settings of one tablet container. */
+export const TabletContainer = v.object({
+  resources: v.optional(Resources),
+  extraFlags: v.optional(Flags),
+});
+
+/** How many tablets of a pool are kept when it shrinks: like StatefulSet's persistentVolumeClaimRetentionPolicy. */
+export const RetentionPolicy = v.picklist(['Retain', 'Delete']);
+
+export type ResourcesSpec = v.InferOutput<typeof Resources>;
+export type FlagsSpec = v.InferOutput<typeof Flags>;
+export type ComponentSpec = v.InferOutput<typeof Component>;
+export type EtcdSpec = v.InferOutput<typeof Etcd>;
+export type VolumeClaimSpec = v.InferOutput<typeof VolumeClaim>;
+export type KeyRangeSpec = v.InferOutput<typeof KeyRange>;
+export type TemplateSpec = v.InferOutput<typeof Template>;
+export type LabelSelectorSpec = v.InferOutput<typeof LabelSelector>;

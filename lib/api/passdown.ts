@@ -1,0 +1,80 @@
+/**
+ * What a layer passes down to its children, already resolved (defaults applied, old spellings mapped),
+ * so a child never reads its grandparent and never re-applies defaults.
+ */
+import * as v from 'valibot';
+import { Component, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
+
+/** Where a topology server is reachable, and the root path inside it. */
+export const TopoServer = v.object({
+  address: v.pipe(v.string(), v.minLength(1)),
+  root: v.pipe(v.string(), v.startsWith('/')),
+});
+
+/** The topology every Vitess process of a cell is pointed at (the `--topo-*` flags). */
+export const Topology = v.object({
+  implementation: v.picklist(['etcd2']),
+  global: TopoServer,
+  /** The cell's own topology; for the global cell, the same as `global`. */
+  cell: TopoServer,
+});
+
+/** A Deployment-backed component with its image and replica count decided. */
+export const ResolvedComponent = v.object({
+  ...Component.entries,
+  image: Image,
+  replicas: Replicas,
+});
+
+export const ResolvedEtcd = v.object({
+  ...Etcd.entries,
+  provider: v.picklist(['builtin', 'etcd-operator']),
+  version: v.string(),
+  size: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  image: Image,
+});
+
+/** One tablet pool of a shard, every setting decided (the seed's `defaults` already merged in). */
+export const TabletPool = v.object({
+  replicas: Replicas,
+  image: Image,
+  mysqlImage: Image,
+  volumeClaim: VolumeClaim,
+  vttablet: TabletContainer,
+  mysql: TabletContainer,
+});
+
+/** The two pools of every shard: `replica` (primary-eligible, the seed's masterEligible) and `rdonly` (the seed's batch). */
+export const ShardTablets = v.object({
+  replica: TabletPool,
+  rdonly: TabletPool,
+  /** What happens to a tablet's PVC when its pool shrinks below it. */
+  volumeRetention: v.optional(RetentionPolicy, 'Retain'),
+});
+
+export const ShardRef = v.object({
+  /** The Vitess shard name: `-80`, `80-`, or `0` for an unsharded keyspace. */
+  name: v.pipe(v.string(), v.minLength(1)),
+  keyRange: v.optional(KeyRange),
+});
+
+/** Fields every internal layer (cell, keyspace, shard) carries. */
+export const LayerBase = {
+  selector: LabelSelector,
+  template: v.optional(Template, {}),
+  /** The VitessCluster's name: the prefix of tablet names and the root of every object name. */
+  cluster: v.pipe(v.string(), v.minLength(1)),
+  topology: Topology,
+  /** vtctld's gRPC address (`host:15999`), for vtctldclient Jobs. */
+  vtctldAddress: v.pipe(v.string(), v.minLength(1)),
+  images: v.object({ vitess: Image }),
+  backupFlags: v.optional(Flags),
+};
+
+export type TopologySpec = v.InferOutput<typeof Topology>;
+export type ResolvedComponentSpec = v.InferOutput<typeof ResolvedComponent>;
+export type ResolvedEtcdSpec = v.InferOutput<typeof ResolvedEtcd>;
+export type TabletPoolSpec = v.InferOutput<typeof TabletPool>;
+export type ShardTabletsSpec = v.InferOutput<typeof ShardTablets>;
+export type ShardRefSpec = v.InferOutput<typeof ShardRef>;
+export { Component, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, TabletContainer, Template, VolumeClaim };

@@ -1,0 +1,18 @@
+/** VitessShard: one shard of a keyspace in one cell, written by sync-keyspace, expanded by sync-shard. */
+import * as v from 'valibot';
+import { DnsLabel } from './common.ts';
+import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
+
+export const KIND = 'VitessShard';
+
+export const ShardSpec = v.object({
+  ...LayerBase,
+  cell: DnsLabel,
+  keyspace: v.pipe(v.string(), v.minLength(1)),
+  /** The Vitess shard name: `-80`, `80-`, or `0`. */
+  name: v.pipe(v.string(), v.minLength(1)),
+  keyRange: v.optional(KeyRange),
+  tablets: ShardTablets,
+});
+
+export type Shard = v.InferOutput<typeof ShardSpec>;

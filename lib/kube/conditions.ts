@@ -1,0 +1,43 @@
+/**
+ * Status conditions in the standard Kubernetes shape (metav1.Condition).
+ * `lastTransitionTime` moves only when a condition's status changes; the clock is passed in.
+ */
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+
+/** Stamps each condition with its transition time: kept from `previous` when the status is unchanged. */
+export function stampConditions(
+  previous: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  now: Date,
+): Condition[] {
+  return next.map((condition) => {
+    const before = previous?.find((c) => c.type === condition.type);
+    const lastTransitionTime =
+      before !== undefined && before.status === condition.status ? before.lastTransitionTime : now.toISOString();
+    return { ...condition, lastTransitionTime };
+  });
+}
+
+export function condition(type: string, ok: boolean, reason: string, message: string): ConditionInput {
+  return { type, status: ok ? 'True' : 'False', reason, message };
+}
+
+/** True when the object's status has a condition of this type with status True. */
+export function hasTrueCondition(object: { status?: unknown }, type: string): boolean {
+  const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
+  return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.status === 'True');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,100 @@
+/**
+ * The generic shape of a Kubernetes object as it crosses the Metacontroller wire.
+ * Concrete kinds we produce are typed with @kubernetes/client-node models in lib/templates/;
+ * this is the common denominator the hooks read and the simulator stores.
+ */
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+
+/** JSON as it is on the wire: what a hook reads and writes. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Object metadata on the wire: timestamps are RFC 3339 strings, not Dates as client-node's model says. */
+export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields' | 'ownerReferences'> & {
+  name: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  ownerReferences?: V1OwnerReference[];
+  managedFields?: unknown[];
+};
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** `Kind/name`: the identity of a namespaced child inside one parent (all our children share the parent's namespace). */
+export function objectKey(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  return `${object.kind}/${object.metadata.name}`;
+}
+
+/** Metacontroller's child-type key: `<Kind>.<apiVersion>`, e.g. `Deployment.apps/v1`. */
+export function childTypeKey(object: Pick<KubeObject, 'kind' | 'apiVersion'>): string {
+  return `${object.kind}.${object.apiVersion}`;
+}
+
+/** Deep-equal for JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
+  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
+}
+
+/** JSON text with object keys sorted: the canonical form we hash. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] !== undefined) sorted[key] = sortKeys(record[key]);
+  }
+  return sorted;
+}
+
+/**
+ * Drops empty fields (undefined, null, {} and []) recursively, so that templates can be
+ * written as full object literals with optional parts and still yield canonical output.
+ */
+export function compact<T>(value: T): T {
+  return compactValue(value) as T;
+}
+
+/** Fields whose empty object is meaningful in Kubernetes (`emptyDir: {}` selects the volume type). */
+const MEANINGFUL_WHEN_EMPTY = new Set(['emptyDir']);
+
+function compactValue(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(compactValue).filter((item) => !isEmpty(item));
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const compacted = compactValue(item);
+    if (!isEmpty(compacted) || (MEANINGFUL_WHEN_EMPTY.has(key) && compacted !== undefined && compacted !== null)) {
+      out[key] = compacted;
+    }
+  }
+  return out;
+}
+
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.keys(value).length === 0;
+  return false;
+}

@@ -1,0 +1,114 @@
+/**
+ * The Metacontroller sync request and response, as our hooks see them.
+ *
+ * The envelope is validated here, once, at the edge: a body that is not a Metacontroller sync
+ * request for the expected parent kind is a `MalformedRequestError` (answered 400, so Metacontroller
+ * applies nothing). The parent's spec is validated separately by the layer, because a bad spec is
+ * answered 200 with every child held (DESIGN.md, "Answers that keep data safe").
+ */
+import * as v from 'valibot';
+import type { Condition } from '../kube/conditions.ts';
+import type { KubeObject } from '../kube/object.ts';
+
+const Metadata = v.looseObject({
+  name: v.pipe(v.string(), v.minLength(1)),
+  namespace: v.optional(v.string()),
+  uid: v.optional(v.string()),
+  generation: v.optional(v.number()),
+  labels: v.optional(v.record(v.string(), v.string())),
+  annotations: v.optional(v.record(v.string(), v.string())),
+});
+
+const KubeObjectSchema = v.looseObject({
+  apiVersion: v.pipe(v.string(), v.minLength(1)),
+  kind: v.pipe(v.string(), v.minLength(1)),
+  metadata: Metadata,
+});
+
+/**
+ * Children keyed by `<Kind>.<apiVersion>`, then by name (hook version v1) or namespace/name (v2).
+ * We never depend on the key: a child is identified by its kind and name (all share the parent's namespace).
+ */
+const ChildMap = v.record(v.string(), v.record(v.string(), KubeObjectSchema));
+
+const SyncRequestSchema = v.looseObject({
+  controller: v.optional(v.looseObject({})),
+  parent: v.looseObject({
+    apiVersion: v.pipe(v.string(), v.minLength(1)),
+    kind: v.pipe(v.string(), v.minLength(1)),
+    metadata: Metadata,
+    spec: v.optional(v.unknown()),
+    status: v.optional(v.nullable(v.looseObject({}))),
+  }),
+  children: v.optional(ChildMap, {}),
+  related: v.optional(ChildMap, {}),
+  finalizing: v.optional(v.boolean(), false),
+});
+
+/** A parent as it arrives: its spec not yet validated, its previous status as we last wrote it. */
+export interface ObservedParent extends KubeObject {
+  spec?: unknown;
+  status?: ParentStatus | null;
+}
+
+/** The status fields every layer writes; layers add their own. */
+export interface ParentStatus {
+  conditions?: Condition[];
+  observedGeneration?: number;
+  [field: string]: unknown;
+}
+
+export interface SyncRequest {
+  parent: ObservedParent;
+  /** Every observed child, flattened out of the per-type maps, in a stable order. */
+  children: KubeObject[];
+  finalizing: boolean;
+}
+
+export interface SyncResponse {
+  status: Record<string, unknown>;
+  children: KubeObject[];
+  resyncAfterSeconds?: number;
+}
+
+export class MalformedRequestError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'MalformedRequestError';
+  }
+}
+
+/** Parses a request body (already JSON-decoded) for a parent of `parentKind`, or throws MalformedRequestError. */
+export function parseSyncRequest(body: unknown, parentKind: string): SyncRequest {
+  const result = v.safeParse(SyncRequestSchema, body);
+  if (!result.success) {
+    throw new MalformedRequestError('not a Metacontroller sync request', formatIssues(result.issues));
+  }
+  const { parent, children, finalizing } = result.output;
+  if (parent.kind !== parentKind) {
+    throw new MalformedRequestError(`parent.kind is '${parent.kind}', this hook syncs '${parentKind}'`);
+  }
+  const flattened = Object.keys(children)
+    .sort()
+    .flatMap((type) => {
+      const byKey = children[type] ?? {};
+      return Object.keys(byKey)
+        .sort()
+        .map((key) => byKey[key] as KubeObject);
+    });
+  return { parent: parent as ObservedParent, children: flattened, finalizing };
+}
+
+/** Issues as `path: message` lines, the path in dotted form (`spec.cells[0].name`). */
+export function formatIssues(issues: readonly v.BaseIssue<unknown>[], prefix = ''): string[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? [])
+      .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
+      .join('');
+    const where = `${prefix}${path}`.replace(/^\./, '');
+    return where.length > 0 ? `${where}: ${issue.message}` : issue.message;
+  });
+}

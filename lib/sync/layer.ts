@@ -1,0 +1,18 @@
+/**
+ * The contract between a layer's pure sync function and the transport around it.
+ * A layer is a parent kind plus a pure function from the parsed request to the answer.
+ */
+import type { SyncRequest, SyncResponse } from '../metacontroller/request.ts';
+
+export interface SyncContext {
+  /** The clock, passed in so that the same request gives the same answer. */
+  now: Date;
+}
+
+export interface Layer {
+  /** The hook's name and URL path segment: `sync-shard` is served at `POST /sync-shard`. */
+  name: 'sync-cluster' | 'sync-cell' | 'sync-keyspace' | 'sync-shard';
+  /** The parent kind this hook syncs; a request for another kind is malformed. */
+  parentKind: 'VitessCluster' | 'VitessCell' | 'VitessKeyspace' | 'VitessShard';
+  sync(request: SyncRequest, context: SyncContext): SyncResponse;
+}
