@@ -33,7 +33,7 @@ export function condition(type: string, ok: boolean, reason: string, message: st
 }
 
 /** True when the object's status has a condition of this type with status True. */
-export function hasTrueCondition(object: { status?: unknown }, type: string): boolean {
+export function hasTrueCondition(object: { [field: string]: unknown }, type: string): boolean {
   const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
   return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.status === 'True');
 }

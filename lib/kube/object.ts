@@ -25,6 +25,11 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** client-node's typed objects as the wire's generic objects (every template sets apiVersion, kind and name). */
+export function asKubeObjects(objects: readonly object[]): KubeObject[] {
+  return objects as KubeObject[];
+}
+
 /** `Kind/name`: the identity of a namespaced child inside one parent (all our children share the parent's namespace). */
 export function objectKey(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
   return `${object.kind}/${object.metadata.name}`;

@@ -1,10 +1,64 @@
-/** sync-cell: expands a VitessCell into its children. (Placeholder until the layer lands: it refuses to answer.) */
-import type { Layer } from './layer.ts';
+/**
+ * sync-cell: a VitessCell becomes its topology etcd, vtctld, vtgate, vtorc, the tablets' headless
+ * Service, the Job that registers the cell, and one VitessKeyspace per keyspace deployed in it.
+ * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
+ */
+import { type Cell, CellSpec } from '../api/cell.ts';
+import { GLOBAL_CELL } from '../api/resolve.ts';
+import { asKubeObjects, type KubeObject } from '../kube/object.ts';
+import type { ObservedParent } from '../metacontroller/request.ts';
+import { cellInfoJob } from '../templates/cell-info-job.ts';
+import type { CellScope } from '../templates/cell-scope.ts';
+import { etcdObjects } from '../templates/etcd.ts';
+import { tabletService } from '../templates/tablet-service.ts';
+import { vitessChild } from '../templates/vitess-child.ts';
+import { vtctldObjects } from '../templates/vtctld.ts';
+import { vtgateObjects } from '../templates/vtgate.ts';
+import { vtorcDeployment } from '../templates/vtorc.ts';
+import { keyspaceObjectName } from '../vitess/names.ts';
+import { childList, defineLayer } from './pipeline.ts';
 
-export const cellLayer: Layer = {
+export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: 'VitessCell',
-  sync() {
-    throw new Error('sync-cell is not implemented yet');
-  },
-};
+  schema: CellSpec,
+  problems: () => [],
+  children: cellChildren,
+  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === 'VitessKeyspace'), observed) }),
+});
+
+function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
+  const scope: CellScope = {
+    cluster: spec.cluster,
+    cell: spec.name,
+    template: spec.template,
+    cellObject: parent.metadata.name,
+    topology: spec.topology,
+    vtctldAddress: spec.vtctldAddress,
+    vitessImage: spec.images.vitess,
+    backupFlags: spec.backupFlags,
+  };
+  const objects: KubeObject[] = [];
+  // Order matters to the rollout: topology first, then the control plane, then the data plane.
+  if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
+  if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
+  if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
+  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate)));
+  if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
+  for (const keyspace of spec.keyspaces) {
+    objects.push(
+      vitessChild('VitessKeyspace', { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
+        cluster: spec.cluster,
+        cell: spec.name,
+        name: keyspace.name,
+        topology: spec.topology,
+        vtctldAddress: spec.vtctldAddress,
+        images: spec.images,
+        backupFlags: spec.backupFlags,
+        shards: keyspace.shards,
+        tablets: keyspace.tablets,
+      }),
+    );
+  }
+  return objects;
+}

@@ -1,10 +1,72 @@
-/** sync-cluster: expands a VitessCluster into its children. (Placeholder until the layer lands: it refuses to answer.) */
-import type { Layer } from './layer.ts';
+/**
+ * sync-cluster: a VitessCluster becomes one VitessCell per cell, each with everything it needs
+ * resolved (lib/api/resolve.ts). Status aggregates the cells' Ready conditions: the top object's
+ * Ready is the whole app's.
+ */
+import { ClusterSpec, type Cluster } from '../api/cluster.ts';
+import { globalTopology, GLOBAL_CELL, resolveCells, vtctldAddress } from '../api/resolve.ts';
+import { selectorMatches } from '../kube/labels.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { ObservedParent } from '../metacontroller/request.ts';
+import { vitessChild } from '../templates/vitess-child.ts';
+import { cellObjectName } from '../vitess/names.ts';
+import { keyRangeProblems, shardName } from '../vitess/shards.ts';
+import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
+import { childList, defineLayer } from './pipeline.ts';
 
-export const clusterLayer: Layer = {
+export const clusterLayer = defineLayer<Cluster>({
   name: 'sync-cluster',
   parentKind: 'VitessCluster',
-  sync() {
-    throw new Error('sync-cluster is not implemented yet');
+  schema: ClusterSpec,
+  problems: clusterProblems,
+  children(spec: Cluster, parent: ObservedParent): KubeObject[] {
+    const name = parent.metadata.name;
+    return resolveCells(spec, name).map(({ keyspaces, ...cell }) =>
+      vitessChild('VitessCell', { cluster: name, cell: cell.name, template: spec.template }, spec.selector, cellObjectName(name, cell.name), { ...cell, keyspaces }),
+    );
   },
-};
+  status: (_spec, observed, desired) => ({ cells: childList(desired, observed) }),
+});
+
+/** What makes a VitessCluster impossible to honour, each with the path of the field at fault. */
+export function clusterProblems(spec: Cluster, parent: ObservedParent): string[] {
+  const name = parent.metadata.name;
+  const problems: string[] = [];
+  const cellNames = spec.cells.map((cell) => cell.name);
+  duplicates(cellNames).forEach((index) => problems.push(`spec.cells[${index}].name: duplicate cell name '${cellNames[index]}'`));
+  duplicates(spec.keyspaces.map((k) => k.name)).forEach((index) => problems.push(`spec.keyspaces[${index}].name: duplicate keyspace name '${spec.keyspaces[index]?.name}'`));
+  if (!selectorMatches(spec.selector.matchLabels, spec.template.metadata?.labels)) {
+    problems.push('spec.template.metadata.labels: must include every label of spec.selector.matchLabels, or no child would match the selector');
+  }
+  if (globalTopology(spec, name) === undefined) {
+    problems.push('spec.cells: no cell runs etcd and spec.topology.external is not set: there is no global topology');
+  }
+  if (vtctldAddress(spec, name) === undefined) {
+    problems.push('spec.cells: no cell runs vtctld: cells cannot be registered');
+  }
+  spec.cells.forEach((cell, i) => {
+    if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
+  });
+  spec.keyspaces.forEach((keyspace, i) => {
+    const path = `spec.keyspaces[${i}]`;
+    keyspace.cells.forEach((cell, j) => {
+      if (!cellNames.includes(cell)) problems.push(`${path}.cells[${j}]: unknown cell '${cell}'`);
+      if (cell === GLOBAL_CELL) problems.push(`${path}.cells[${j}]: the '${GLOBAL_CELL}' cell holds the global topology and runs no tablets`);
+    });
+    keyRangeProblems((keyspace.shards ?? []).map((shard) => shard.keyRange)).forEach(({ index, message }) => problems.push(`${path}.shards[${index}].keyRange: ${message}`));
+    duplicates((keyspace.shards ?? []).map((shard) => shardName(shard.keyRange))).forEach((index) => problems.push(`${path}.shards[${index}].keyRange: duplicate shard`));
+    const tablets = keyspace.tablets;
+    if (tablets.replica !== undefined && tablets.masterEligible !== undefined) problems.push(`${path}.tablets: set replica or its old spelling masterEligible, not both`);
+    if (tablets.rdonly !== undefined && tablets.batch !== undefined) problems.push(`${path}.tablets: set rdonly or its old spelling batch, not both`);
+    for (const pool of ['replica', 'rdonly', 'masterEligible', 'batch'] as const) {
+      const replicas = tablets[pool]?.replicas ?? 0;
+      if (replicas > MAX_TABLETS_PER_TYPE) problems.push(`${path}.tablets.${pool}.replicas: (${replicas}) must be <= ${MAX_TABLETS_PER_TYPE}, the tablet UID scheme's room per type`);
+    }
+  });
+  return problems;
+}
+
+/** Indexes of items that repeat an earlier item. */
+function duplicates(items: readonly string[]): number[] {
+  return items.flatMap((item, index) => (items.indexOf(item) < index ? [index] : []));
+}

@@ -1,10 +1,29 @@
-/** sync-keyspace: expands a VitessKeyspace into its children. (Placeholder until the layer lands: it refuses to answer.) */
-import type { Layer } from './layer.ts';
+/** sync-keyspace: a VitessKeyspace becomes one VitessShard per shard (key ranges, or `0` when unsharded). */
+import { type Keyspace, KeyspaceSpec } from '../api/keyspace.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { ObservedParent } from '../metacontroller/request.ts';
+import { vitessChild } from '../templates/vitess-child.ts';
+import { shardObjectName } from '../vitess/names.ts';
+import { childList, defineLayer } from './pipeline.ts';
 
-export const keyspaceLayer: Layer = {
+export const keyspaceLayer = defineLayer<Keyspace>({
   name: 'sync-keyspace',
   parentKind: 'VitessKeyspace',
-  sync() {
-    throw new Error('sync-keyspace is not implemented yet');
-  },
-};
+  schema: KeyspaceSpec,
+  problems: () => [],
+  children: keyspaceChildren,
+  status: (_spec, observed, desired) => ({ shards: childList(desired, observed) }),
+});
+
+function keyspaceChildren(spec: Keyspace, parent: ObservedParent): KubeObject[] {
+  const { shards, name, selector: _selector, template: _template, ...passed } = spec;
+  return shards.map((shard) =>
+    vitessChild(
+      'VitessShard',
+      { cluster: spec.cluster, cell: spec.cell, keyspace: name, shard: shard.name, template: spec.template },
+      spec.selector,
+      shardObjectName(parent.metadata.name, shard.name),
+      { ...passed, keyspace: name, name: shard.name, keyRange: shard.keyRange },
+    ),
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * From the user's VitessCluster to what each cell needs: defaults applied, the seed's old spellings
+ * mapped onto today's Vitess (masterEligible -> replica, batch -> rdonly, orchestrator -> vtorc),
+ * the topology and vtctld located. Everything below the cluster reads only these resolved values.
+ */
+import { overlay } from '../overlay.ts';
+import { etcdClientAddress } from '../templates/etcd.ts';
+import { DEFAULT_IMAGES, etcdImage } from '../vitess/images.ts';
+import { cellComponentName, cellObjectName } from '../vitess/names.ts';
+import { PORTS } from '../vitess/ports.ts';
+import { shardName, UNSHARDED } from '../vitess/shards.ts';
+import type { Cell, CellKeyspaceSpec } from './cell.ts';
+import type { CellSpecValue, Cluster, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
+import type { ComponentSpec } from './common.ts';
+import type { ResolvedComponentSpec, ResolvedEtcdSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
+
+/** The cell that holds the global topology and vtctld in the seed; it runs no tablets. */
+export const GLOBAL_CELL = 'global';
+
+const DEFAULT_REPLICAS = { vtctld: 1, vtgate: 2, vtorc: 1 } as const;
+const DEFAULT_TABLETS = { replica: 2, rdonly: 0 } as const;
+const DEFAULT_ETCD_SIZE = 3;
+
+/** The global topology: an external server, else the etcd of the `global` cell, else of the first cell with one. */
+export function globalTopology(cluster: Cluster, name: string): { address: string; root: string } | undefined {
+  const external = cluster.topology?.external;
+  if (external !== undefined) return { address: external.address, root: external.globalRoot };
+  const holder = cluster.cells.find((cell) => cell.name === GLOBAL_CELL && cell.etcd !== undefined) ?? cluster.cells.find((cell) => cell.etcd !== undefined);
+  return holder === undefined ? undefined : { address: etcdClientAddress(cellObjectName(name, holder.name)), root: '/vitess/global' };
+}
+
+/** vtctld's gRPC address: the vtctld of the `global` cell, else of the first cell with one. */
+export function vtctldAddress(cluster: Cluster, name: string): string | undefined {
+  const holder = cluster.cells.find((cell) => cell.name === GLOBAL_CELL && cell.vtctld !== undefined) ?? cluster.cells.find((cell) => cell.vtctld !== undefined);
+  return holder === undefined ? undefined : `${cellComponentName(cellObjectName(name, holder.name), 'vtctld')}:${PORTS.grpc}`;
+}
+
+/** Everything one cell needs, without the selector and template its VitessCell object adds. */
+export type ResolvedCell = Omit<Cell, 'selector' | 'template'>;
+
+/** Resolves every cell; call only once problems() found none, so the topology and vtctld exist. */
+export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
+  const global = globalTopology(cluster, name)!;
+  const vtctld = vtctldAddress(cluster, name)!;
+  const vitessImage = cluster.images?.vitess ?? DEFAULT_IMAGES.vitess;
+  const defaultVtorc = vtorcOf(cluster.cells.find((cell) => cell.name === GLOBAL_CELL));
+  return cluster.cells.map((cell): ResolvedCell => {
+    const cellObject = cellObjectName(name, cell.name);
+    const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => resolveKeyspace(cluster, keyspace));
+    const vtorc = vtorcOf(cell) ?? defaultVtorc;
+    const topology: TopologySpec = {
+      implementation: 'etcd2',
+      global,
+      cell:
+        cell.name === GLOBAL_CELL
+          ? global
+          : { address: cell.etcd !== undefined ? etcdClientAddress(cellObject) : global.address, root: `/vitess/${cell.name}` },
+    };
+    return {
+      cluster: name,
+      name: cell.name,
+      topology,
+      vtctldAddress: vtctld,
+      images: { vitess: vitessImage },
+      backupFlags: cluster.backupFlags,
+      etcd: cell.etcd === undefined ? undefined : resolveEtcd(cluster, cell.etcd),
+      vtctld: component(cell.vtctld, vitessImage, DEFAULT_REPLICAS.vtctld),
+      vtgate: component(cell.vtgate, vitessImage, DEFAULT_REPLICAS.vtgate),
+      // vtorc watches tablets, so only cells that run tablets get one.
+      vtorc: keyspaces.length > 0 ? component(vtorc, vitessImage, DEFAULT_REPLICAS.vtorc) : undefined,
+      keyspaces,
+    };
+  });
+}
+
+function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
+  return cell?.vtorc ?? cell?.orchestrator;
+}
+
+function component(spec: ComponentSpec | undefined, image: string, replicas: number): ResolvedComponentSpec | undefined {
+  if (spec === undefined) return undefined;
+  return { ...spec, image: spec.image ?? image, replicas: spec.replicas ?? replicas };
+}
+
+function resolveEtcd(cluster: Cluster, etcd: NonNullable<CellSpecValue['etcd']>): ResolvedEtcdSpec {
+  const version = etcd.version ?? DEFAULT_IMAGES.etcdVersion;
+  return {
+    ...etcd,
+    provider: etcd.provider ?? 'builtin',
+    version,
+    size: etcd.size ?? DEFAULT_ETCD_SIZE,
+    image: etcd.image ?? cluster.images?.etcd ?? etcdImage(version),
+  };
+}
+
+export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): CellKeyspaceSpec {
+  return { name: keyspace.name, shards: shardRefs(keyspace), tablets: resolveTablets(cluster, keyspace) };
+}
+
+function shardRefs(keyspace: KeyspaceSpecValue): ShardRefSpec[] {
+  const shards = keyspace.shards ?? [];
+  if (shards.length === 0) return [{ name: UNSHARDED }];
+  return shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+}
+
+function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTabletsSpec {
+  const tablets = keyspace.tablets;
+  const defaults = tablets.defaults ?? {};
+  const pool = (settings: (TabletSettingsValue & { replicas?: number }) | undefined, replicas: number): TabletPoolSpec => {
+    const merged = overlay<TabletSettingsValue>(defaults, settings);
+    return {
+      replicas: settings?.replicas ?? replicas,
+      image: merged.image ?? cluster.images?.vitess ?? DEFAULT_IMAGES.vitess,
+      mysqlImage: merged.mysqlImage ?? cluster.images?.mysql ?? DEFAULT_IMAGES.mysql,
+      volumeClaim: merged.volumeClaim ?? {},
+      vttablet: merged.vttablet ?? {},
+      mysql: merged.mysql ?? {},
+    };
+  };
+  return {
+    replica: pool(tablets.replica ?? tablets.masterEligible, DEFAULT_TABLETS.replica),
+    rdonly: pool(tablets.rdonly ?? tablets.batch, DEFAULT_TABLETS.rdonly),
+    volumeRetention: tablets.volumeRetention ?? 'Retain',
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Registers a cell in the global topology (its root and topology address), so vtgates and tablets of
+ * the cell can find each other. Idempotent: updates the CellInfo when it exists, adds it otherwise.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import { cellComponentName } from '../vitess/names.ts';
+import type { CellScope } from './cell-scope.ts';
+import { vtctldclientJob } from './vtctldclient-job.ts';
+
+export function cellInfoJob(scope: CellScope): V1Job {
+  const { cell, topology } = scope;
+  const args = `--root=${topology.cell.root} --server-address=${topology.cell.address} ${cell}`;
+  return vtctldclientJob({
+    scope,
+    name: cellComponentName(scope.cellObject, 'cell-info'),
+    component: 'cell-info',
+    image: scope.vitessImage,
+    vtctldAddress: scope.vtctldAddress,
+    script: `if $VTCTLDCLIENT GetCellInfo ${cell} >/dev/null 2>&1; then $VTCTLDCLIENT UpdateCellInfo ${args}; else $VTCTLDCLIENT AddCellInfo ${args}; fi`,
+  });
+}

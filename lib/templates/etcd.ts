@@ -1,0 +1,148 @@
+/**
+ * The topology etcd of a cell. By default the operator runs it itself: a StatefulSet with a PVC per
+ * member, static bootstrap, a headless peer Service, a client Service and a PDB that keeps quorum.
+ * For etcd-operator users, an EtcdCluster instead (its operator names the client Service `<name>-client`,
+ * the same name ours has, so the topology address does not depend on the provider).
+ */
+import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { ResolvedEtcdSpec } from '../api/passdown.ts';
+import { componentSelector } from '../kube/labels.ts';
+import { asKubeObjects, type KubeObject } from '../kube/object.ts';
+import { etcdName } from '../vitess/names.ts';
+import { PORTS } from '../vitess/ports.ts';
+import type { CellScope } from './cell-scope.ts';
+import { container, objectMeta, resources } from './meta.ts';
+import { servicePort } from './workload.ts';
+
+const COMPONENT = 'etcd';
+const DATA_DIR = '/var/lib/etcd';
+
+/** The client Service name, also the topology address host. */
+export function etcdClientServiceName(cellObject: string): string {
+  return `${etcdName(cellObject)}-client`;
+}
+
+/** `host:2379` of a cell's topology etcd. */
+export function etcdClientAddress(cellObject: string): string {
+  return `${etcdClientServiceName(cellObject)}:${PORTS.etcdClient}`;
+}
+
+export function etcdObjects(scope: CellScope, spec: ResolvedEtcdSpec): KubeObject[] {
+  if (spec.provider === 'etcd-operator') return [etcdCluster(scope, spec)];
+  return asKubeObjects([peerService(scope), clientService(scope), statefulSet(scope, spec), disruptionBudget(scope, spec)]);
+}
+
+function etcdCluster(scope: CellScope, spec: ResolvedEtcdSpec): KubeObject {
+  return {
+    apiVersion: 'etcd.database.coreos.com/v1beta2',
+    kind: 'EtcdCluster',
+    metadata: objectMeta(scope, etcdName(scope.cellObject), COMPONENT) as KubeObject['metadata'],
+    spec: { size: spec.size, version: spec.version },
+  };
+}
+
+/** Headless: gives each member the stable DNS name its peers bootstrap with, ready or not. */
+function peerService(scope: CellScope): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(scope, etcdName(scope.cellObject), COMPONENT),
+    spec: {
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+      selector: componentSelector(scope, COMPONENT),
+      ports: [servicePort('client', PORTS.etcdClient), servicePort('peer', PORTS.etcdPeer)],
+    },
+  };
+}
+
+function clientService(scope: CellScope): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(scope, etcdClientServiceName(scope.cellObject), COMPONENT),
+    spec: { selector: componentSelector(scope, COMPONENT), ports: [servicePort('client', PORTS.etcdClient)] },
+  };
+}
+
+function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
+  const name = etcdName(scope.cellObject);
+  const meta = objectMeta(scope, name, COMPONENT);
+  const members = Array.from({ length: spec.size }, (_, i) => `${name}-${i}=http://${name}-${i}.${name}:${PORTS.etcdPeer}`);
+  const endpoint = `http://127.0.0.1:${PORTS.etcdClient}`;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta,
+    spec: {
+      serviceName: name,
+      replicas: spec.size,
+      // Every member must be up for the static bootstrap to reach quorum: start them together.
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: componentSelector(scope, COMPONENT) },
+      // Topology data is never deleted with the StatefulSet or by a scale-down.
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      template: {
+        metadata: { labels: meta.labels, annotations: meta.annotations },
+        spec: {
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            container({
+              name: 'etcd',
+              image: spec.image,
+              command: [
+                'etcd',
+                '--name=$(POD_NAME)',
+                `--data-dir=${DATA_DIR}`,
+                `--listen-client-urls=http://0.0.0.0:${PORTS.etcdClient}`,
+                `--advertise-client-urls=http://$(POD_NAME).${name}:${PORTS.etcdClient}`,
+                `--listen-peer-urls=http://0.0.0.0:${PORTS.etcdPeer}`,
+                `--initial-advertise-peer-urls=http://$(POD_NAME).${name}:${PORTS.etcdPeer}`,
+                `--initial-cluster=${members.join(',')}`,
+                `--initial-cluster-token=${name}`,
+                '--initial-cluster-state=new',
+              ],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ports: [
+                { name: 'client', containerPort: PORTS.etcdClient, protocol: 'TCP' },
+                { name: 'peer', containerPort: PORTS.etcdPeer, protocol: 'TCP' },
+              ],
+              readinessProbe: { exec: { command: ['etcdctl', `--endpoints=${endpoint}`, 'endpoint', 'health'] }, periodSeconds: 10, timeoutSeconds: 5 },
+              livenessProbe: {
+                exec: { command: ['etcdctl', `--endpoints=${endpoint}`, 'endpoint', 'status'] },
+                initialDelaySeconds: 60,
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+                failureThreshold: 6,
+              },
+              resources: resources(spec.resources),
+              volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
+            }),
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: 'data', labels: meta.labels },
+          spec: {
+            accessModes: spec.volumeClaim?.accessModes ?? ['ReadWriteOnce'],
+            storageClassName: spec.volumeClaim?.storageClassName,
+            resources: { requests: { storage: '1Gi', ...resources(spec.volumeClaim?.resources)?.requests } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Keeps a majority of members up through voluntary disruptions. */
+function disruptionBudget(scope: CellScope, spec: ResolvedEtcdSpec): V1PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(scope, etcdName(scope.cellObject), COMPONENT),
+    spec: { minAvailable: Math.floor(spec.size / 2) + 1, selector: { matchLabels: componentSelector(scope, COMPONENT) } },
+  };
+}

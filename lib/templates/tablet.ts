@@ -1,0 +1,152 @@
+/**
+ * A tablet: a Pod running mysqld (under mysqlctld) and vttablet, and a PVC of the same name holding
+ * its data, so a Pod recreated from a new template reattaches the same data.
+ *
+ * Since Vitess 19 vitess/lite carries no MySQL server: an init container copies mysqlctld and Vitess'
+ * config files into a shared emptyDir, and the mysqld container runs them inside a MySQL image.
+ */
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { FlagsSpec } from '../api/common.ts';
+import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
+import { LABEL } from '../kube/labels.ts';
+import { flagArgs, serverFlags } from '../vitess/flags.ts';
+import { tabletServiceName } from '../vitess/names.ts';
+import { PORTS } from '../vitess/ports.ts';
+import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
+import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
+import { containerPort } from './workload.ts';
+import { TABLET_COMPONENT } from './tablet-service.ts';
+
+const VTROOT = '/vt';
+const VTDATAROOT = '/vt/vtdataroot';
+/** mysqlctld's control socket, shared by the two containers through the data volume. */
+const MYSQLCTL_SOCKET = `${VTDATAROOT}/mysqlctl.sock`;
+const MYSQL_SOCKET = `${VTDATAROOT}/mysql.sock`;
+/** Where the init container puts mysqlctld and Vitess' config, mounted at /vt in the MySQL container. */
+const SHARED_VTROOT = '/mnt/vt';
+
+export interface TabletScope extends Scope {
+  cell: string;
+  keyspace: string;
+  shard: string;
+  topology: TopologySpec;
+  backupFlags?: FlagsSpec;
+}
+
+export interface TabletIdentity {
+  name: string;
+  uid: number;
+  type: TabletType;
+}
+
+export function tabletLabels(tablet: TabletIdentity): Record<string, string> {
+  return { [LABEL.tabletUid]: String(tablet.uid), [LABEL.tabletType]: tablet.type };
+}
+
+export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1Pod {
+  const env = [POD_IP_ENV, { name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }];
+  const dataMount = { name: 'vtdataroot', mountPath: VTDATAROOT };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet)),
+    spec: {
+      hostname: tablet.name,
+      subdomain: tabletServiceName(scope.cluster, scope.cell),
+      securityContext: podSecurityContext(),
+      enableServiceLinks: false,
+      // mysqld needs time to shut down cleanly; vttablet drains queries first.
+      terminationGracePeriodSeconds: 120,
+      initContainers: [
+        container({
+          name: 'vt-init',
+          image: pool.image,
+          command: ['/bin/sh', '-ec', `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`],
+          volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
+        }),
+      ],
+      containers: [
+        container({
+          name: 'mysqld',
+          image: pool.mysqlImage,
+          command: [
+            `${VTROOT}/bin/mysqlctld`,
+            ...flagArgs(
+              {
+                logtostderr: 'true',
+                'tablet-uid': String(tablet.uid),
+                'socket-file': MYSQLCTL_SOCKET,
+                'mysql-socket': MYSQL_SOCKET,
+                'db-dba-user': 'vt_dba',
+                'init-db-sql-file': `${VTROOT}/config/init_db.sql`,
+                'wait-time': '2h',
+              },
+              pool.mysql.extraFlags,
+            ),
+          ],
+          env,
+          ports: [containerPort('mysql', PORTS.mysql)],
+          readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 2 },
+          resources: resources(pool.mysql.resources),
+          volumeMounts: [{ name: 'vt', mountPath: VTROOT }, dataMount],
+        }),
+        container({
+          name: 'vttablet',
+          image: pool.image,
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), backupFlags(scope.backupFlags), pool.vttablet.extraFlags)],
+          env,
+          ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
+          readinessProbe: httpProbe('/healthz', 'web'),
+          livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
+          resources: resources(pool.vttablet.resources),
+          volumeMounts: [dataMount],
+        }),
+      ],
+      volumes: [
+        { name: 'vt', emptyDir: {} },
+        { name: 'vtdataroot', persistentVolumeClaim: { claimName: tablet.name } },
+      ],
+    },
+  };
+}
+
+function vttabletFlags(scope: TabletScope, tablet: TabletIdentity): Record<string, string> {
+  return {
+    'tablet-path': tabletAlias(scope.cell, tablet.uid),
+    'tablet-hostname': '$(POD_IP)',
+    'init-keyspace': scope.keyspace,
+    'init-shard': scope.shard,
+    'init-tablet-type': tablet.type,
+    'health-check-interval': '5s',
+    'service-map': 'grpc-queryservice,grpc-tabletmanager,grpc-updatestream',
+    'mysqlctl-socket': MYSQLCTL_SOCKET,
+    'db-charset': 'utf8mb4',
+    'init-db-name-override': `vt_${scope.keyspace}`,
+    'enable-replication-reporter': 'true',
+    'db-app-user': 'vt_app',
+    'db-dba-user': 'vt_dba',
+    'db-repl-user': 'vt_repl',
+    'db-filtered-user': 'vt_filtered',
+  };
+}
+
+/** With backup storage configured, a new tablet restores from the latest backup before serving. */
+function backupFlags(flags: FlagsSpec | undefined): FlagsSpec | undefined {
+  if (flags === undefined || Object.keys(flags).length === 0) return undefined;
+  return { 'restore-from-backup': 'true', ...flags };
+}
+
+export function tabletVolumeClaim(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1PersistentVolumeClaim {
+  const claim = pool.volumeClaim;
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet)),
+    spec: {
+      accessModes: claim.accessModes ?? ['ReadWriteOnce'],
+      storageClassName: claim.storageClassName,
+      volumeMode: claim.volumeMode,
+      resources: { requests: { storage: '10Gi', ...resources(claim.resources)?.requests }, limits: resources(claim.resources)?.limits },
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * vtctld: the Vitess control daemon (web 15000, gRPC 15999), as a Service, a ConfigMap and a Deployment.
+ * The ConfigMap carries the topology connection, for vtctld and for people and tools that need it
+ * (`kubectl get cm <cell>-vtctld`); a hash of it in the Pod template rolls vtctld when it changes.
+ */
+import type { V1ConfigMap, V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { ResolvedComponentSpec } from '../api/passdown.ts';
+import { shortHash } from '../kube/hash.ts';
+import { flagArgs, serverFlags, topoFlags } from '../vitess/flags.ts';
+import { cellComponentName } from '../vitess/names.ts';
+import { PORTS } from '../vitess/ports.ts';
+import type { CellScope } from './cell-scope.ts';
+import { httpProbe, lenientLiveness, objectMeta } from './meta.ts';
+import { componentDeployment, componentService, containerPort, servicePort } from './workload.ts';
+
+const COMPONENT = 'vtctld';
+
+export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V1Service, V1ConfigMap, V1Deployment] {
+  const name = cellComponentName(scope.cellObject, COMPONENT);
+  const config = vtctldConfigMap(scope, name);
+  const deployment = componentDeployment({
+    scope,
+    name,
+    component: COMPONENT,
+    spec,
+    command: [
+      '/vt/bin/vtctld',
+      ...flagArgs(serverFlags(scope.topology), { cell: scope.cell, 'service-map': 'grpc-vtctl,grpc-vtctld' }, scope.backupFlags, spec.extraFlags),
+    ],
+    ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
+    envFrom: [{ configMapRef: { name } }],
+    readinessProbe: httpProbe('/debug/health', 'web'),
+    livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
+    podAnnotations: { 'vitess.io/config-hash': shortHash(config.data) },
+  });
+  return [componentService(scope, name, COMPONENT, spec, [servicePort('web', PORTS.web), servicePort('grpc', PORTS.grpc)]), config, deployment];
+}
+
+function vtctldConfigMap(scope: CellScope, name: string): V1ConfigMap {
+  const topo = topoFlags(scope.topology);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: objectMeta(scope, name, COMPONENT),
+    data: {
+      TOPO_IMPLEMENTATION: topo['topo-implementation'] ?? '',
+      TOPO_GLOBAL_SERVER_ADDRESS: topo['topo-global-server-address'] ?? '',
+      TOPO_GLOBAL_ROOT: topo['topo-global-root'] ?? '',
+      VTCTLD_ADDRESS: scope.vtctldAddress,
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The shapes shared by every stateless Vitess component (vtctld, vtgate, vtorc): a Deployment,
+ * a Service in front of it, and a PodDisruptionBudget. Component modules fill in what differs.
+ */
+import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { ResolvedComponentSpec } from '../api/passdown.ts';
+import { componentSelector } from '../kube/labels.ts';
+import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
+
+export interface ComponentWorkload {
+  scope: Scope;
+  name: string;
+  component: string;
+  spec: ResolvedComponentSpec;
+  command: string[];
+  ports: V1ContainerPort[];
+  readinessProbe: V1Probe;
+  livenessProbe: V1Probe;
+  env?: V1EnvVar[];
+  envFrom?: V1EnvFromSource[];
+  /** Extra Pod template annotations, e.g. a hash of a ConfigMap the Pods read, so a change rolls them. */
+  podAnnotations?: Record<string, string>;
+}
+
+export function componentDeployment(workload: ComponentWorkload): V1Deployment {
+  const { scope, name, component, spec } = workload;
+  const meta = objectMeta(scope, name, component);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta,
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: componentSelector(scope, component) },
+      // Surge first: a stateless Vitess server is replaced only once its successor is ready.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } },
+        spec: {
+          securityContext: podSecurityContext(),
+          // Spread replicas over nodes so one node failure leaves the component serving.
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: componentSelector(scope, component) },
+            },
+          ],
+          containers: [
+            container({
+              name: component,
+              image: spec.image,
+              command: workload.command,
+              ports: workload.ports,
+              env: workload.env,
+              envFrom: workload.envFrom,
+              readinessProbe: workload.readinessProbe,
+              livenessProbe: workload.livenessProbe,
+              resources: resources(spec.resources),
+            }),
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function componentService(scope: Scope, name: string, component: string, spec: ResolvedComponentSpec, ports: V1ServicePort[]): V1Service {
+  const meta = objectMeta(scope, name, component);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { ...meta, annotations: { ...meta.annotations, ...spec.service?.annotations } },
+    spec: {
+      type: spec.service?.type ?? 'ClusterIP',
+      selector: componentSelector(scope, component),
+      ports,
+    },
+  };
+}
+
+/** Keeps all but one replica up during voluntary disruptions (node drains); only for replicated components. */
+export function componentDisruptionBudget(scope: Scope, name: string, component: string, replicas: number): V1PodDisruptionBudget | undefined {
+  if (replicas < 2) return undefined;
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(scope, name, component),
+    spec: { maxUnavailable: 1, selector: { matchLabels: componentSelector(scope, component) } },
+  };
+}
+
+/** A named TCP port for a Service. */
+export function servicePort(name: string, port: number): V1ServicePort {
+  return { name, port, targetPort: name, protocol: 'TCP' };
+}
+
+export function containerPort(name: string, port: number): V1ContainerPort {
+  return { name, containerPort: port, protocol: 'TCP' };
+}

@@ -1,0 +1,47 @@
+/**
+ * Object names of the Vitess tree, as the original example named them (reference/SEED.md), each
+ * fitted to its kind's length limit by lib/kube/names.ts.
+ */
+import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';
+import { shardNamePart } from './shards.ts';
+import { tabletObjectParts } from './tablets.ts';
+
+/** VitessCell `<cluster>-<cell>`. */
+export function cellObjectName(cluster: string, cell: string): string {
+  return objectName([cluster, cell]);
+}
+
+/** VitessKeyspace `<cell object>-<keyspace>`. */
+export function keyspaceObjectName(cellObject: string, keyspace: string): string {
+  return objectName([cellObject, keyspace]);
+}
+
+/** VitessShard `<keyspace object>-<start or x>-<end or x>`, or `<keyspace object>-0`. */
+export function shardObjectName(keyspaceObject: string, shard: string): string {
+  return objectName([keyspaceObject, shardNamePart(shard)]);
+}
+
+/** A cell component: `<cell object>-vtctld`, `-vtgate`, `-vtorc`, `-cell-info`, `-etcd-client`. */
+export function cellComponentName(cellObject: string, component: string): string {
+  return objectName([cellObject, component]);
+}
+
+/** The etcd StatefulSet and its headless peer Service, kept short enough for StatefulSet Pod labels. */
+export function etcdName(cellObject: string): string {
+  return objectName([cellObject, 'etcd'], STATEFULSET_NAME_MAX);
+}
+
+/** The headless Service that gives tablets of a cell their DNS names: `<cluster>-vttablet-<cell>`. */
+export function tabletServiceName(cluster: string, cell: string): string {
+  return objectName([cluster, 'vttablet', cell]);
+}
+
+/** A tablet's Pod and PVC: `<cluster>-vttablet-<cell>-<uid as 10 digits>`. */
+export function tabletName(cluster: string, cell: string, uid: number): string {
+  return objectName(tabletObjectParts(cluster, cell, uid));
+}
+
+/** The Job that moves the primary away from a tablet before it restarts. */
+export function reparentJobName(tablet: string): string {
+  return objectName([tablet, 'reparent']);
+}

@@ -1,0 +1,9 @@
+/** Ports of Vitess components and etcd (reference/VITESS.md, "Ports and probes"). */
+export const PORTS = {
+  /** HTTP: status pages, /debug/health, /healthz, metrics. */
+  web: 15000,
+  grpc: 15999,
+  mysql: 3306,
+  etcdClient: 2379,
+  etcdPeer: 2380,
+} as const;

@@ -1,0 +1,34 @@
+/**
+ * Tablet identity, kept exactly as the original example computed it (reference/SEED.md), so that
+ * an installation keeps its names: UID = first 6 hex digits of md5("cell/keyspace/shard/type") * 100 + index.
+ */
+import { createHash } from 'node:crypto';
+
+/** Vitess tablet types we create: `replica` (primary-eligible) and `rdonly`. */
+export type TabletType = 'replica' | 'rdonly';
+
+/** The rollout order: rdonly tablets first, replica (primary-eligible) last. */
+export const TABLET_TYPES: readonly TabletType[] = ['rdonly', 'replica'];
+
+/** Tablets per type per shard: the index is added to uid * 100. */
+export const MAX_TABLETS_PER_TYPE = 100;
+
+export function tabletUid(cell: string, keyspace: string, shard: string, type: TabletType, index: number): number {
+  const digest = createHash('md5').update(`${cell}/${keyspace}/${shard}/${type}`).digest('hex');
+  return Number.parseInt(digest.slice(0, 6), 16) * 100 + index;
+}
+
+/** The UID as Vitess prints it in aliases: 10 digits, zero padded. */
+export function paddedUid(uid: number): string {
+  return String(uid).padStart(10, '0');
+}
+
+/** The tablet alias `<cell>-<uid as 10 digits>`. */
+export function tabletAlias(cell: string, uid: number): string {
+  return `${cell}-${paddedUid(uid)}`;
+}
+
+/** A tablet's Pod and PVC name: `<cluster>-vttablet-<cell>-<uid as 10 digits>`. */
+export function tabletObjectParts(cluster: string, cell: string, uid: number): string[] {
+  return [cluster, 'vttablet', cell, paddedUid(uid)];
+}
