@@ -3,7 +3,7 @@
  * accepted unchanged) and its old spellings: `masterEligible`/`batch` tablets, `orchestrator`, `backupFlags`.
  */
 import * as v from 'valibot';
-import { Component, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, Rollout, TabletContainer, Template, VolumeClaim } from './common.ts';
 
 export const KIND = 'VitessCluster';
 
@@ -52,6 +52,8 @@ export const KeyspaceSpec = v.object({
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
   shards: v.optional(v.array(v.object({ keyRange: KeyRange }))),
   tablets: v.optional(TabletsSpec, {}),
+  /** Overrides of the cluster's rollout concurrency for this keyspace (`shards`, `tablets`). */
+  rollout: v.optional(v.object({ shards: Rollout.entries.shards, tablets: Rollout.entries.tablets })),
 });
 
 /** An external topology server (instead of an etcd run by the operator). */
@@ -77,6 +79,8 @@ export const ClusterSpec = v.object({
   keyspaces: v.optional(v.array(KeyspaceSpec), []),
   /** Flags added to every Vitess binary that needs backups (the seed's `backupFlags`). */
   backupFlags: v.optional(Flags),
+  rollout: v.optional(Rollout),
+  confirmRemoval: v.optional(ConfirmRemoval),
 });
 
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;

@@ -104,11 +104,31 @@ export const TabletContainer = v.object({
 /** How many tablets of a pool are kept when it shrinks: like StatefulSet's persistentVolumeClaimRetentionPolicy. */
 export const RetentionPolicy = v.picklist(['Retain', 'Delete']);
 
+const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+/**
+ * How many children of each layer a rollout moves at once (default 1 each): cells of the cluster,
+ * components and keyspaces of a cell, shards of a keyspace, tablets of a shard.
+ */
+export const Rollout = v.object({
+  cells: v.optional(InFlight),
+  components: v.optional(InFlight),
+  shards: v.optional(InFlight),
+  tablets: v.optional(InFlight),
+});
+
+/**
+ * Names of VitessCell, VitessKeyspace or VitessShard objects that may be deleted with their tablets'
+ * data. Without it, removing a cell, keyspace or shard that still has volumes is held and reported.
+ */
+export const ConfirmRemoval = v.array(v.pipe(v.string(), v.minLength(1)));
+
 export type ResourcesSpec = v.InferOutput<typeof Resources>;
 export type FlagsSpec = v.InferOutput<typeof Flags>;
 export type ComponentSpec = v.InferOutput<typeof Component>;
 export type EtcdSpec = v.InferOutput<typeof Etcd>;
 export type VolumeClaimSpec = v.InferOutput<typeof VolumeClaim>;
 export type KeyRangeSpec = v.InferOutput<typeof KeyRange>;
+export type RolloutSpec = v.InferOutput<typeof Rollout>;
 export type TemplateSpec = v.InferOutput<typeof Template>;
 export type LabelSelectorSpec = v.InferOutput<typeof LabelSelector>;

@@ -3,7 +3,7 @@
  * so a child never reads its grandparent and never re-applies defaults.
  */
 import * as v from 'valibot';
-import { Component, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
@@ -58,6 +58,16 @@ export const ShardRef = v.object({
   keyRange: v.optional(KeyRange),
 });
 
+const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+/** Rollout concurrency with every layer's value decided. */
+export const ResolvedRollout = v.object({
+  cells: InFlight,
+  components: InFlight,
+  shards: InFlight,
+  tablets: InFlight,
+});
+
 /** Fields every internal layer (cell, keyspace, shard) carries. */
 export const LayerBase = {
   selector: LabelSelector,
@@ -69,8 +79,11 @@ export const LayerBase = {
   vtctldAddress: v.pipe(v.string(), v.minLength(1)),
   images: v.object({ vitess: Image }),
   backupFlags: v.optional(Flags),
+  rollout: ResolvedRollout,
+  confirmRemoval: v.optional(ConfirmRemoval, []),
 };
 
+export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;
 export type TopologySpec = v.InferOutput<typeof Topology>;
 export type ResolvedComponentSpec = v.InferOutput<typeof ResolvedComponent>;
 export type ResolvedEtcdSpec = v.InferOutput<typeof ResolvedEtcd>;

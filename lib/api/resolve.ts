@@ -12,7 +12,7 @@ import { shardName, UNSHARDED } from '../vitess/shards.ts';
 import type { Cell, CellKeyspaceSpec } from './cell.ts';
 import type { CellSpecValue, Cluster, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
-import type { ResolvedComponentSpec, ResolvedEtcdSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
+import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
 
 /** The cell that holds the global topology and vtctld in the seed; it runs no tablets. */
 export const GLOBAL_CELL = 'global';
@@ -20,6 +20,8 @@ export const GLOBAL_CELL = 'global';
 const DEFAULT_REPLICAS = { vtctld: 1, vtgate: 2, vtorc: 1 } as const;
 const DEFAULT_TABLETS = { replica: 2, rdonly: 0 } as const;
 const DEFAULT_ETCD_SIZE = 3;
+/** One child at a time at every layer, unless the user asks for more. */
+const DEFAULT_IN_FLIGHT = 1;
 
 /** The global topology: an external server, else the etcd of the `global` cell, else of the first cell with one. */
 export function globalTopology(cluster: Cluster, name: string): { address: string; root: string } | undefined {
@@ -44,6 +46,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const vtctld = vtctldAddress(cluster, name)!;
   const vitessImage = cluster.images?.vitess ?? DEFAULT_IMAGES.vitess;
   const defaultVtorc = vtorcOf(cluster.cells.find((cell) => cell.name === GLOBAL_CELL));
+  const rollout = resolveRollout(cluster);
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => resolveKeyspace(cluster, keyspace));
@@ -63,6 +66,8 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       vtctldAddress: vtctld,
       images: { vitess: vitessImage },
       backupFlags: cluster.backupFlags,
+      rollout,
+      confirmRemoval: cluster.confirmRemoval ?? [],
       etcd: cell.etcd === undefined ? undefined : resolveEtcd(cluster, cell.etcd),
       vtctld: component(cell.vtctld, vitessImage, DEFAULT_REPLICAS.vtctld),
       vtgate: component(cell.vtgate, vitessImage, DEFAULT_REPLICAS.vtgate),
@@ -93,8 +98,24 @@ function resolveEtcd(cluster: Cluster, etcd: NonNullable<CellSpecValue['etcd']>)
   };
 }
 
+export function resolveRollout(cluster: Cluster): ResolvedRolloutSpec {
+  const rollout = cluster.rollout ?? {};
+  return {
+    cells: rollout.cells ?? DEFAULT_IN_FLIGHT,
+    components: rollout.components ?? DEFAULT_IN_FLIGHT,
+    shards: rollout.shards ?? DEFAULT_IN_FLIGHT,
+    tablets: rollout.tablets ?? DEFAULT_IN_FLIGHT,
+  };
+}
+
 export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): CellKeyspaceSpec {
-  return { name: keyspace.name, shards: shardRefs(keyspace), tablets: resolveTablets(cluster, keyspace) };
+  const rollout = resolveRollout(cluster);
+  return {
+    name: keyspace.name,
+    shards: shardRefs(keyspace),
+    tablets: resolveTablets(cluster, keyspace),
+    rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
+  };
 }
 
 function shardRefs(keyspace: KeyspaceSpecValue): ShardRefSpec[] {

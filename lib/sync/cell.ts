@@ -24,6 +24,8 @@ export const cellLayer = defineLayer<Cell>({
   schema: CellSpec,
   problems: () => [],
   children: cellChildren,
+  maxInFlight: (spec) => spec.rollout.components,
+  confirmRemoval: (spec) => spec.confirmRemoval,
   status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === 'VitessKeyspace'), observed) }),
 });
 
@@ -55,6 +57,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         vtctldAddress: spec.vtctldAddress,
         images: spec.images,
         backupFlags: spec.backupFlags,
+        rollout: { ...spec.rollout, ...keyspace.rollout },
+        confirmRemoval: spec.confirmRemoval,
         shards: keyspace.shards,
         tablets: keyspace.tablets,
       }),

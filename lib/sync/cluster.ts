@@ -4,7 +4,7 @@
  * Ready is the whole app's.
  */
 import { ClusterSpec, type Cluster } from '../api/cluster.ts';
-import { globalTopology, GLOBAL_CELL, resolveCells, vtctldAddress } from '../api/resolve.ts';
+import { globalTopology, GLOBAL_CELL, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -19,6 +19,8 @@ export const clusterLayer = defineLayer<Cluster>({
   parentKind: 'VitessCluster',
   schema: ClusterSpec,
   problems: clusterProblems,
+  maxInFlight: (spec) => resolveRollout(spec).cells,
+  confirmRemoval: (spec) => spec.confirmRemoval ?? [],
   children(spec: Cluster, parent: ObservedParent): KubeObject[] {
     const name = parent.metadata.name;
     return resolveCells(spec, name).map(({ keyspaces, ...cell }) =>

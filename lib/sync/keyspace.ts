@@ -12,6 +12,8 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   schema: KeyspaceSpec,
   problems: () => [],
   children: keyspaceChildren,
+  maxInFlight: (spec) => spec.rollout.shards,
+  confirmRemoval: (spec) => spec.confirmRemoval,
   status: (_spec, observed, desired) => ({ shards: childList(desired, observed) }),
 });
 

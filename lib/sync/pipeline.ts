@@ -1,8 +1,10 @@
 /**
- * The steps every layer shares: validate the parent's spec, hold everything when it cannot be
- * honoured, stamp revisions on desired children, and report readiness in status.
+ * The steps every layer shares:
  *
- *   request -> spec (valibot) -> problems? -> desired children -> revisions -> status + answer
+ *   request -> spec (valibot) -> problems? -> desired children -> revisions -> rollout plan -> status + answer
+ *
+ * A spec that cannot be honoured holds every child. Otherwise the rollout planner decides which
+ * children move now; status reports readiness from the observed children, and the rollout's progress.
  */
 import * as v from 'valibot';
 import { condition, type ConditionInput, stampConditions } from '../kube/conditions.ts';
@@ -11,13 +13,14 @@ import { type KubeObject, objectKey } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
+import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
+import { defaultSlots, isSettled, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
 
-/** A hash of a child's desired state, so a later sync can tell an outdated child from an updated one. */
-export const REVISION_ANNOTATION = 'vitess.io/revision';
-
-/** How many not-ready children a status message names before it says "and N more". */
+/** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
+/** While a rollout waits, sync again after this long even if no child changes. */
+const ROLLOUT_RESYNC_SECONDS = 10;
 
 export interface LayerDefinition<Spec> {
   name: Layer['name'];
@@ -27,6 +30,12 @@ export interface LayerDefinition<Spec> {
   problems(spec: Spec, parent: ObservedParent): string[];
   /** The desired children, in rollout order. */
   children(spec: Spec, parent: ObservedParent): KubeObject[];
+  /** How many outdated children may move at once. */
+  maxInFlight(spec: Spec): number;
+  /** Removed children that may be deleted with their data (names), from the spec. */
+  confirmRemoval(spec: Spec): readonly string[];
+  /** Slots for the planner, when the layer needs more than desired-then-removed (tablets do). */
+  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): SlotSet;
   /** Layer-specific status fields, from the observed children. */
   status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[]): Record<string, unknown>;
 }
@@ -43,26 +52,28 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
   const { parent } = request;
   const parsed = v.safeParse(definition.schema, parent.spec ?? {});
   if (!parsed.success) return holdEverything(request, formatIssues(parsed.issues, 'spec'), context);
-  const problems = definition.problems(parsed.output, parent);
+  const spec = parsed.output;
+  const problems = definition.problems(spec, parent);
   if (problems.length > 0) return holdEverything(request, problems, context);
 
-  const desired = definition.children(parsed.output, parent).map(withRevision);
+  const desired = definition.children(spec, parent).map(withRevision);
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
-  const readiness = childReadiness(desired, observed);
-  const ready = condition(
-    'Ready',
-    readiness.waitingFor.length === 0,
-    readiness.waitingFor.length === 0 ? 'AllChildrenReady' : 'ChildrenNotReady',
-    readinessMessage(readiness),
-  );
+  const { slots, pendingRemovals } = definition.slots?.(spec, desired, observed) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
+  const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals)];
   return {
     status: {
-      ...definition.status?.(parsed.output, observed, desired),
+      ...definition.status?.(spec, observed, desired),
       children: desired.length,
-      readyChildren: readiness.ready,
-      conditions: stamp(parent, [ready], context),
+      readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
+      updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,
+      volumes: observedVolumes(observed),
+      rollout: { inFlight: plan.inFlight, waiting: plan.waiting.length, message: plan.message, paused: plan.paused },
+      pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
+      conditions: stamp(parent, conditions, context),
     },
-    children: desired,
+    children: plan.children,
+    ...(plan.complete ? {} : { resyncAfterSeconds: ROLLOUT_RESYNC_SECONDS }),
   };
 }
 
@@ -72,12 +83,15 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
  */
 function holdEverything(request: SyncRequest, problems: string[], context: SyncContext): SyncResponse {
   const observed = request.children;
+  const observedByKey = new Map(observed.map((child) => [objectKey(child), child]));
+  const message = `spec cannot be honoured, nothing was changed: ${problems.join('; ')}`;
   return {
     status: {
       children: observed.length,
       readyChildren: observed.filter(isReady).length,
+      volumes: observedVolumes(observedByKey),
       problems,
-      conditions: stamp(request.parent, [condition('Ready', false, 'InvalidSpec', `spec cannot be honoured, nothing was changed: ${problems.join('; ')}`)], context),
+      conditions: stamp(request.parent, [condition('Ready', false, 'InvalidSpec', message), condition('Updated', false, 'InvalidSpec', message)], context),
     },
     children: observed.map(heldChild),
   };
@@ -91,33 +105,49 @@ export function withRevision(child: KubeObject): KubeObject {
 
 /** A status list of desired children by name, each with whether it is observed and ready. */
 export function childList(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): { name: string; ready: boolean }[] {
-  return desired.map((child) => {
-    const seen = observed.get(objectKey(child));
-    return { name: child.metadata.name, ready: seen !== undefined && isReady(seen) };
-  });
+  return desired.map((child) => ({ name: child.metadata.name, ready: isObservedReady(child, observed) }));
 }
 
-interface Readiness {
-  ready: number;
-  waitingFor: string[];
+function isObservedReady(child: KubeObject, observed: ReadonlyMap<string, KubeObject>): boolean {
+  const seen = observed.get(objectKey(child));
+  return seen !== undefined && isReady(seen);
 }
 
-function childReadiness(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): Readiness {
-  const waitingFor = desired
-    .map(objectKey)
-    .filter((key) => {
-      const child = observed.get(key);
-      return child === undefined || !isReady(child);
-    });
-  return { ready: desired.length - waitingFor.length, waitingFor };
+function isSettledKey(key: string, observed: ReadonlyMap<string, KubeObject>): boolean {
+  const seen = observed.get(key);
+  return seen !== undefined && isSettled(seen);
 }
 
-function readinessMessage({ ready, waitingFor }: Readiness): string {
-  const total = ready + waitingFor.length;
-  if (waitingFor.length === 0) return `${ready}/${total} children ready`;
+/**
+ * Tablet volumes at and below this layer: PVCs observed here (shards), plus what child layers report.
+ * Removal protection reads it: a cell, keyspace or shard with volumes is never removed unconfirmed.
+ */
+function observedVolumes(observed: ReadonlyMap<string, KubeObject>): number {
+  let volumes = 0;
+  for (const child of observed.values()) {
+    if (child.kind === 'PersistentVolumeClaim') volumes += 1;
+    else volumes += volumesOf(child) ?? 0;
+  }
+  return volumes;
+}
+
+function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, pendingRemovals: readonly string[]): ConditionInput {
+  if (pendingRemovals.length > 0) {
+    return condition('Ready', false, 'RemovalPending', `${pendingRemovals.join(', ')} left the spec but still hold tablet data: kept until named in spec.confirmRemoval`);
+  }
+  const waitingFor = desired.filter((child) => !isObservedReady(child, observed)).map(objectKey);
+  const ready = desired.length - waitingFor.length;
+  if (waitingFor.length === 0) return condition('Ready', true, 'AllChildrenReady', `${ready}/${desired.length} children ready`);
   const named = waitingFor.slice(0, NAMED_IN_MESSAGE).join(', ');
   const more = waitingFor.length > NAMED_IN_MESSAGE ? ` and ${waitingFor.length - NAMED_IN_MESSAGE} more` : '';
-  return `${ready}/${total} children ready; waiting for ${named}${more}`;
+  return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${named}${more}`);
+}
+
+function updatedCondition(plan: RolloutPlan, pendingRemovals: readonly string[]): ConditionInput {
+  if (plan.paused !== undefined) return condition('Updated', false, 'RolloutPaused', plan.message);
+  if (pendingRemovals.length > 0) return condition('Updated', false, 'RemovalPending', `waiting for confirmation to remove ${pendingRemovals.join(', ')}`);
+  if (plan.complete) return condition('Updated', true, 'RolloutComplete', plan.message);
+  return condition('Updated', false, 'RollingOut', plan.message);
 }
 
 function stamp(parent: ObservedParent, conditions: ConditionInput[], context: SyncContext) {

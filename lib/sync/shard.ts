@@ -1,14 +1,27 @@
 /**
- * sync-shard: a VitessShard becomes its tablets, each a Pod and a PVC of the same name.
- * Tablets are listed rdonly first, then replica: the order in which a rollout moves them.
+ * sync-shard: a VitessShard becomes its tablets, each a Pod and a PVC of the same name, and the
+ * short-lived PlannedReparentShard Jobs its rollout needs.
+ *
+ * Rollout order is rdonly, then replica (primary-eligible). A tablet restarts by leaving its Pod out
+ * of the answer (the PVC stays) and is recreated from the new template on the next sync. A replica
+ * tablet restarts or goes away only after a reparent Job for it completed, so the primary moves last.
+ * A PVC is never changed once created, and outlives its tablet unless `volumeRetention` is Delete.
  */
 import { type Shard, ShardSpec } from '../api/shard.ts';
-import { asKubeObjects, type KubeObject } from '../kube/object.ts';
-import { isReady } from '../kube/readiness.ts';
+import { LABEL } from '../kube/labels.ts';
+import { asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
+import { isFailedJob, isReady } from '../kube/readiness.ts';
+import { heldChild } from '../metacontroller/hold.ts';
+import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
+import type { SlotSet } from '../rollout/slots.ts';
+import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
 import { type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
-import { tabletName } from '../vitess/names.ts';
-import { tabletAlias, TABLET_TYPES, tabletUid } from '../vitess/tablets.ts';
-import { defineLayer } from './pipeline.ts';
+import { reparentJobName, tabletName } from '../vitess/names.ts';
+import { tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
+import { defineLayer, withRevision } from './pipeline.ts';
+
+/** The reparent Job of a tablet that is going away, rather than restarting. */
+const FOR_REMOVAL = 'removal';
 
 export const shardLayer = defineLayer<Shard>({
   name: 'sync-shard',
@@ -22,12 +35,20 @@ export const shardLayer = defineLayer<Shard>({
       return asKubeObjects([tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)]);
     });
   },
-  status: (spec, observed) => ({
-    tablets: desiredTablets(spec).map((tablet) => {
-      const pod = observed.get(`Pod/${tablet.name}`);
-      return { alias: tabletAlias(spec.cell, tablet.uid), type: tablet.type, name: tablet.name, ready: pod !== undefined && isReady(pod) };
-    }),
-  }),
+  maxInFlight: (spec) => spec.rollout.tablets,
+  confirmRemoval: (spec) => spec.confirmRemoval,
+  slots: tabletSlots,
+  status: (spec, observed) => {
+    const desiredNames = new Set(desiredTablets(spec).map((tablet) => tablet.name));
+    return {
+      tablets: desiredTablets(spec).map((tablet) => {
+        const pod = observed.get(`Pod/${tablet.name}`);
+        return { alias: tabletAlias(spec.cell, tablet.uid), type: tablet.type, name: tablet.name, ready: pod !== undefined && isReady(pod) };
+      }),
+      retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
+      reparent: replicaPods(observed).length > 1 ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
+    };
+  },
 });
 
 function shardScope(spec: Shard): TabletScope {
@@ -52,3 +73,72 @@ export function desiredTablets(spec: Shard): TabletIdentity[] {
   );
 }
 
+function tabletTypeOf(object: KubeObject): TabletType | undefined {
+  const type = object.metadata.labels?.[LABEL.tabletType];
+  return type === 'replica' || type === 'rdonly' ? type : undefined;
+}
+
+function replicaPods(observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+  return [...observed.values()].filter((child) => child.kind === 'Pod' && tabletTypeOf(child) === 'replica');
+}
+
+/**
+ * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
+ * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
+ */
+function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): SlotSet {
+  const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
+  const needsReparent = replicaPods(observed).length > 1;
+  const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
+    tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed) : undefined;
+  const slots: Slot[] = [];
+  for (const type of TABLET_TYPES) {
+    for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
+      const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
+      const observedPod = observed.get(`Pod/${tablet.name}`);
+      const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
+      slots.push({ desired: pod, observed: observedPod, method: 'replace', gate: outdated ? gateFor(tablet, revisionOf(pod) ?? '') : undefined });
+      const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
+      // A PVC's spec is immutable but for its size: once created, it is answered as it is.
+      const claim = observedClaim === undefined ? (desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject) : heldChild(observedClaim);
+      slots.push({ desired: claim, observed: observedClaim, method: 'apply' });
+    }
+    for (const child of observed.values()) {
+      if (tabletTypeOf(child) !== type || desiredByKey.has(objectKey(child))) continue;
+      if (child.kind === 'Pod') {
+        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), FOR_REMOVAL) });
+      } else if (child.kind === 'PersistentVolumeClaim') {
+        const podGone = !observed.has(`Pod/${child.metadata.name}`);
+        const deleteIt = spec.tablets.volumeRetention === 'Delete' && podGone;
+        slots.push(deleteIt ? { observed: child, method: 'apply' } : { desired: heldChild(child), observed: child, method: 'apply' });
+      }
+    }
+  }
+  return { slots, pendingRemovals: [] };
+}
+
+function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {
+  return { name: pod.metadata.name, uid: Number(pod.metadata.labels?.[LABEL.tabletUid] ?? 0), type };
+}
+
+/**
+ * The gate of a replica tablet: a completed `PlannedReparentShard --avoid-primary` Job made for this
+ * very change (its target revision). A Job made for another revision is stale and replaced first.
+ */
+function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>): Gate {
+  const alias = tabletAlias(spec.cell, tablet.uid);
+  const name = reparentJobName(tablet.name);
+  const job = observed.get(`Job/${name}`);
+  if (job === undefined) {
+    const fresh = withRevision(asKubeObjects([reparentJob(shardScope(spec), tablet, alias, spec.images.vitess, spec.vtctldAddress, forRevision)])[0] as KubeObject);
+    return { state: 'pending', prerequisites: [fresh], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
+  }
+  if (job.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== forRevision) {
+    return { state: 'pending', prerequisites: [], message: `replacing the stale reparent Job ${name}` };
+  }
+  if (isFailedJob(job)) {
+    return { state: 'failed', prerequisites: [heldChild(job)], message: `PlannedReparentShard away from ${alias} failed (Job ${name}): fix the cause, then delete the Job to retry` };
+  }
+  if (isReady(job)) return { state: 'open', prerequisites: [heldChild(job)], message: '' };
+  return { state: 'pending', prerequisites: [heldChild(job)], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
+}

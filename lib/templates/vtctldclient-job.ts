@@ -14,19 +14,22 @@ export interface VtctldclientJob {
   /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`. */
   script: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Tries before the Job is Failed. */
+  backoffLimit: number;
 }
 
 export function vtctldclientJob(job: VtctldclientJob): V1Job {
-  const meta = objectMeta(job.scope, job.name, job.component, job.labels);
+  const base = objectMeta(job.scope, job.name, job.component, job.labels);
+  const meta = { ...base, annotations: { ...base.annotations, ...job.annotations } };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: meta,
     spec: {
-      // vtctld may not be up yet when the Job starts: retry for a while rather than fail.
-      backoffLimit: 20,
+      backoffLimit: job.backoffLimit,
       template: {
-        metadata: { labels: meta.labels, annotations: meta.annotations },
+        metadata: { labels: meta.labels, annotations: base.annotations },
         spec: {
           restartPolicy: 'OnFailure',
           securityContext: podSecurityContext(),

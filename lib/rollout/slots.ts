@@ -1,0 +1,56 @@
+/**
+ * Turning desired and observed children into rollout slots, with the data-safety rules applied:
+ * a removed cell, keyspace or shard that still has volumes is kept (held) until the user confirms.
+ */
+import { hasTrueCondition } from '../kube/conditions.ts';
+import { type KubeObject, objectKey } from '../kube/object.ts';
+import { isReady } from '../kube/readiness.ts';
+import { heldChild } from '../metacontroller/hold.ts';
+import type { MoveMethod, Slot } from './planner.ts';
+
+const VITESS_KINDS = new Set(['VitessCell', 'VitessKeyspace', 'VitessShard']);
+
+/** Pods and Jobs cannot be updated in place: they move by being deleted and created anew. */
+export function moveMethod(kind: string): MoveMethod {
+  return kind === 'Pod' || kind === 'Job' ? 'replace' : 'apply';
+}
+
+/** Settled: ready, and for our own layers also fully updated below. */
+export function isSettled(observed: KubeObject): boolean {
+  return isReady(observed) && (!VITESS_KINDS.has(observed.kind) || hasTrueCondition(observed, 'Updated'));
+}
+
+/** The number of tablet volumes a layer reports below it (`status.volumes`); undefined when unknown. */
+export function volumesOf(object: KubeObject): number | undefined {
+  const volumes = (object.status as { volumes?: unknown } | undefined)?.volumes;
+  return typeof volumes === 'number' ? volumes : undefined;
+}
+
+/** A removed layer object must wait for confirmation while it has volumes, or while we cannot tell. */
+export function removalNeedsConfirmation(observed: KubeObject, confirmed: readonly string[]): boolean {
+  if (!VITESS_KINDS.has(observed.kind) || confirmed.includes(observed.metadata.name)) return false;
+  return volumesOf(observed) !== 0;
+}
+
+export interface SlotSet {
+  slots: Slot[];
+  /** Removed children kept until the user confirms, by name. */
+  pendingRemovals: string[];
+}
+
+/** Desired children in their order, then observed children no longer desired (removals). */
+export function defaultSlots(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, confirmed: readonly string[]): SlotSet {
+  const desiredKeys = new Set(desired.map(objectKey));
+  const slots: Slot[] = desired.map((child) => ({ desired: child, observed: observed.get(objectKey(child)), method: moveMethod(child.kind) }));
+  const pendingRemovals: string[] = [];
+  for (const [key, child] of observed) {
+    if (desiredKeys.has(key)) continue;
+    if (removalNeedsConfirmation(child, confirmed)) {
+      pendingRemovals.push(child.metadata.name);
+      slots.push({ desired: heldChild(child), observed: child, method: moveMethod(child.kind) });
+    } else {
+      slots.push({ observed: child, method: moveMethod(child.kind) });
+    }
+  }
+  return { slots, pendingRemovals };
+}
