@@ -25,18 +25,17 @@ ROOT="$(cd "$HERE/../../.." && pwd)"
 STATE="$ROOT/.cache/controlplane"
 TIMEOUT="${CP_TIMEOUT:-60}"
 log() { printf '[controlplane] %s\n' "$*" >&2; }
+# alive PID: running and not a zombie waiting to be reaped.
+alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [[ -n "$st" && "$st" != Z* ]]; }
 die() { log "ERROR: $*"; exit 1; }
 
 for t in openssl curl ss; do command -v "$t" >/dev/null || die "$t is required"; done
 
 if [[ -f "$STATE/current-dir" ]] && [[ -d "$(cat "$STATE/current-dir")" ]]; then
   old="$(cat "$STATE/current-dir")"
-  if [[ -f "$old/pids" ]] && while read -r _ pid; do kill -0 "$pid" 2>/dev/null && exit 0; done <"$old/pids"; then
-    :
-  fi
   alive=0
   if [[ -f "$old/pids" ]]; then
-    while read -r _ pid; do kill -0 "$pid" 2>/dev/null && alive=1; done <"$old/pids"
+    while read -r _ pid; do if alive "$pid"; then alive=1; fi; done <"$old/pids"
   fi
   if [[ $alive == 1 ]]; then
     die "a control plane is already running from $old (kubeconfig: $old/kubeconfig); run stop.sh first"
@@ -70,30 +69,32 @@ echo "$RUN" >"$STATE/current-dir"
 log "run dir: $RUN"
 
 # If anything below fails, tear down what we started.
+STARTED_OK=0
 cleanup_on_error() {
+  [[ $STARTED_OK == 1 ]] && return 0
   log "start failed; logs are in $RUN/*.log — stopping"
-  for f in "$RUN"/*.log; do [[ -f $f ]] && { log "--- tail $f"; tail -n 15 "$f" >&2; }; done
+  for f in "$RUN"/etcd.log "$RUN"/kube-*.log; do [[ -f $f ]] && { log "--- tail $f"; tail -n 15 "$f" >&2; }; done
   "$HERE/stop.sh" --keep >&2 || true
 }
-trap cleanup_on_error ERR
+trap cleanup_on_error EXIT
 
 # ---------------------------------------------------------------- free ports
 declare -A USED=()
-free_port() {
+free_port() { # VAR: sets VAR to a port nobody listens on (and not handed out before)
   local p i
   for i in $(seq 1 200); do
     p=$((20000 + RANDOM % 30000))
     [[ -n "${USED[$p]:-}" ]] && continue
     if [[ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ]]; then
-      USED[$p]=1; echo "$p"; return 0
+      USED[$p]=1; printf -v "$1" '%s' "$p"; return 0
     fi
   done
-  return 1
+  die "no free port found"
 }
-ETCD_CLIENT_PORT="$(free_port)"
-ETCD_PEER_PORT="$(free_port)"
-APISERVER_PORT="$(free_port)"
-KCM_PORT="$(free_port)"
+free_port ETCD_CLIENT_PORT
+free_port ETCD_PEER_PORT
+free_port APISERVER_PORT
+free_port KCM_PORT
 
 # ---------------------------------------------------------------- PKI
 PKI="$RUN/pki"
@@ -181,7 +182,7 @@ wait_for() { # name url [curl args...]
   local deadline=$((SECONDS + TIMEOUT)) pid
   pid="$(awk -v n="$name" '$1==n{print $2}' "$RUN/pids")"
   until curl -fsS --max-time 2 "$@" "$url" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "$name exited; see $RUN/$name.log"
+    alive "$pid" || die "$name exited; see $RUN/$name.log"
     ((SECONDS < deadline)) || die "$name not healthy after ${TIMEOUT}s; see $RUN/$name.log"
     sleep 0.3
   done
@@ -238,6 +239,7 @@ if [[ $START_KCM == 1 ]]; then
     --kubeconfig="$RUN/kcm.kubeconfig" \
     --authentication-kubeconfig="$RUN/kcm.kubeconfig" \
     --authorization-kubeconfig="$RUN/kcm.kubeconfig" \
+    --authentication-skip-lookup=true \
     --bind-address=127.0.0.1 \
     --secure-port="$KCM_PORT" \
     --cert-dir="$RUN/kcm-certs" \
@@ -251,12 +253,14 @@ if [[ $START_KCM == 1 ]]; then
   wait_for kube-controller-manager "https://127.0.0.1:$KCM_PORT/healthz" -k
 fi
 
-trap - ERR
+STARTED_OK=1
+trap - EXIT
 cat >"$RUN/env" <<EOF
 KUBECONFIG=$RUN/kubeconfig
 CP_SERVER=$SERVER
 CP_TOKEN=$ADMIN_TOKEN
 CP_CA_FILE=$PKI/ca.crt
+NODE_EXTRA_CA_CERTS=$PKI/ca.crt
 CP_ETCD=http://127.0.0.1:$ETCD_CLIENT_PORT
 CP_KCM=$START_KCM
 EOF
