@@ -19,7 +19,8 @@ export const DnsLabel = v.pipe(
 export const Quantity = v.union(
   [
     v.pipe(v.string(), v.regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munk])?$/, 'must be a quantity such as 500m or 4Gi')),
-    v.pipe(v.number(), v.minValue(0)),
+    // The API server's int-or-string admits whole numbers only: write fractions as `500m`.
+    v.pipe(v.number(), v.integer(), v.minValue(0)),
   ],
   'must be a quantity such as 500m or 4Gi',
 );

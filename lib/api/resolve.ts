@@ -78,8 +78,15 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   });
 }
 
+/**
+ * A cell's vtorc settings. The seed's `orchestrator` maps onto vtorc without its image: orchestrator
+ * images do not contain vtorc, which ships in the Vitess image.
+ */
 function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
-  return cell?.vtorc ?? cell?.orchestrator;
+  if (cell?.vtorc !== undefined) return cell.vtorc;
+  if (cell?.orchestrator === undefined) return undefined;
+  const { image: _orchestratorImage, ...settings } = cell.orchestrator;
+  return settings;
 }
 
 function component(spec: ComponentSpec | undefined, image: string, replicas: number): ResolvedComponentSpec | undefined {

@@ -18,17 +18,20 @@ const HASH_LENGTH = 8;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Joins parts with '-' and fits the result into `max` characters as a DNS-1123 label. */
+/**
+ * Joins parts with '-' and fits the result into `max` characters as a DNS-1123 label. A joined name
+ * that is already valid is kept as it is; any other (too long, upper case, `_`) is cleaned and suffixed
+ * with a hash of the original, so two inputs never map to one name.
+ */
 export function objectName(parts: readonly string[], max = DNS_LABEL_MAX): string {
-  const joined = parts
-    .join('-')
+  const joined = parts.join('-');
+  if (isDnsLabel(joined, max)) return joined;
+  const cleaned = joined
     .toLowerCase()
-    .replace(/[^-a-z0-9]/g, '-');
-  const trimmed = joined.replace(/^-+|-+$/g, '');
-  if (trimmed.length <= max && trimmed === joined && trimmed.length > 0) return trimmed;
-  // Changed or too long: keep a readable prefix and make it unique with a hash of the original.
+    .replace(/[^-a-z0-9]/g, '-')
+    .replace(/^-+|-+$/g, '');
   const suffix = sha256(parts.join('/')).slice(0, HASH_LENGTH);
-  const prefix = trimmed.slice(0, max - HASH_LENGTH - 1).replace(/-+$/, '');
+  const prefix = cleaned.slice(0, max - HASH_LENGTH - 1).replace(/-+$/, '');
   return prefix.length > 0 ? `${prefix}-${suffix}` : `h${suffix}`;
 }
 

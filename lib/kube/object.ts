@@ -64,11 +64,13 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value !== 'object' || value === null) return value;
   const record = value as Record<string, unknown>;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(record).sort()) {
-    if (record[key] !== undefined) sorted[key] = sortKeys(record[key]);
-  }
-  return sorted;
+  // fromEntries defines keys, so a `__proto__` key (legal in JSON) stays a key instead of a prototype.
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .filter((key) => record[key] !== undefined)
+      .map((key) => [key, sortKeys(record[key])]),
+  );
 }
 
 /**
@@ -87,14 +89,10 @@ function compactValue(value: unknown): unknown {
     return value.map(compactValue).filter((item) => !isEmpty(item));
   }
   if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const compacted = compactValue(item);
-    if (!isEmpty(compacted) || (MEANINGFUL_WHEN_EMPTY.has(key) && compacted !== undefined && compacted !== null)) {
-      out[key] = compacted;
-    }
-  }
-  return out;
+  const entries = Object.entries(value)
+    .map(([key, item]): [string, unknown] => [key, compactValue(item)])
+    .filter(([key, compacted]) => !isEmpty(compacted) || (MEANINGFUL_WHEN_EMPTY.has(key) && compacted !== undefined && compacted !== null));
+  return Object.fromEntries(entries);
 }
 
 function isEmpty(value: unknown): boolean {

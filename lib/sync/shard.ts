@@ -46,7 +46,7 @@ export const shardLayer = defineLayer<Shard>({
         return { alias: tabletAlias(spec.cell, tablet.uid), type: tablet.type, name: tablet.name, ready: pod !== undefined && isReady(pod) };
       }),
       retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
-      reparent: replicaPods(observed).length > 1 ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
+      reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
     };
   },
 });
@@ -82,13 +82,18 @@ function replicaPods(observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
   return [...observed.values()].filter((child) => child.kind === 'Pod' && tabletTypeOf(child) === 'replica');
 }
 
+/** A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for. */
+function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): boolean {
+  return Math.max(spec.tablets.replica.replicas, replicaPods(observed).length) > 1;
+}
+
 /**
  * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
  * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
  */
 function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
-  const needsReparent = replicaPods(observed).length > 1;
+  const needsReparent = canReparent(spec, observed);
   const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
     tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed) : undefined;
   const slots: Slot[] = [];

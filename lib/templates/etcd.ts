@@ -102,7 +102,11 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
                 `--initial-cluster-token=${name}`,
                 '--initial-cluster-state=new',
               ],
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                // etcdctl before 3.4 speaks the v2 API unless told otherwise, and v2 has no `endpoint` command.
+                { name: 'ETCDCTL_API', value: '3' },
+              ],
               ports: [
                 { name: 'client', containerPort: PORTS.etcdClient, protocol: 'TCP' },
                 { name: 'peer', containerPort: PORTS.etcdPeer, protocol: 'TCP' },

@@ -1,0 +1,44 @@
+/**
+ * The status each layer's hook writes. Metacontroller writes the hook's `status` to the /status
+ * subresource as-is, and the API server rejects a mistyped field there (the whole status write fails,
+ * so the user sees nothing). The CRDs' status schemas are generated from these.
+ *
+ * The fields every layer writes are typed; each status object also keeps unknown fields
+ * (looseObject -> x-kubernetes-preserve-unknown-fields) so a field a hook adds later (per-layer lists
+ * such as `cells`, `shards`, `tablets`, `problems`) is stored instead of pruned, without a CRD change
+ * having to ship first.
+ */
+import * as v from 'valibot';
+
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/** metav1.Condition. */
+export const Condition = v.object({
+  type: v.pipe(v.string(), v.minLength(1), v.maxLength(316)),
+  status: v.picklist(['True', 'False', 'Unknown']),
+  reason: v.string(),
+  message: v.string(),
+  lastTransitionTime: v.pipe(v.string(), v.isoTimestamp()),
+  observedGeneration: v.optional(Count),
+});
+
+/** What every layer reports: Ready and Updated conditions and counts of its children. */
+export const LayerStatus = v.looseObject({
+  observedGeneration: v.optional(Count),
+  conditions: v.optional(v.array(Condition)),
+  /** Children the layer wants. */
+  children: v.optional(Count),
+  /** Of those, observed and ready. */
+  readyChildren: v.optional(Count),
+  /** Of those, running the current desired state (their revision annotation matches). */
+  updatedChildren: v.optional(Count),
+});
+
+// One name per kind, so a kind's status can grow typed fields without touching the others.
+export const ClusterStatus = LayerStatus;
+export const CellStatus = LayerStatus;
+export const KeyspaceStatus = LayerStatus;
+export const ShardStatus = LayerStatus;
+
+export type ConditionValue = v.InferOutput<typeof Condition>;
+export type LayerStatusValue = v.InferOutput<typeof LayerStatus>;

@@ -1,0 +1,363 @@
+/**
+ * The CRDs: generated from the valibot schemas, structural, and agreeing with the hook about which
+ * specs are valid (the seed example, invalid specs, and every object and status the hooks write).
+ */
+import { describe, expect, test } from 'bun:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { parse } from 'yaml';
+import { ClusterSpec } from '../../lib/api/cluster.ts';
+import { Quantity } from '../../lib/api/common.ts';
+import {
+  buildCrd,
+  buildCrds,
+  crdFiles,
+  type CustomResourceDefinition,
+  extendAt,
+  type JSONSchemaProps,
+  KINDS,
+  specSchema,
+  toOpenAPI,
+  UnsupportedSchemaError,
+} from '../../lib/api/crd.ts';
+import { structuralProblems, validateObject, validateOpenAPI } from '../../lib/api/openapi-validate.ts';
+import { LayerStatus } from '../../lib/api/status.ts';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { formatIssues, type SyncRequest } from '../../lib/metacontroller/request.ts';
+import { layers } from '../../lib/sync/index.ts';
+
+const ROOT = join(import.meta.dir, '..', '..');
+const SEED = parse(readFileSync(join(ROOT, '..', 'shared', 'reference', 'seed-my-vitess.yaml'), 'utf8')) as { spec: Record<string, unknown> };
+
+function schemaOf(crd: CustomResourceDefinition): JSONSchemaProps {
+  return crd.spec.versions[0]!.schema.openAPIV3Schema;
+}
+
+const clusterCrd = buildCrd(KINDS.find((kind) => kind.kind === 'VitessCluster')!);
+const clusterSpecSchema = schemaOf(clusterCrd).properties!.spec!;
+
+/** The paths of valibot's issues and of the OpenAPI validator's problems, to compare where each finds fault. */
+function valibotPaths(spec: unknown): string[] {
+  const result = v.safeParse(ClusterSpec, spec);
+  return result.success ? [] : unique(formatIssues(result.issues, 'spec').map(pathOf));
+}
+function openapiPaths(spec: unknown): string[] {
+  return unique(validateOpenAPI(clusterSpecSchema, spec, 'spec').map(pathOf));
+}
+function pathOf(problem: string): string {
+  return problem.slice(0, problem.indexOf(': '));
+}
+function unique(paths: string[]): string[] {
+  return [...new Set(paths)].sort();
+}
+
+/** A deep copy of the seed's spec with each `[path, value]` set (`cells[1].name`); undefined deletes. */
+function seedWith(...edits: [path: string, value: unknown][]): unknown {
+  const spec: unknown = structuredClone(SEED.spec);
+  for (const [path, value] of edits) {
+    const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+    let node = spec as Record<string, unknown>;
+    for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+    const last = keys[keys.length - 1]!;
+    if (value === undefined) delete node[last];
+    else node[last] = value;
+  }
+  return spec;
+}
+
+describe('crds/', () => {
+  test('is exactly what `bun run crds` generates (regenerate after a schema change)', () => {
+    const dir = join(ROOT, 'crds');
+    const onDisk = new Map(readdirSync(dir).filter((name) => name.endsWith('.yaml')).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+    const generated = crdFiles();
+    expect([...onDisk.keys()].sort()).toEqual([...generated.keys()].sort());
+    for (const [name, content] of generated) expect({ name, content: onDisk.get(name) }).toEqual({ name, content });
+  });
+
+  test('generation is deterministic', () => {
+    expect([...crdFiles()]).toEqual([...crdFiles()]);
+  });
+
+  test('kustomization lists every CRD', () => {
+    const kustomization = parse(crdFiles().get('kustomization.yaml')!) as { resources: string[] };
+    expect(kustomization.resources).toEqual(['vitessclusters.yaml', 'vitesscells.yaml', 'vitesskeyspaces.yaml', 'vitessshards.yaml']);
+  });
+});
+
+describe('toOpenAPI', () => {
+  test('scalars and their pipe actions', () => {
+    expect(toOpenAPI(v.string())).toEqual({ type: 'string' });
+    expect(toOpenAPI(v.boolean())).toEqual({ type: 'boolean' });
+    expect(toOpenAPI(v.number())).toEqual({ type: 'number' });
+    expect(toOpenAPI(v.pipe(v.string(), v.regex(/^a+$/), v.minLength(2), v.maxLength(5)))).toEqual({ type: 'string', pattern: '^a+$', minLength: 2, maxLength: 5 });
+    expect(toOpenAPI(v.pipe(v.string(), v.startsWith('/a.b')))).toEqual({ type: 'string', pattern: '^/a\\.b' });
+    expect(toOpenAPI(v.pipe(v.string(), v.nonEmpty()))).toEqual({ type: 'string', minLength: 1 });
+    expect(toOpenAPI(v.pipe(v.string(), v.isoTimestamp()))).toEqual({ type: 'string', format: 'date-time' });
+    expect(toOpenAPI(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9)))).toEqual({ type: 'integer', minimum: 0, maximum: 9 });
+    expect(toOpenAPI(v.pipe(v.number(), v.gtValue(0)))).toEqual({ type: 'number', minimum: 0, exclusiveMinimum: true });
+  });
+
+  test('a piped schema inside a pipe keeps the inner actions', () => {
+    const Label = v.pipe(v.string(), v.regex(/^[a-z]+$/));
+    expect(toOpenAPI(v.pipe(Label, v.maxLength(8)))).toEqual({ type: 'string', pattern: '^[a-z]+$', maxLength: 8 });
+  });
+
+  test('descriptions', () => {
+    expect(toOpenAPI(v.pipe(v.string(), v.description('a name')))).toEqual({ description: 'a name', type: 'string' });
+  });
+
+  test('objects: required is every entry that is not optional; defaults', () => {
+    const schema = v.object({ a: v.string(), b: v.optional(v.number()), c: v.optional(v.string(), 'x'), d: v.nullish(v.boolean()) });
+    expect(toOpenAPI(schema)).toEqual({
+      type: 'object',
+      required: ['a'],
+      properties: { a: { type: 'string' }, b: { type: 'number' }, c: { type: 'string', default: 'x' }, d: { type: 'boolean', nullable: true } },
+    });
+    expect(toOpenAPI(v.object({ a: v.optional(v.string()) }))).toEqual({ type: 'object', properties: { a: { type: 'string' } } });
+  });
+
+  test('a loose object keeps unknown fields', () => {
+    expect(toOpenAPI(v.looseObject({ a: v.string() }))).toEqual({
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+      required: ['a'],
+      properties: { a: { type: 'string' } },
+    });
+  });
+
+  test('arrays, records, picklists, literals, unknown', () => {
+    expect(toOpenAPI(v.pipe(v.array(v.string()), v.minLength(1), v.maxLength(3)))).toEqual({ type: 'array', minItems: 1, maxItems: 3, items: { type: 'string' } });
+    expect(toOpenAPI(v.record(v.string(), v.number()))).toEqual({ type: 'object', additionalProperties: { type: 'number' } });
+    expect(toOpenAPI(v.picklist(['a', 'b']))).toEqual({ type: 'string', enum: ['a', 'b'] });
+    expect(toOpenAPI(v.literal(3))).toEqual({ type: 'integer', enum: [3] });
+    expect(toOpenAPI(v.union([v.literal('a'), v.picklist(['b', 'c'])]))).toEqual({ type: 'string', enum: ['a', 'b', 'c'] });
+    expect(toOpenAPI(v.unknown())).toEqual({ 'x-kubernetes-preserve-unknown-fields': true });
+  });
+
+  test('a quantity (string or number) is int-or-string without a pattern', () => {
+    expect(toOpenAPI(Quantity)).toEqual({ anyOf: [{ type: 'integer' }, { type: 'string' }], 'x-kubernetes-int-or-string': true });
+  });
+
+  test('record keys with a constraint throw unless the hook is allowed to check them', () => {
+    const Flags = v.record(v.pipe(v.string(), v.regex(/^[a-z]+$/)), v.string());
+    expect(() => toOpenAPI(Flags, 'spec.flags')).toThrow('spec.flags: record keys with regex');
+    expect(toOpenAPI(Flags, 'spec.flags', { recordKeys: 'describe' })).toEqual({
+      description: 'Keys must match ^[a-z]+$ (checked by the operator, not the API server).',
+      type: 'object',
+      additionalProperties: { type: 'string' },
+    });
+  });
+
+  const unsupported: [string, v.GenericSchema, string][] = [
+    ['a date', v.object({ when: v.date() }), 'spec.when: unsupported schema type date'],
+    ['a transformation', v.object({ n: v.pipe(v.string(), v.transform(Number)) }), 'spec.n: transformation transform'],
+    ['a union of objects', v.union([v.object({ a: v.string() }), v.object({ b: v.string() })]), 'spec: union of object, object'],
+    ['a computed default', v.object({ a: v.optional(v.string(), () => 'x') }), 'spec.a: a computed (function) default'],
+    ['regex flags', v.pipe(v.string(), v.regex(/^a$/i)), 'spec: regex flags /i'],
+    ['lookahead', v.pipe(v.string(), v.regex(/^(?!x)/)), 'lookaround or backreferences'],
+    ['two patterns', v.pipe(v.string(), v.regex(/a/), v.startsWith('b')), 'a second pattern'],
+    ['an unknown validation', v.pipe(v.string(), v.email()), 'spec: validation email on string'],
+    ['items deep inside', v.object({ list: v.array(v.object({ at: v.date() })) }), 'spec.list[].at: unsupported schema type date'],
+    ['a lazy schema', v.lazy(() => v.string()), 'spec: unsupported schema type lazy'],
+  ];
+  for (const [what, schema, message] of unsupported) {
+    test(`throws with the path on ${what}`, () => {
+      expect(() => toOpenAPI(schema, 'spec')).toThrow(UnsupportedSchemaError);
+      expect(() => toOpenAPI(schema, 'spec')).toThrow(message);
+    });
+  }
+
+  test('extendAt merges into a nested node and refuses a missing path', () => {
+    const schema = toOpenAPI(v.object({ list: v.array(v.object({ name: v.string() })) }));
+    expect(extendAt(schema, 'list[].name', { maxLength: 3 }).properties!.list!.items!.properties!.name).toEqual({ type: 'string', maxLength: 3 });
+    expect(() => extendAt(schema, 'lists', { maxLength: 3 })).toThrow('.lists does not exist');
+  });
+});
+
+describe('the CRDs', () => {
+  const crds = buildCrds();
+
+  test('names, scope, versions, status subresource, short names', () => {
+    expect(crds.map((crd) => [crd.metadata.name, crd.spec.names.kind, crd.spec.names.shortNames])).toEqual([
+      ['vitessclusters.vitess.io', 'VitessCluster', ['vt']],
+      ['vitesscells.vitess.io', 'VitessCell', ['vtc']],
+      ['vitesskeyspaces.vitess.io', 'VitessKeyspace', ['vtk']],
+      ['vitessshards.vitess.io', 'VitessShard', ['vts']],
+    ]);
+    for (const crd of crds) {
+      expect(crd.spec.scope).toBe('Namespaced');
+      expect(crd.spec.names.categories).toEqual(['vitess']);
+      expect(crd.spec.versions.map((version) => [version.name, version.served, version.storage])).toEqual([['v1alpha1', true, true]]);
+      expect(crd.spec.versions[0]!.subresources).toEqual({ status: {} });
+      expect(crd.spec.versions[0]!.additionalPrinterColumns.map((column) => column.name)).toContainValues(['READY', 'UPDATED', 'REASON', 'AGE']);
+    }
+  });
+
+  for (const crd of crds) {
+    test(`${crd.metadata.name} is structural`, () => {
+      expect(structuralProblems(schemaOf(crd))).toEqual([]);
+    });
+  }
+
+  test('the structural check catches what the API server rejects', () => {
+    const bad = (node: JSONSchemaProps): JSONSchemaProps => ({ type: 'object', properties: { spec: node } });
+    expect(structuralProblems(bad({ properties: { a: { type: 'string' } } }))).toContain('spec: type is required (unless x-kubernetes-int-or-string or x-kubernetes-preserve-unknown-fields)');
+    expect(structuralProblems(bad({ type: 'object', properties: {}, additionalProperties: { type: 'string' } }))).toContain('spec: properties and additionalProperties are mutually exclusive');
+    expect(structuralProblems(bad({ type: 'array' }))).toContain('spec: items is required for type array');
+    expect(structuralProblems(bad({ type: 'string', default: 3 }))).toEqual(['spec: default 3 is invalid: spec: Invalid value: "integer": must be of type string']);
+    expect(structuralProblems(bad({ anyOf: [{ type: 'string' }], type: 'string' }))).toContain('spec: anyOf is only used for x-kubernetes-int-or-string');
+    const listMap = (required: string[]): JSONSchemaProps =>
+      bad({ type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: { type: 'object', required, properties: { name: { type: 'string' } } } });
+    expect(structuralProblems(listMap(['name']))).toEqual([]);
+    expect(structuralProblems(listMap([]))).toEqual(['spec: list map key name must be required or have a default']);
+  });
+
+  test('VitessCluster: cells and keyspaces are list maps keyed by their required name', () => {
+    for (const field of ['cells', 'keyspaces']) {
+      const list = clusterSpecSchema.properties![field]!;
+      expect(list['x-kubernetes-list-type']).toBe('map');
+      expect(list['x-kubernetes-list-map-keys']).toEqual(['name']);
+      expect(list.items!.required).toContain('name');
+    }
+  });
+
+  test('VitessCluster: the selector is immutable (CEL), and only there', () => {
+    expect(clusterSpecSchema.properties!.selector!['x-kubernetes-validations']).toEqual([{ rule: 'self == oldSelf', message: 'selector is immutable' }]);
+    for (const kind of KINDS.filter((k) => k.kind !== 'VitessCluster')) expect(JSON.stringify(specSchema(kind))).not.toContain('x-kubernetes-validations');
+  });
+
+  test('the status of every kind types the common fields and keeps the others', () => {
+    for (const crd of crds) {
+      const status = schemaOf(crd).properties!.status!;
+      expect(status['x-kubernetes-preserve-unknown-fields']).toBe(true);
+      expect(status.properties!.children).toEqual({ type: 'integer', minimum: 0 });
+      expect(status.properties!.conditions!['x-kubernetes-list-map-keys']).toEqual(['type']);
+    }
+  });
+});
+
+describe('the seed example', () => {
+  test('is a valid ClusterSpec for valibot', () => {
+    expect(formatIssues(v.safeParse(ClusterSpec, SEED.spec).issues ?? [], 'spec')).toEqual([]);
+  });
+
+  test('is a valid VitessCluster for the generated schema (as the API server would check it)', () => {
+    expect(validateObject(schemaOf(clusterCrd), SEED)).toEqual([]);
+  });
+});
+
+describe('invalid specs are rejected by valibot and by the CRD at the same paths', () => {
+  const cases: [string, unknown, string[]][] = [
+    ['a cell name that is not a DNS label', seedWith(['cells[1].name', 'Zone_1']), ['spec.cells[1].name']],
+    ['negative replicas', seedWith(['cells[1].vtgate.replicas', -1]), ['spec.cells[1].vtgate.replicas']],
+    ['fractional replicas', seedWith(['cells[0].vtctld.replicas', 1.5]), ['spec.cells[0].vtctld.replicas']],
+    ['replicas as a string', seedWith(['cells[0].vtctld.replicas', '2']), ['spec.cells[0].vtctld.replicas']],
+    ['no selector', seedWith(['selector', undefined]), ['spec.selector']],
+    ['no cells', seedWith(['cells', []]), ['spec.cells']],
+    ['an unknown service type', seedWith(['cells[1].vtgate.service', { type: 'Ingress' }]), ['spec.cells[1].vtgate.service.type']],
+    ['an etcd version that is not x.y.z', seedWith(['cells[0].etcd.version', '3.5']), ['spec.cells[0].etcd.version']],
+    ['an etcd size of 0', seedWith(['cells[0].etcd.size', 0]), ['spec.cells[0].etcd.size']],
+    ['a keyspace in no cell', seedWith(['keyspaces[0].cells', []]), ['spec.keyspaces[0].cells']],
+    ['a key range that is not hex', seedWith(['keyspaces[0].shards[0].keyRange.end', 'xyz']), ['spec.keyspaces[0].shards[0].keyRange.end']],
+    ['an unknown access mode', seedWith(['keyspaces[0].tablets.defaults.volumeClaim.accessModes', ['Sometimes']]), ['spec.keyspaces[0].tablets.defaults.volumeClaim.accessModes[0]']],
+    ['an empty image', seedWith(['images', { vitess: '' }]), ['spec.images.vitess']],
+    ['an external topology without an address', seedWith(['topology', { external: {} }]), ['spec.topology.external.address']],
+    ['a quantity that is a boolean', seedWith(['cells[1].vtgate.resources.limits.cpu', true]), ['spec.cells[1].vtgate.resources.limits.cpu']],
+    ['a flag value that is a number', seedWith(['backupFlags', { gcs_backup_storage_bucket: 3 }]), ['spec.backupFlags.gcs_backup_storage_bucket']],
+    [
+      'several at once',
+      seedWith(['cells[0].name', '-bad'], ['keyspaces[0].tablets.batch.replicas', -2]),
+      ['spec.cells[0].name', 'spec.keyspaces[0].tablets.batch.replicas'],
+    ],
+  ];
+  for (const [what, spec, paths] of cases) {
+    test(what, () => {
+      expect(valibotPaths(spec)).toEqual(paths);
+      expect(openapiPaths(spec)).toEqual(paths);
+    });
+  }
+
+  // Where the two cannot agree, say so here, so a change on either side is noticed.
+  test('known differences', () => {
+    // The API server checks duplicates (list map); the hook reports them as InvalidSpec (problems()).
+    const duplicate = seedWith(['cells[2]', { name: 'zone1' }]);
+    expect(valibotPaths(duplicate)).toEqual([]);
+    expect(openapiPaths(duplicate)).toEqual(['spec.cells[2]']);
+    // Both reject a fractional number quantity (int-or-string admits whole numbers; write `500m`).
+    const fraction = seedWith(['cells[1].vtgate.resources.limits.cpu', 0.5]);
+    expect(valibotPaths(fraction)).toEqual(['spec.cells[1].vtgate.resources.limits.cpu']);
+    expect(openapiPaths(fraction)).toEqual(['spec.cells[1].vtgate.resources.limits.cpu']);
+    // The quantity's pattern and the flag-name pattern of record keys are the hook's alone.
+    const badQuantity = seedWith(['cells[1].vtgate.resources.limits.cpu', 'lots']);
+    expect(valibotPaths(badQuantity)).toEqual(['spec.cells[1].vtgate.resources.limits.cpu']);
+    expect(openapiPaths(badQuantity)).toEqual([]);
+    const badFlag = seedWith(['backupFlags', { '--dashes': 'x' }]);
+    expect(valibotPaths(badFlag)).toEqual(['spec.backupFlags.--dashes']);
+    expect(openapiPaths(badFlag)).toEqual([]);
+    // Unknown fields: valibot strips them, the API server prunes them (kubectl reports them by default).
+    const unknown = seedWith(['colour', 'blue']);
+    expect(valibotPaths(unknown)).toEqual([]);
+    expect(validateOpenAPI(clusterSpecSchema, unknown, 'spec', { unknownFields: 'prune' })).toEqual([]);
+    expect(openapiPaths(unknown)).toEqual(['spec.colour']);
+  });
+});
+
+describe('status', () => {
+  const status = {
+    observedGeneration: 3,
+    children: 2,
+    readyChildren: 1,
+    updatedChildren: 0,
+    conditions: [{ type: 'Ready', status: 'False', reason: 'ChildrenNotReady', message: '1/2', lastTransitionTime: '2026-01-01T00:00:00.000Z' }],
+    cells: [{ name: 'vitess-zone1', ready: false }],
+    problems: ['spec.x: y'],
+  };
+  const statusSchema = schemaOf(clusterCrd).properties!.status!;
+
+  test('a status with fields added later is admitted by both', () => {
+    expect(v.safeParse(LayerStatus, status).success).toBe(true);
+    expect(validateOpenAPI(statusSchema, status, 'status')).toEqual([]);
+  });
+
+  test('a mistyped status is rejected by both', () => {
+    const bad = { ...status, readyChildren: 'one', conditions: [{ ...status.conditions[0], status: 'Maybe', lastTransitionTime: 'yesterday' }] };
+    const result = v.safeParse(LayerStatus, bad);
+    expect(unique(formatIssues(result.issues ?? [], 'status').map(pathOf))).toEqual(['status.conditions[0].lastTransitionTime', 'status.conditions[0].status', 'status.readyChildren']);
+    expect(unique(validateOpenAPI(statusSchema, bad, 'status').map(pathOf))).toEqual(['status.conditions[0].lastTransitionTime', 'status.conditions[0].status', 'status.readyChildren']);
+  });
+});
+
+describe('what the hooks write is accepted by the CRDs', () => {
+  const schemas = new Map(buildCrds().map((crd) => [crd.spec.names.kind, schemaOf(crd)]));
+
+  /** Runs each layer from the seed down, with no children observed yet, collecting every parent and answer. */
+  function cascade(): { parent: KubeObject; status: Record<string, unknown>; children: KubeObject[] }[] {
+    const answers: { parent: KubeObject; status: Record<string, unknown>; children: KubeObject[] }[] = [];
+    let parents: KubeObject[] = [{ ...(SEED as unknown as KubeObject), metadata: { name: 'vitess', namespace: 'default', uid: 'uid-1', generation: 1 } }];
+    for (const layer of layers) {
+      const next: KubeObject[] = [];
+      for (const parent of parents) {
+        const request: SyncRequest = { parent, children: [], finalizing: false };
+        const answer = layer.sync(request, { now: new Date('2026-01-01T00:00:00.000Z') });
+        answers.push({ parent, status: answer.status, children: answer.children });
+        next.push(...answer.children.filter((child) => schemas.has(child.kind)));
+      }
+      parents = next;
+    }
+    return answers;
+  }
+
+  test('every Vitess* child and every status', () => {
+    const answers = cascade();
+    expect(answers.map((answer) => answer.parent.kind)).toContain('VitessShard');
+    for (const { parent, status, children } of answers) {
+      const schema = schemas.get(parent.kind)!;
+      expect({ parent: parent.metadata.name, problems: validateOpenAPI(schema.properties!.status!, status, 'status') }).toEqual({ parent: parent.metadata.name, problems: [] });
+      expect(v.safeParse(LayerStatus, status).success).toBe(true);
+      for (const child of children.filter((c) => schemas.has(c.kind))) {
+        expect({ child: child.metadata.name, problems: validateObject(schemas.get(child.kind)!, child) }).toEqual({ child: child.metadata.name, problems: [] });
+      }
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'bun:test';
+import fc from 'fast-check';
+import type { TopologySpec } from '../../lib/api/passdown.ts';
+import { dashed, flagArgs, serverFlags, topoFlags } from '../../lib/vitess/flags.ts';
+import { runs } from '../arbitraries/index.ts';
+
+const flagName = fc.string({ unit: fc.constantFrom(...'abcxyz_-.9'.split('')), minLength: 1, maxLength: 12 }).map((s) => `f${s}`);
+const flagMap = fc.dictionary(flagName, fc.string({ maxLength: 6 }), { maxKeys: 6 }).map((d) => ({ ...d }));
+
+const TOPOLOGY: TopologySpec = {
+  implementation: 'etcd2',
+  global: { address: 'vitess-global-etcd-client:2379', root: '/vitess/global' },
+  cell: { address: 'vitess-global-etcd-client:2379', root: '/vitess/zone1' },
+};
+
+describe('dashed', () => {
+  test('units', () => {
+    expect(dashed('backup_storage_implementation')).toBe('backup-storage-implementation');
+    expect(dashed('grpc-port')).toBe('grpc-port');
+    expect(dashed('a__b_')).toBe('a--b-');
+  });
+  test('dashed: no underscore left, idempotent, length kept', () => {
+    fc.assert(fc.property(flagName, (n) => !dashed(n).includes('_') && dashed(dashed(n)) === dashed(n) && dashed(n).length === n.length), runs());
+  });
+});
+
+describe('flagArgs', () => {
+  test('units: user flag overrides ours in place, underscores become dashes, then new user flags in order', () => {
+    expect(flagArgs({ port: '15000', 'grpc-port': '15999', cell: 'zone1' }, { grpc_port: '16000', backup_storage_implementation: 'gcs', z: '1' })).toEqual([
+      '--port=15000',
+      '--grpc-port=16000',
+      '--cell=zone1',
+      '--backup-storage-implementation=gcs',
+      '--z=1',
+    ]);
+    expect(flagArgs(undefined, {}, undefined)).toEqual([]);
+  });
+
+  test('flagArgs: no flag name contains an underscore', () => {
+    fc.assert(fc.property(fc.array(flagMap, { maxLength: 4 }), (layers) => flagArgs(...layers).every((arg) => /^--[^=_]+=/.test(arg))), runs());
+  });
+
+  test('flagArgs: each dashed name appears once, with the value of the last layer that sets it', () => {
+    fc.assert(
+      fc.property(fc.array(flagMap, { maxLength: 4 }), (layers) => {
+        const args = flagArgs(...layers);
+        const names = args.map((a) => a.slice(2, a.indexOf('=')));
+        if (new Set(names).size !== names.length) return false;
+        return names.every((name, i) => {
+          let last: string | undefined;
+          for (const layer of layers) for (const [n, v] of Object.entries(layer)) if (dashed(n) === name) last = v;
+          return args[i] === `--${name}=${last}`;
+        });
+      }),
+      runs(),
+    );
+  });
+
+  test('flagArgs: stable order — a name keeps the position where it first appeared', () => {
+    fc.assert(
+      fc.property(fc.array(flagMap, { maxLength: 4 }), (layers) => {
+        const firstSeen: string[] = [];
+        for (const layer of layers) for (const n of Object.keys(layer)) if (!firstSeen.includes(dashed(n))) firstSeen.push(dashed(n));
+        return JSON.stringify(flagArgs(...layers).map((a) => a.slice(2, a.indexOf('=')))) === JSON.stringify(firstSeen);
+      }),
+      runs(),
+    );
+  });
+
+  test('flagArgs: overriding with the same flags changes nothing (idempotent layering)', () => {
+    fc.assert(fc.property(flagMap, flagMap, (ours, user) => JSON.stringify(flagArgs(ours, user, user)) === JSON.stringify(flagArgs(ours, user))), runs());
+  });
+});
+
+describe('serverFlags / topoFlags', () => {
+  test('every server gets logging, ports and the three topo flags, dashed', () => {
+    expect(flagArgs(serverFlags(TOPOLOGY))).toEqual([
+      '--logtostderr=true',
+      '--port=15000',
+      '--grpc-port=15999',
+      '--topo-implementation=etcd2',
+      '--topo-global-server-address=vitess-global-etcd-client:2379',
+      '--topo-global-root=/vitess/global',
+    ]);
+    expect(Object.keys(topoFlags(TOPOLOGY))).toEqual(['topo-implementation', 'topo-global-server-address', 'topo-global-root']);
+  });
+});
