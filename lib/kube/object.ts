@@ -30,6 +30,10 @@ export function asKubeObjects(objects: readonly object[]): KubeObject[] {
   return objects as KubeObject[];
 }
 
+export function asKubeObject(object: object): KubeObject {
+  return object as KubeObject;
+}
+
 /** `Kind/name`: the identity of a namespaced child inside one parent (all our children share the parent's namespace). */
 export function objectKey(object: Pick<KubeObject, 'kind' | 'metadata'>): string {
   return `${object.kind}/${object.metadata.name}`;

@@ -9,7 +9,7 @@
  */
 import { type Shard, ShardSpec } from '../api/shard.ts';
 import { LABEL } from '../kube/labels.ts';
-import { asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
+import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
@@ -135,7 +135,7 @@ function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, 
   const name = reparentJobName(tablet.name);
   const job = observed.get(`Job/${name}`);
   if (job === undefined) {
-    const fresh = withRevision(asKubeObjects([reparentJob(shardScope(spec), tablet, alias, spec.images.vitess, spec.vtctldAddress, forRevision)])[0] as KubeObject);
+    const fresh = withRevision(asKubeObject(reparentJob(shardScope(spec), tablet, alias, spec.images.vitess, spec.vtctldAddress, forRevision)));
     return { state: 'pending', prerequisites: [fresh], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
   }
   if (job.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== forRevision) {
