@@ -133,13 +133,19 @@ export function planRollout(slots: readonly Slot[], policy: RolloutPolicy): Roll
     waiting,
     paused,
     complete,
-    message: rolloutMessage(inFlight, waiting, gateMessages, paused),
+    message: rolloutMessage(
+      inFlight,
+      planned.filter((slot) => slot.decision === 'move' || slot.decision === 'remove').map((slot) => `${slot.decision === 'remove' ? 'removing' : 'moving'} ${slot.key}`),
+      waiting,
+      gateMessages,
+      paused,
+    ),
   };
 }
 
-function rolloutMessage(inFlight: readonly string[], waiting: readonly string[], gates: readonly string[], paused: string | undefined): string {
+function rolloutMessage(inFlight: readonly string[], moving: readonly string[], waiting: readonly string[], gates: readonly string[], paused: string | undefined): string {
   if (paused !== undefined) return `rollout paused: ${paused}`;
-  const parts: string[] = [];
+  const parts: string[] = [...moving];
   if (gates.length > 0) parts.push(gates.join('; '));
   if (inFlight.length > 0) parts.push(`waiting for ${inFlight.slice(0, 3).join(', ')}${inFlight.length > 3 ? ` and ${inFlight.length - 3} more` : ''} to settle`);
   if (waiting.length > 0) parts.push(`${waiting.length} more to move`);

@@ -32,6 +32,15 @@ export function removalNeedsConfirmation(observed: KubeObject, confirmed: readon
   return volumesOf(observed) !== 0;
 }
 
+/**
+ * The confirmations that concern objects below `object` (object names nest: `<cell object>-<keyspace>`),
+ * passed down so that confirming one removal does not change, and roll, every sibling's spec. A name
+ * shortened with a hash may not nest; its removal then stays held, the safe side.
+ */
+export function descendantsOf(object: string, confirmed: readonly string[]): string[] {
+  return confirmed.filter((name) => name.startsWith(`${object}-`));
+}
+
 export interface SlotSet {
   slots: Slot[];
   /** Removed children kept until the user confirms, by name. */

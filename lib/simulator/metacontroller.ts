@@ -287,6 +287,18 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/**
+ * The request Metacontroller would send for a parent in this state, without writing anything
+ * (golden fixtures are cut from simulated states with it).
+ */
+export function observedRequest(state: ClusterState, controller: ControllerSpec, parentKey: string): Record<string, unknown> {
+  const parent = getObject(state, parentKey);
+  const selector = parent === undefined ? undefined : parentSelector(parent);
+  if (parent === undefined || selector === undefined) throw new Error(`${parentKey}: no such parent with a selector`);
+  const claimed = claimChildren(state, controller, parent, selector);
+  return buildRequest(controller, getObject(claimed.state, parentKey) as KubeObject, claimed.observed);
+}
+
 /** One full sync of one parent by its controller and hook. */
 export function syncParent(state: ClusterState, controller: ControllerSpec, layer: Layer, parentKey: string, now: Date): SyncOutcome {
   const parent = getObject(state, parentKey);

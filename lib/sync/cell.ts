@@ -16,6 +16,7 @@ import { vtctldObjects } from '../templates/vtctld.ts';
 import { vtgateObjects } from '../templates/vtgate.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
+import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
@@ -58,7 +59,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         images: spec.images,
         backupFlags: spec.backupFlags,
         rollout: { ...spec.rollout, ...keyspace.rollout },
-        confirmRemoval: spec.confirmRemoval,
+        confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,
         tablets: keyspace.tablets,
       }),

@@ -12,6 +12,7 @@ import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { keyRangeProblems, shardName } from '../vitess/shards.ts';
 import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
+import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
 export const clusterLayer = defineLayer<Cluster>({
@@ -23,9 +24,11 @@ export const clusterLayer = defineLayer<Cluster>({
   confirmRemoval: (spec) => spec.confirmRemoval ?? [],
   children(spec: Cluster, parent: ObservedParent): KubeObject[] {
     const name = parent.metadata.name;
-    return resolveCells(spec, name).map(({ keyspaces, ...cell }) =>
-      vitessChild('VitessCell', { cluster: name, cell: cell.name, template: spec.template }, spec.selector, cellObjectName(name, cell.name), { ...cell, keyspaces }),
-    );
+    return resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
+      const object = cellObjectName(name, cell.name);
+      const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
+      return vitessChild('VitessCell', { cluster: name, cell: cell.name, template: spec.template }, spec.selector, object, { ...cell, confirmRemoval, keyspaces });
+    });
   },
   status: (_spec, observed, desired) => ({ cells: childList(desired, observed) }),
 });

@@ -4,6 +4,7 @@ import type { KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { shardObjectName } from '../vitess/names.ts';
+import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
 export const keyspaceLayer = defineLayer<Keyspace>({
@@ -25,7 +26,7 @@ function keyspaceChildren(spec: Keyspace, parent: ObservedParent): KubeObject[] 
       { cluster: spec.cluster, cell: spec.cell, keyspace: name, shard: shard.name, template: spec.template },
       spec.selector,
       shardObjectName(parent.metadata.name, shard.name),
-      { ...passed, keyspace: name, name: shard.name, keyRange: shard.keyRange },
+      { ...passed, keyspace: name, name: shard.name, keyRange: shard.keyRange, confirmRemoval: descendantsOf(shardObjectName(parent.metadata.name, shard.name), spec.confirmRemoval) },
     ),
   );
 }

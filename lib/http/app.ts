@@ -1,0 +1,149 @@
+/**
+ * The Hono app around the layers: `POST /<layer.name>` per layer, plus /healthz, /readyz, /metrics.
+ * It only does transport (DESIGN.md, "A hook"); every answer other than 200 makes Metacontroller
+ * apply nothing, which is why anything unexpected is refused rather than guessed at.
+ *
+ * Per hook request, outermost first:
+ *   access log -> metrics -> POST+JSON only (405/415) -> auth (401) -> in-flight limit (429)
+ *   -> time limit (408) -> body read within the size limit (413) -> ETag (304) -> sync
+ */
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { MalformedRequestError, parseSyncRequest, type SyncResponse } from '../metacontroller/request.ts';
+import type { Layer } from '../sync/layer.ts';
+import { type AuthOptions, hookAuth } from './auth.ts';
+import { readBody } from './body-limit.ts';
+import type { HookApp, HookEnv } from './env.ts';
+import { jsonResponse } from './errors.ts';
+import { etag } from './etag.ts';
+import { inFlightLimit } from './in-flight.ts';
+import { accessLog, type Logger, silentLogger } from './logging.ts';
+import { jsonPostOnly } from './methods.ts';
+import { Metrics, recordMetrics } from './metrics.ts';
+import { ServerState } from './state.ts';
+import { requestTimeout } from './timeout.ts';
+
+export interface HookAppOptions {
+  /** The clock handed to every sync; injectable so tests and benchmarks are deterministic. */
+  clock?: () => Date;
+  logger?: Logger;
+  /** Shared with the listener: in-flight count and draining flag. */
+  state?: ServerState;
+  metrics?: Metrics;
+  bodyLimitBytes?: number;
+  timeoutMs?: number;
+  maxInFlight?: number;
+  retryAfterSeconds?: number;
+  auth?: AuthOptions;
+}
+
+/** The defaults documented in docs/hook-server.md, also those of lib/http/config.ts. */
+export const DEFAULTS = {
+  bodyLimitBytes: 8 * 1024 * 1024,
+  timeoutMs: 8000,
+  maxInFlight: 64,
+  retryAfterSeconds: 1,
+} as const;
+
+/** How many issue paths a log line names; the answer carries them all. */
+const LOGGED_ISSUES = 5;
+
+export function createHookApp(layers: readonly Layer[], options: HookAppOptions = {}): HookApp {
+  const clock = options.clock ?? (() => new Date());
+  const logger = options.logger ?? silentLogger;
+  const state = options.state ?? new ServerState();
+  const metrics = options.metrics ?? new Metrics(state);
+  const auth = options.auth ?? { kind: 'none' };
+
+  const names = new Set<string>();
+  for (const layer of layers) {
+    if (names.has(layer.name)) throw new Error(`two layers are named ${layer.name}`);
+    names.add(layer.name);
+  }
+
+  const app = new Hono<HookEnv>();
+  // Liveness: the event loop answers. Readiness: not draining, so the Service may route here.
+  app.get('/healthz', () => jsonResponse(200, { status: 'ok' }));
+  app.get('/readyz', () => (state.draining ? jsonResponse(503, { status: 'draining' }) : jsonResponse(200, { status: 'ready' })));
+  app.get('/metrics', () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }));
+
+  for (const layer of layers) {
+    app.all(
+      `/${layer.name}`,
+      accessLog({ logger, hook: layer.name }),
+      recordMetrics({ metrics, hook: layer.name }),
+      jsonPostOnly(),
+      hookAuth(auth),
+      inFlightLimit({ state, max: options.maxInFlight ?? DEFAULTS.maxInFlight, retryAfterSeconds: options.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds }),
+      requestTimeout({ ms: options.timeoutMs ?? DEFAULTS.timeoutMs }),
+      readBody({ maxBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes }),
+      etag(),
+      syncHandler(layer, clock),
+    );
+  }
+
+  app.notFound(() => jsonResponse(404, { error: 'not found' }));
+  app.onError((error, c) => answerError(error, c, logger));
+  return app;
+}
+
+function syncHandler(layer: Layer, clock: () => Date) {
+  return function sync(c: Context<HookEnv>): Response {
+    const text = c.get('body') ?? '';
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      // Hono's validator would silently turn this into {}; a body that is not JSON is malformed.
+      throw new MalformedRequestError('request body is not JSON', [error instanceof Error ? error.message : String(error)]);
+    }
+    const request = parseSyncRequest(body, layer.parentKind);
+    const { metadata } = request.parent;
+    c.set('parent', { namespace: metadata.namespace, name: metadata.name, generation: metadata.generation });
+    const answer = layer.sync(request, { now: clock() });
+    checkAnswer(answer);
+    c.set('children', answer.children.length);
+    return jsonResponse(200, answer);
+  };
+}
+
+/**
+ * The last guard before Metacontroller deletes whatever an answer leaves out: a list of named
+ * objects (a null element has crashed Metacontroller) and a status object. A layer bug is a 500.
+ */
+function checkAnswer(answer: SyncResponse): void {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(answer) || !isObject(answer.status) || !Array.isArray(answer.children)) {
+    throw new Error('layer answered without a status object and a children list');
+  }
+  answer.children.forEach((child: unknown, index) => {
+    const metadata = isObject(child) ? child.metadata : undefined;
+    if (!isObject(child) || typeof child.kind !== 'string' || typeof child.apiVersion !== 'string' || !isObject(metadata) || typeof metadata.name !== 'string') {
+      throw new Error(`layer answered a child at index ${index} without apiVersion, kind and metadata.name`);
+    }
+  });
+}
+
+/** The one place errors become answers. */
+function answerError(error: Error, c: Context<HookEnv>, logger: Logger): Response {
+  if (error instanceof HTTPException) {
+    c.set('problem', error.message);
+    return error.getResponse();
+  }
+  if (error instanceof MalformedRequestError) {
+    c.set('problem', error.message);
+    // Paths only: an issue's message may quote a value from the body.
+    c.set('issuePaths', error.issues.slice(0, LOGGED_ISSUES).map((issue) => issuePath(issue)));
+    return jsonResponse(400, { error: error.message, issues: error.issues });
+  }
+  c.set('problem', 'internal error');
+  logger.error('sync failed', { hook: c.get('hook') ?? c.req.path.slice(1), error: error.name, message: error.message, stack: error.stack });
+  return jsonResponse(500, { error: 'internal error' });
+}
+
+/** `spec.cells[0].name: Invalid type...` -> `spec.cells[0].name`; a message without a path -> `-`. */
+function issuePath(issue: string): string {
+  const colon = issue.indexOf(': ');
+  const head = colon > 0 ? issue.slice(0, colon) : '';
+  return /^[\w.[\]/-]+$/.test(head) ? head : '-';
+}
