@@ -59,5 +59,5 @@ export const POD_IP_ENV = { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 
 
 /** A container with the shared hardening applied. */
 export function container(spec: V1Container): V1Container {
-  return { securityContext: containerSecurityContext(), terminationMessagePolicy: 'FallbackToLogsOnError', ...spec };
+  return { ...spec, securityContext: spec.securityContext ?? containerSecurityContext(), terminationMessagePolicy: spec.terminationMessagePolicy ?? 'FallbackToLogsOnError' };
 }
