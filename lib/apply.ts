@@ -7,7 +7,7 @@
  * Every function here is pure: inputs are never mutated; outputs may share unchanged subtrees
  * with the inputs (nothing in this project mutates objects, so sharing is safe).
  */
-import { LAST_APPLIED_ANNOTATION } from './metacontroller/hold.ts';
+import { LAST_APPLIED_ANNOTATION, readLastApplied, SYSTEM_METADATA_FIELDS } from './metacontroller/hold.ts';
 import { canonicalJson, jsonEqual, type KubeObject, type ObjectMeta } from './kube/object.ts';
 
 type Record_ = Record<string, unknown>;
@@ -18,21 +18,6 @@ type Record_ = Record<string, unknown>;
  */
 export const LIST_MAP_KEYS = ['containerPort', 'port', 'mountPath', 'name', 'uid', 'ip', 'path'] as const;
 
-/**
- * ObjectMeta fields that are read-only and server-populated: whatever a desired object says about
- * them, the live value is kept, so they never cause a diff (upstream issue #76). managedFields is
- * added because the API server owns it too.
- */
-export const SYSTEM_METADATA_FIELDS = [
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'managedFields',
-] as const;
 
 export function isRecord(value: unknown): value is Record_ {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -116,17 +101,6 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-/** The last applied configuration recorded on a live object; an unreadable one counts as none. */
-export function readLastApplied(observed: KubeObject): Record_ | undefined {
-  const text = observed.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
-  if (text === undefined || text === '') return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return isRecord(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The desired object without a last-applied annotation of its own (upstream nullifies it before merging). */
 function withoutLastApplied(desired: KubeObject): KubeObject {

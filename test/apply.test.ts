@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { applyChild, listMapKey, merge, readLastApplied } from '../lib/apply.ts';
+import { applyChild, listMapKey, merge } from '../lib/apply.ts';
+import { readLastApplied } from '../lib/metacontroller/hold.ts';
 import { jsonEqual, type KubeObject } from '../lib/kube/object.ts';
 import { LAST_APPLIED_ANNOTATION } from '../lib/metacontroller/hold.ts';
 import { runs } from './arbitraries/index.ts';

@@ -105,7 +105,8 @@ export const TabletContainer = v.object({
 /** How many tablets of a pool are kept when it shrinks: like StatefulSet's persistentVolumeClaimRetentionPolicy. */
 export const RetentionPolicy = v.picklist(['Retain', 'Delete']);
 
-const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** How many children of a layer may move at once. */
+export const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
 
 /**
  * How many children of each layer a rollout moves at once (default 1 each): cells of the cluster,

@@ -3,7 +3,7 @@
  * so a child never reads its grandparent and never re-applies defaults.
  */
 import * as v from 'valibot';
-import { Component, ConfirmRemoval, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
@@ -57,8 +57,6 @@ export const ShardRef = v.object({
   name: v.pipe(v.string(), v.minLength(1)),
   keyRange: v.optional(KeyRange),
 });
-
-const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
 
 /** Rollout concurrency with every layer's value decided. */
 export const ResolvedRollout = v.object({

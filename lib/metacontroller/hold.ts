@@ -8,8 +8,12 @@ import type { KubeObject, ObjectMeta } from '../kube/object.ts';
 /** Where Metacontroller keeps the last desired object it applied to a child. */
 export const LAST_APPLIED_ANNOTATION = 'metacontroller.k8s.io/last-applied-configuration';
 
-/** Metadata the API server or Metacontroller owns; a desired object never sets them. */
-const SERVER_SET_METADATA = [
+/**
+ * ObjectMeta fields that are read-only and server-populated: a desired object never sets them, and
+ * Metacontroller's apply keeps their live values (upstream issue #76). managedFields is the API server's too.
+ */
+export const SYSTEM_METADATA_FIELDS = [
+  'selfLink',
   'uid',
   'resourceVersion',
   'generation',
@@ -17,21 +21,27 @@ const SERVER_SET_METADATA = [
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
   'managedFields',
-  'selfLink',
-  'ownerReferences',
-  'finalizers',
 ] as const;
 
-/** The last applied configuration of a child, if Metacontroller recorded one that parses. */
-export function lastApplied(observed: KubeObject): KubeObject | undefined {
+/** What a held child leaves out besides system metadata: what Metacontroller and controllers set. */
+const NOT_OURS_METADATA = [...SYSTEM_METADATA_FIELDS, 'ownerReferences', 'finalizers'] as const;
+
+/** The last applied configuration recorded on a live object; an unreadable one counts as none. */
+export function readLastApplied(observed: KubeObject): Record<string, unknown> | undefined {
   const text = observed.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
-  if (text === undefined) return undefined;
+  if (text === undefined || text === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return isKubeObject(parsed) ? parsed : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The last applied configuration of a child, if Metacontroller recorded one that is a whole object. */
+export function lastApplied(observed: KubeObject): KubeObject | undefined {
+  const parsed = readLastApplied(observed);
+  return isKubeObject(parsed) ? parsed : undefined;
 }
 
 /**
@@ -43,7 +53,7 @@ export function heldChild(observed: KubeObject): KubeObject {
   if (applied !== undefined) return applied;
   const { status: _status, metadata, ...rest } = observed;
   const kept: Record<string, unknown> = { ...metadata };
-  for (const field of SERVER_SET_METADATA) delete kept[field];
+  for (const field of NOT_OURS_METADATA) delete kept[field];
   const annotations = { ...metadata.annotations };
   delete annotations[LAST_APPLIED_ANNOTATION];
   kept.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { readLastApplied } from '../../lib/apply.ts';
+import { readLastApplied } from '../../lib/metacontroller/hold.ts';
 import { hasTrueCondition } from '../../lib/kube/conditions.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import type { SyncRequest } from '../../lib/metacontroller/request.ts';
