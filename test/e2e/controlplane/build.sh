@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds etcd, kube-apiserver and kube-controller-manager from source (pinned in
-# ./go.mod) into <repo>/.cache/controlplane/<versions>/bin/. Idempotent: a binary
+# ./go.mod) into ${VITESS_OPERATOR_CACHE:-<repo>/.cache}/controlplane/<versions>/bin/. Idempotent: a binary
 # that is already there is not rebuilt. Prints the cache directory on stdout
 # (last line); progress goes to stderr.
 #
@@ -25,10 +25,12 @@ esac
 
 log() { printf '[controlplane/build] %s\n' "$*" >&2; }
 
-# Keep all Go state inside the repo's gitignored .cache/ so it survives.
-export GOPATH="$ROOT/.cache/go"
-export GOMODCACHE="$ROOT/.cache/go/mod"
-export GOCACHE="$ROOT/.cache/go/build"
+# Go state and binaries live in a cache folder: the repo's gitignored .cache/ by default, or
+# $VITESS_OPERATOR_CACHE (CI points it outside the clone, so fresh clones on one machine share a build).
+CACHE="${VITESS_OPERATOR_CACHE:-$ROOT/.cache}"
+export GOPATH="$CACHE/go"
+export GOMODCACHE="$CACHE/go/mod"
+export GOCACHE="$CACHE/go/build"
 export GOTOOLCHAIN=local
 export GOFLAGS="-trimpath -buildvcs=false -mod=readonly"
 export CGO_ENABLED=0
@@ -41,7 +43,7 @@ K8S_VERSION="$(modver k8s.io/kubernetes)"
 ETCD_VERSION="$(modver go.etcd.io/etcd/server/v3)"
 GO_VERSION="$("$GO" env GOVERSION)"
 KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}"
-DIR="$ROOT/.cache/controlplane/$KEY"
+DIR="$CACHE/controlplane/$KEY"
 BIN="$DIR/bin"
 
 if [[ "$mode" == "print" ]]; then
