@@ -133,7 +133,7 @@ function answerError(error: Error, c: Context<HookEnv>, logger: Logger): Respons
   if (error instanceof MalformedRequestError) {
     c.set('problem', error.message);
     // Paths only: an issue's message may quote a value from the body.
-    c.set('issuePaths', error.issues.slice(0, LOGGED_ISSUES).map((issue) => issuePath(issue)));
+    if (error.issues.length > 0) c.set('issuePaths', error.issues.slice(0, LOGGED_ISSUES).map((issue) => issuePath(issue)));
     return jsonResponse(400, { error: error.message, issues: error.issues });
   }
   c.set('problem', 'internal error');

@@ -43,7 +43,10 @@ export function defineHookServer(layers: readonly Layer[], options: DefineOption
     createLogger({ write: (line) => process.stderr.write(line) }).error('invalid configuration, not starting', { problems });
     process.exit(2);
   }
-  const logger = createLogger({ level: config.logLevel });
+  // Imported (tests, tools) rather than run, the app stays quiet unless a level was asked for.
+  const env = options.env ?? process.env;
+  const level = options.main || (env.HOOK_LOG_LEVEL ?? '').trim() !== '' ? config.logLevel : 'silent';
+  const logger = createLogger({ level });
   const state = new ServerState();
   const metrics = new Metrics(state);
   const app = createHookApp(layers, {

@@ -18,6 +18,13 @@ export interface ServeOptions {
   shutdownTimeoutMs: number;
 }
 
+export interface ShutdownOptions {
+  /** Keep listening (readyz 503) this long before closing the listener. */
+  delayMs?: number;
+  /** Or until this resolves (tests, which must not depend on timing). */
+  proceed?: Promise<void>;
+}
+
 export interface RunningServer {
   server: Server<undefined>;
   /** Where it listens, e.g. `http://127.0.0.1:41234`. */
@@ -26,7 +33,7 @@ export interface RunningServer {
    * Drain and stop: readyz turns 503 at once; after `delayMs` (to let the Service stop routing
    * here) the listener closes and in-flight requests finish, for at most shutdownTimeoutMs.
    */
-  shutdown(options?: { delayMs?: number }): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
 export function serveApp(app: HookApp, state: ServerState, logger: Logger, options: ServeOptions): RunningServer {
@@ -48,11 +55,12 @@ export function serveApp(app: HookApp, state: ServerState, logger: Logger, optio
   const url = new URL(server.url.href);
   let stopping: Promise<void> | undefined;
 
-  const shutdown = ({ delayMs = 0 }: { delayMs?: number } = {}) => {
+  const shutdown = ({ delayMs = 0, proceed }: ShutdownOptions = {}) => {
     stopping ??= (async () => {
       state.draining = true;
       logger.info('draining', { inFlight: state.inFlight, delayMs });
-      if (delayMs > 0) await Bun.sleep(delayMs);
+      if (proceed) await proceed;
+      else if (delayMs > 0) await Bun.sleep(delayMs);
       const stopped = server.stop(false).then(() => true);
       const timedOut = Bun.sleep(options.shutdownTimeoutMs).then(() => false);
       const clean = await Promise.race([stopped, timedOut]);
