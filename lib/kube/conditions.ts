@@ -14,16 +14,17 @@ export interface Condition {
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
-/** Stamps each condition with its transition time: kept from `previous` when the status is unchanged. */
-export function stampConditions(
-  previous: readonly Condition[] | undefined,
-  next: readonly ConditionInput[],
-  now: Date,
-): Condition[] {
+/**
+ * Stamps each condition with its transition time: kept from `previous` when the status is unchanged.
+ * `previous` is whatever the parent's status holds; anything there that is not a condition is ignored,
+ * so a mangled status never stops a sync.
+ */
+export function stampConditions(previous: unknown, next: readonly ConditionInput[], now: Date): Condition[] {
+  const before = Array.isArray(previous) ? previous.filter(isCondition) : [];
   return next.map((condition) => {
-    const before = previous?.find((c) => c.type === condition.type);
+    const earlier = before.find((c) => c.type === condition.type);
     const lastTransitionTime =
-      before !== undefined && before.status === condition.status ? before.lastTransitionTime : now.toISOString();
+      earlier !== undefined && earlier.status === condition.status ? earlier.lastTransitionTime : now.toISOString();
     return { ...condition, lastTransitionTime };
   });
 }
@@ -36,6 +37,10 @@ export function condition(type: string, ok: boolean, reason: string, message: st
 export function hasTrueCondition(object: { [field: string]: unknown }, type: string): boolean {
   const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
   return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.status === 'True');
+}
+
+function isCondition(value: unknown): value is Condition {
+  return isRecord(value) && typeof value.type === 'string' && typeof value.status === 'string' && typeof value.lastTransitionTime === 'string';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -7,7 +7,6 @@
  * answered 200 with every child held (DESIGN.md, "Answers that keep data safe").
  */
 import * as v from 'valibot';
-import type { Condition } from '../kube/conditions.ts';
 import type { KubeObject } from '../kube/object.ts';
 
 const Metadata = v.looseObject({
@@ -56,7 +55,8 @@ export interface ObservedParent extends KubeObject {
 
 /** The status fields every layer writes; layers add their own. */
 export interface ParentStatus {
-  conditions?: Condition[];
+  /** As stored: normally our conditions, but never trusted to be (see stampConditions). */
+  conditions?: unknown;
   observedGeneration?: number;
   [field: string]: unknown;
 }

@@ -73,3 +73,17 @@ describe('condition / hasTrueCondition', () => {
     expect(hasTrueCondition({ status: { conditions: [null, { type: 'Ready', status: 'True' }] } }, 'Ready')).toBe(true);
   });
 });
+
+describe('stampConditions with a mangled previous status', () => {
+  const now = new Date('2026-02-02T00:00:00.000Z');
+  const next = [{ type: 'Ready', status: 'True' as const, reason: 'R', message: 'm' }];
+  for (const previous of [null, 'Ready', { type: 'Ready' }, [null], [42, { type: 'Ready', status: 'True' }]]) {
+    test(`ignores ${JSON.stringify(previous)} and stamps now`, () => {
+      expect(stampConditions(previous, next, now)).toEqual([{ ...next[0]!, lastTransitionTime: now.toISOString() }]);
+    });
+  }
+  test('keeps a valid earlier condition found among invalid ones', () => {
+    const earlier = { type: 'Ready', status: 'True', reason: 'x', message: 'y', lastTransitionTime: '2025-01-01T00:00:00.000Z' };
+    expect(stampConditions([null, 'x', earlier], next, now)[0]?.lastTransitionTime).toBe(earlier.lastTransitionTime);
+  });
+});
