@@ -59,22 +59,26 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
 }
 
-/** JSON text with object keys sorted: the canonical form we hash. */
+/**
+ * JSON text with object keys sorted: the canonical form we hash, so that the order of keys in a
+ * user's YAML never changes a revision. Hashing every desired child is on the hooks' hot path:
+ * sorted copies are built with plain loops and handed to the native JSON.stringify.
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
 function sortKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== 'object' || value === null) return value;
   const record = value as Record<string, unknown>;
-  // fromEntries defines keys, so a `__proto__` key (legal in JSON) stays a key instead of a prototype.
-  return Object.fromEntries(
-    Object.keys(record)
-      .sort()
-      .filter((key) => record[key] !== undefined)
-      .map((key) => [key, sortKeys(record[key])]),
-  );
+  // A prototype-less object keeps a `__proto__` key (legal in JSON) as a plain key.
+  const sorted: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item !== undefined) sorted[key] = sortKeys(item);
+  }
+  return sorted;
 }
 
 /**
