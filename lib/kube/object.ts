@@ -65,18 +65,19 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * sorted copies are built with plain loops and handed to the native JSON.stringify.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return JSON.stringify(sortedKeys(value));
 }
 
-function sortKeys(value: unknown): unknown {
+/** A deep copy with every object's keys in sorted order (undefined values dropped). */
+export function sortedKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(sortKeys);
+  if (Array.isArray(value)) return value.map(sortedKeys);
   const record = value as Record<string, unknown>;
   // A prototype-less object keeps a `__proto__` key (legal in JSON) as a plain key.
   const sorted: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(record).sort()) {
     const item = record[key];
-    if (item !== undefined) sorted[key] = sortKeys(item);
+    if (item !== undefined) sorted[key] = sortedKeys(item);
   }
   return sorted;
 }

@@ -37,6 +37,9 @@ export const clusterLayer = defineLayer<Cluster>({
 export function clusterProblems(spec: Cluster, parent: ObservedParent): string[] {
   const name = parent.metadata.name;
   const problems: string[] = [];
+  if (!/^[a-z]/.test(name)) {
+    problems.push(`metadata.name: '${name}' must start with a letter: Services are named after the cluster, and a Service name must be a DNS-1035 label`);
+  }
   const cellNames = spec.cells.map((cell) => cell.name);
   duplicates(cellNames).forEach((index) => problems.push(`spec.cells[${index}].name: duplicate cell name '${cellNames[index]}'`));
   duplicates(spec.keyspaces.map((k) => k.name)).forEach((index) => problems.push(`spec.keyspaces[${index}].name: duplicate keyspace name '${spec.keyspaces[index]?.name}'`));

@@ -8,8 +8,8 @@
  */
 import * as v from 'valibot';
 import { condition, type ConditionInput, stampConditions } from '../kube/conditions.ts';
-import { shortHash } from '../kube/hash.ts';
-import { type KubeObject, objectKey } from '../kube/object.ts';
+import { sha256 } from '../kube/hash.ts';
+import { type KubeObject, objectKey, sortedKeys } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
@@ -19,6 +19,8 @@ import type { Layer, SyncContext } from './layer.ts';
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
+/** Hex digits of a revision: like a pod-template-hash, short to read, ample to tell two states apart. */
+const REVISION_LENGTH = 10;
 /** While a rollout waits, sync again after this long even if no child changes. */
 const ROLLOUT_RESYNC_SECONDS = 10;
 
@@ -52,7 +54,9 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
   const { parent } = request;
   const parsed = v.safeParse(definition.schema, parent.spec ?? {});
   if (!parsed.success) return holdEverything(request, formatIssues(parsed.issues, 'spec'), context);
-  const spec = parsed.output;
+  // Keys sorted once here, so every child built from the spec has one key order whatever the order
+  // in the user's YAML; revisions can then hash children as they are (see withRevision).
+  const spec = sortedKeys(parsed.output) as Spec;
   const problems = definition.problems(spec, parent);
   if (problems.length > 0) return holdEverything(request, problems, context);
 
@@ -97,9 +101,14 @@ function holdEverything(request: SyncRequest, problems: string[], context: SyncC
   };
 }
 
+/**
+ * Stamps a child with the hash of its desired state. Children are built by code from a spec whose
+ * keys were sorted at the edge, so the same desired state always serializes the same way and the
+ * hash needs no canonical form of its own (hashing is on the hot path: one per child per sync).
+ */
 export function withRevision(child: KubeObject): KubeObject {
   const { [REVISION_ANNOTATION]: _old, ...annotations } = child.metadata.annotations ?? {};
-  const revision = shortHash({ ...child, metadata: { ...child.metadata, annotations } });
+  const revision = sha256(JSON.stringify({ ...child, metadata: { ...child.metadata, annotations } })).slice(0, REVISION_LENGTH);
   return { ...child, metadata: { ...child.metadata, annotations: { ...annotations, [REVISION_ANNOTATION]: revision } } };
 }
 

@@ -12,7 +12,7 @@ export type FlagMap = Readonly<Record<string, string>>;
 
 /** A flag name in Vitess' dashed spelling. */
 export function dashed(name: string): string {
-  return name.replace(/_/g, '-');
+  return name.includes('_') ? name.replaceAll('_', '-') : name;
 }
 
 /**
@@ -22,9 +22,12 @@ export function dashed(name: string): string {
 export function flagArgs(...layers: readonly (FlagMap | FlagsSpec | undefined)[]): string[] {
   const merged = new Map<string, string>();
   for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer ?? {})) merged.set(dashed(name), value);
+    if (layer === undefined) continue;
+    for (const name in layer) merged.set(dashed(name), layer[name] as string);
   }
-  return [...merged].map(([name, value]) => `--${name}=${value}`);
+  const args: string[] = [];
+  for (const [name, value] of merged) args.push(`--${name}=${value}`);
+  return args;
 }
 
 /** Flags every long-running Vitess server gets: logging, ports, and the topology. */
