@@ -212,6 +212,19 @@ const cases: Case[] = [
     },
     parent: ['VitessCell', 'vitess-zone1'],
   },
+  {
+    hook: 'sync-cell',
+    name: 'seed-global-etcd-storage-edit-not-applied',
+    state: () => {
+      const edited = editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => {
+        const cells = spec.cells as { etcd?: Spec }[];
+        cells[0] = { ...cells[0], etcd: { ...cells[0]?.etcd, volumeClaim: { resources: { requests: { storage: '20Gi' } } } } };
+        return spec;
+      });
+      return stepUntil(edited, (s) => JSON.stringify(getObject(s, key('VitessCell', 'vitess-global'))?.spec).includes('20Gi'), false);
+    },
+    parent: ['VitessCell', 'vitess-global'],
+  },
   // sync-keyspace
   { hook: 'sync-keyspace', name: 'seed-main-first-sync', state: () => converged('seed-my-vitess.yaml'), parent: ['VitessKeyspace', 'vitess-zone1-main'], empty: true },
   { hook: 'sync-keyspace', name: 'seed-main-all-ready', state: () => converged('seed-my-vitess.yaml'), parent: ['VitessKeyspace', 'vitess-zone1-main'] },

@@ -11,7 +11,8 @@ import { condition, type ConditionInput, stampConditions } from '../kube/conditi
 import { sha256 } from '../kube/hash.ts';
 import { type KubeObject, objectKey, sortedKeys } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
-import { heldChild } from '../metacontroller/hold.ts';
+import { heldChild, lastApplied } from '../metacontroller/hold.ts';
+import { keepImmutableFields } from '../kube/immutable.ts';
 import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
 import { defaultSlots, isSettled, type SlotSet, volumesOf } from '../rollout/slots.ts';
@@ -60,8 +61,13 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
   const problems = definition.problems(spec, parent);
   if (problems.length > 0) return holdEverything(request, problems, context);
 
-  const desired = definition.children(spec, parent).map(withRevision);
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
+  const kept = definition.children(spec, parent).map((child) => {
+    const live = observed.get(objectKey(child));
+    return keepImmutableFields(child, live === undefined ? undefined : lastApplied(live));
+  });
+  const desired = kept.map((k) => withRevision(k.object));
+  const notApplied = kept.flatMap((k) => k.notApplied);
   const { slots, pendingRemovals } = definition.slots?.(spec, desired, observed) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
   const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
   const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals)];
@@ -74,6 +80,7 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
       volumes: observedVolumes(observed),
       rollout: { inFlight: plan.inFlight, waiting: plan.waiting.length, message: plan.message, paused: plan.paused },
       pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
+      notApplied: notApplied.length > 0 ? notApplied : undefined,
       conditions: stamp(parent, conditions, context),
     },
     children: plan.children,

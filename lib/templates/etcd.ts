@@ -129,7 +129,8 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
         {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
-          metadata: { name: 'data', labels: meta.labels },
+          // Identity labels only: volume claim templates are immutable, template labels are not.
+          metadata: { name: 'data', labels: componentSelector(scope, COMPONENT) },
           spec: {
             accessModes: spec.volumeClaim?.accessModes ?? ['ReadWriteOnce'],
             storageClassName: spec.volumeClaim?.storageClassName,

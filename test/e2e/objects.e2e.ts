@@ -1,0 +1,286 @@
+/**
+ * Issue 4, parts 3-5: every object the hooks produce is accepted by a real API server.
+ *
+ * For every example, in a fresh namespace (with its `default` ServiceAccount, which Pods need):
+ * - everything `render <example> --ready --output json` produces is created, parents first, each
+ *   child owned (controller ownerReference) by its real parent;
+ * - the status every hook wrote is accepted by the parent's /status subresource and reads back equal;
+ * - a sequence of spec edits is re-rendered and applied as updates of the live objects, following the
+ *   child update strategies of our CompositeControllers: no write may be refused;
+ * - deleting the VitessCluster garbage-collects the whole tree through the ownerReferences.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ensureCrds } from './support/install.ts';
+import { createNamespace, deleteNamespace, list, type Obj, read, ref, remove, replaceStatus, uniqueName, waitFor } from './support/kube.ts';
+import { EXAMPLES_DIR, renderCluster } from './support/render.ts';
+import { applyTree, key, loadStrategies, newTreeState, type Strategies, type TreeState } from './support/tree.ts';
+
+const VITESS_KINDS = new Set(['VitessCluster', 'VitessCell', 'VitessKeyspace', 'VitessShard']);
+const examples = readdirSync(EXAMPLES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+
+type Spec = Record<string, any>;
+const POOLS = ['replica', 'rdonly', 'masterEligible', 'batch'] as const;
+
+/** Spec edits, applied one after the other to the live tree; each returns false when it does not apply. */
+const edits: { name: string; edit(spec: Spec): boolean }[] = [
+  {
+    name: 'vitess image',
+    edit: (s) => {
+      const visit = (v: any): void => {
+        if (Array.isArray(v)) v.forEach(visit);
+        else if (v && typeof v === 'object') {
+          for (const [k, x] of Object.entries(v)) {
+            if (typeof x === 'string' && /^vitess\/lite:/.test(x)) v[k] = 'vitess/lite:v24.0.4';
+            else visit(x);
+          }
+        }
+      };
+      visit(s);
+      s.images = { ...s.images, vitess: 'vitess/lite:v24.0.4' };
+      return true;
+    },
+  },
+  {
+    name: 'tablet replicas up',
+    edit: (s) => {
+      for (const ks of s.keyspaces ?? []) {
+        ks.tablets ??= {};
+        const pools = POOLS.filter((p) => ks.tablets[p]?.replicas !== undefined);
+        if (pools.length === 0) ks.tablets.replica = { ...ks.tablets.replica, replicas: 2 };
+        for (const p of pools) ks.tablets[p].replicas += 1;
+      }
+      return (s.keyspaces ?? []).length > 0;
+    },
+  },
+  {
+    name: 'tablet replicas down',
+    edit: (s) => {
+      for (const ks of s.keyspaces ?? []) for (const p of POOLS) if (ks.tablets?.[p]?.replicas !== undefined) ks.tablets[p].replicas = Math.max(1, ks.tablets[p].replicas - 2);
+      return (s.keyspaces ?? []).length > 0;
+    },
+  },
+  {
+    name: 'resources',
+    edit: (s) => {
+      for (const cell of s.cells) {
+        for (const c of ['vtgate', 'vtctld', 'vtorc', 'orchestrator']) {
+          if (cell[c]) cell[c].resources = { requests: { cpu: '250m', memory: '300Mi' }, limits: { memory: '600Mi' } };
+        }
+      }
+      // Requests and limits together, so that no pool keeps a limit below the new request.
+      const vttablet = { requests: { cpu: '300m', memory: '256Mi' }, limits: { cpu: '600m', memory: '512Mi' } };
+      const mysql = { requests: { cpu: '700m', memory: '1Gi' }, limits: { cpu: '1400m', memory: '2Gi' } };
+      for (const ks of s.keyspaces ?? []) {
+        ks.tablets ??= {};
+        for (const p of ['defaults', ...POOLS]) {
+          if (p !== 'defaults' && !ks.tablets[p]) continue;
+          ks.tablets[p] = { ...ks.tablets[p], vttablet: { ...ks.tablets[p]?.vttablet, resources: vttablet }, mysql: { ...ks.tablets[p]?.mysql, resources: mysql } };
+        }
+      }
+      return true;
+    },
+  },
+  {
+    name: 'new cell (also given to the first keyspace)',
+    edit: (s) => {
+      s.cells.push({ name: 'e2e-cell', vtgate: { replicas: 1 } });
+      if (s.keyspaces?.[0]) s.keyspaces[0].cells = [...s.keyspaces[0].cells, 'e2e-cell'];
+      return true;
+    },
+  },
+  {
+    name: 'new keyspace',
+    edit: (s) => {
+      const cell = s.keyspaces?.[0]?.cells?.[0] ?? s.cells[s.cells.length - 1].name;
+      s.keyspaces = [...(s.keyspaces ?? []), { name: 'e2e_extra', cells: [cell], tablets: { replica: { replicas: 2 } } }];
+      return true;
+    },
+  },
+  {
+    name: 'extraFlags',
+    edit: (s) => {
+      for (const cell of s.cells) if (cell.vtgate) cell.vtgate.extraFlags = { ...cell.vtgate.extraFlags, 'grpc-max-message-size': '33554432' };
+      for (const ks of s.keyspaces ?? []) {
+        ks.tablets ??= {};
+        ks.tablets.defaults = { ...ks.tablets.defaults, vttablet: { ...ks.tablets.defaults?.vttablet, extraFlags: { 'queryserver-config-pool-size': '32' } } };
+      }
+      return true;
+    },
+  },
+  {
+    name: 'vtgate service type changed',
+    edit: (s) => {
+      let any = false;
+      for (const cell of s.cells) {
+        if (!cell.vtgate) continue;
+        const type = cell.vtgate.service?.type ?? 'ClusterIP';
+        cell.vtgate.service = { ...cell.vtgate.service, type: type === 'ClusterIP' ? 'LoadBalancer' : 'ClusterIP' };
+        any = true;
+      }
+      return any;
+    },
+  },
+  {
+    name: 'vtgate service type changed back',
+    edit: (s) => {
+      let any = false;
+      for (const cell of s.cells) {
+        if (!cell.vtgate) continue;
+        cell.vtgate.service = { ...cell.vtgate.service, type: cell.vtgate.service?.type === 'ClusterIP' ? 'NodePort' : 'ClusterIP' };
+        any = true;
+      }
+      return any;
+    },
+  },
+  {
+    // A PVC's spec is immutable but for resources.requests of a bound claim (expansion): a hook must
+    // not send a changed spec for an existing claim that the API server refuses.
+    name: 'tablet storage request grows',
+    edit: (s) => {
+      for (const ks of s.keyspaces ?? []) {
+        ks.tablets ??= {};
+        const claim = ks.tablets.defaults?.volumeClaim ?? {};
+        ks.tablets.defaults = { ...ks.tablets.defaults, volumeClaim: { ...claim, resources: { ...claim.resources, requests: { ...claim.resources?.requests, storage: '200Gi' } } } };
+        for (const p of POOLS) if (ks.tablets[p]?.volumeClaim) ks.tablets[p].volumeClaim.resources = { requests: { storage: '200Gi' } };
+      }
+      return (s.keyspaces ?? []).length > 0;
+    },
+  },
+  {
+    name: 'template label added',
+    edit: (s) => {
+      s.template ??= {};
+      s.template.metadata ??= {};
+      s.template.metadata.labels = { ...s.template.metadata.labels, 'e2e-edit': 'yes' };
+      s.template.metadata.annotations = { ...s.template.metadata.annotations, 'e2e.vitess.io/note': 'edited' };
+      return true;
+    },
+  },
+];
+
+/** Writes every Vitess* parent's rendered status through /status and reads it back; returns the problems. */
+async function checkStatuses(rendered: Obj[], namespace: string): Promise<{ checked: number; problems: string[] }> {
+  const problems: string[] = [];
+  let checked = 0;
+  for (const o of rendered) {
+    if (!VITESS_KINDS.has(o.kind) || o.status === undefined) continue;
+    const target = { ...o, metadata: { ...o.metadata, namespace } };
+    const want = JSON.parse(JSON.stringify(o.status)) as Record<string, unknown>;
+    delete want.observedGeneration;
+    try {
+      const written = await replaceStatus(target, want);
+      const back = (await read(target)) as (Obj & { status?: Record<string, unknown> }) | undefined;
+      for (const [what, got] of [['update response', written.status], ['read back', back?.status]] as const) {
+        const g = { ...(got as Record<string, unknown>) };
+        if (g.observedGeneration !== back?.metadata.generation) problems.push(`${ref(target)}: ${what}: observedGeneration ${String(g.observedGeneration)}, generation ${back?.metadata.generation}`);
+        delete g.observedGeneration;
+        if (JSON.stringify(sortKeys(g)) !== JSON.stringify(sortKeys(want))) {
+          problems.push(`${ref(target)}: ${what} differs from the hook's status:\n  wrote ${JSON.stringify(sortKeys(want))}\n  got   ${JSON.stringify(sortKeys(g))}`);
+        }
+      }
+      checked++;
+    } catch (e) {
+      problems.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  return { checked, problems };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+let strategies: Strategies;
+
+beforeAll(async () => {
+  await ensureCrds();
+  strategies = loadStrategies();
+  console.log(`[e2e] child update strategies from ${strategies.source}`);
+});
+
+for (const file of examples) {
+  describe(`examples/${file}`, () => {
+    const namespace = uniqueName(`e2e-${file.replace(/\.ya?ml$/, '').replace(/[^a-z0-9]+/g, '-')}`);
+    let cluster: Obj;
+    let state: TreeState;
+    let rendered: Obj[] = [];
+
+    beforeAll(async () => {
+      await createNamespace(namespace);
+      cluster = parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as Obj;
+      cluster.metadata.namespace = namespace;
+      state = newTreeState(namespace);
+    });
+
+    afterAll(async () => {
+      await deleteNamespace(namespace);
+    });
+
+    test('every rendered object is created, parents first, owned by its real parent', async () => {
+      rendered = await renderCluster(cluster, `${namespace}-0`);
+      expect(rendered[0]?.kind).toBe('VitessCluster');
+      const report = await applyTree(rendered, state, strategies);
+      expect(report.errors).toEqual([]);
+      expect(report.created.length).toBe(rendered.length);
+      const kinds = new Set(rendered.map((o) => o.kind));
+      for (const k of ['VitessCell', 'Service', 'Deployment']) expect(kinds.has(k)).toBe(true);
+      if ((cluster.spec as Spec).keyspaces?.length) for (const k of ['VitessKeyspace', 'VitessShard', 'Pod', 'PersistentVolumeClaim']) expect(kinds.has(k)).toBe(true);
+    }, 60_000);
+
+    test("every hook's status is accepted by /status and reads back equal", async () => {
+      const { checked, problems } = await checkStatuses(rendered, namespace);
+      expect(problems).toEqual([]);
+      expect(checked).toBeGreaterThanOrEqual(2);
+    }, 60_000);
+
+    for (const e of edits) {
+      test(`edit: ${e.name}: re-rendered objects are accepted as updates, statuses too`, async () => {
+        const next = structuredClone(cluster);
+        if (!e.edit(next.spec as Spec)) return;
+        cluster = next;
+        rendered = await renderCluster(cluster, `${namespace}-${e.name.replace(/[^a-z0-9]+/gi, '-')}`);
+        const report = await applyTree(rendered, state, strategies);
+        expect(report.errors).toEqual([]);
+        const touched = report.created.length + report.updated.length + report.recreated.length + report.restarted.length + report.deleted.length;
+        expect(touched).toBeGreaterThan(0);
+        const { problems } = await checkStatuses(rendered, namespace);
+        expect(problems).toEqual([]);
+        // Every object of the answer exists, with the uid we recorded (nothing was replaced behind our back).
+        for (const o of rendered) {
+          const live = await read({ ...o, metadata: { ...o.metadata, namespace } });
+          expect({ object: ref(o), uid: live?.metadata.uid }).toEqual({ object: ref(o), uid: state.uids.get(key(o)) });
+        }
+      }, 60_000);
+    }
+
+    test('deleting the VitessCluster garbage-collects the whole tree (ownerReferences are right)', async () => {
+      const root = rendered[0]!;
+      const kinds = [...new Set(rendered.map((o) => `${o.apiVersion} ${o.kind}`))];
+      await remove({ ...root, metadata: { name: root.metadata.name, namespace } });
+      const left = await waitFor(
+        'garbage collection of the tree',
+        async () => {
+          const remaining: string[] = [];
+          for (const k of kinds) {
+            const [apiVersion, kind] = k.split(' ') as [string, string];
+            for (const o of await list(apiVersion, kind, namespace)) {
+              // Deleted but held by a finalizer counts as collected: the garbage collector did its part
+              // (PVCs keep kubernetes.io/pvc-protection until the protection controller sees no Pod using them).
+              if (o.metadata.deletionTimestamp) continue;
+              if (state.uids.has(key({ ...o, apiVersion, kind }))) remaining.push(`${kind}/${o.metadata.name}`);
+            }
+          }
+          return remaining.length === 0 ? remaining : undefined;
+        },
+        90_000,
+        500,
+      );
+      expect(left).toEqual([]);
+    }, 120_000);
+  });
+}
