@@ -9,7 +9,9 @@ import type { KubeObject } from './kube/object.ts';
 import { isReady } from './kube/readiness.ts';
 import type { ControllerSpec } from './simulator/controllers.ts';
 import type { KubeletOptions } from './simulator/kubelet.ts';
-import { simulate, type Round, type SimulationResult } from './simulator/simulate.ts';
+import { type Action, WRITE_VERBS } from './simulator/metacontroller.ts';
+import { DEFAULT_START, runRound, simulate, type Round, type SimulationResult } from './simulator/simulate.ts';
+import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './simulator/store.ts';
 import type { Layer } from './sync/layer.ts';
 
 export type OutputFormat = 'tree' | 'yaml' | 'json';
@@ -189,4 +191,332 @@ export function formatSteps(steps: readonly Round[]): string {
     })
     .join('\n')
     .concat('\n');
+}
+
+// ---------- watching a rollout: render --from STATE.json [FILE] --steps ----------
+
+/** What happened to one object in one round, in words a user of `kubectl get` recognizes. */
+export type RolloutEventKind =
+  | 'edited'
+  | 'created'
+  | 'recreated'
+  | 'moved'
+  | 'left-out'
+  | 'removed'
+  | 'garbage-collected'
+  | 'reparent-started'
+  | 'reparent-completed'
+  | 'reparent-failed'
+  | 'reparent-cleaned-up'
+  | 'ready'
+  | 'adopted'
+  | 'released'
+  | 'skipped'
+  | 'error';
+
+export interface RolloutEvent {
+  what: RolloutEventKind;
+  /** `Kind/name` of the object. */
+  object: string;
+  /** `Kind/name` of the parent whose sync did it, or `user`, `kubelet`, `garbage-collector`. */
+  by: string;
+  /** Tablet type, revisions, the reparent's target, an error message. */
+  note?: string;
+}
+
+export interface TopConditions {
+  object: string;
+  ready: { status: string; reason?: string };
+  updated: { status: string; reason?: string; message?: string };
+}
+
+export interface RolloutRound {
+  round: number;
+  time: string;
+  events: RolloutEvent[];
+  /** Parents whose rollout message changed this round: what each now waits for. */
+  waiting: { parent: string; message: string }[];
+  /** The VitessCluster(s) after the round. */
+  top: TopConditions[];
+}
+
+export interface Replay {
+  converged: boolean;
+  /** Rounds run after the edit (the last one wrote nothing when converged). */
+  rounds: number;
+  steps: RolloutRound[];
+  /** The state at the end, ordered like `render`'s output. */
+  objects: KubeObject[];
+  errors: RolloutEvent[];
+  state: ClusterState;
+}
+
+const SECONDS_PER_ROUND = 10;
+
+function isKubeObjectLike(value: unknown): value is KubeObject {
+  return isRecord(value) && typeof value.apiVersion === 'string' && typeof value.kind === 'string' && isRecord(value.metadata) && typeof value.metadata.name === 'string';
+}
+
+/** Parses a saved state: the JSON array `render --output json` printed. */
+export function parseSavedState(text: string): KubeObject[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new RenderError(`the saved state is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!Array.isArray(parsed)) throw new RenderError('the saved state must be the JSON array `render --output json` prints');
+  parsed.forEach((item, i) => {
+    if (!isKubeObjectLike(item)) throw new RenderError(`saved state [${i}]: not an object with apiVersion, kind and metadata.name`);
+  });
+  return parsed as KubeObject[];
+}
+
+const UID_COUNTER = /-([0-9a-f]{12})$/;
+
+/**
+ * A simulator state holding the saved objects exactly as they were (uids, resourceVersions,
+ * generations, owner references and statuses kept), its counter past every uid and version in use.
+ */
+export function loadState(objects: readonly KubeObject[]): ClusterState {
+  let counter = 0;
+  for (const object of objects) {
+    const version = Number(object.metadata.resourceVersion);
+    if (Number.isSafeInteger(version)) counter = Math.max(counter, version);
+    const uid = UID_COUNTER.exec(object.metadata.uid ?? '');
+    if (uid !== null) counter = Math.max(counter, Number.parseInt(uid[1] as string, 16));
+  }
+  const stored: Record<string, KubeObject> = {};
+  for (const object of objects) {
+    const namespace = object.metadata.namespace ?? 'default';
+    let metadata = { ...object.metadata, namespace };
+    if (metadata.uid === undefined) metadata = { ...metadata, uid: `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}` };
+    const key = storeKey({ kind: object.kind, metadata });
+    if (Object.hasOwn(stored, key)) throw new RenderError(`the saved state holds ${key} twice`);
+    stored[key] = { ...object, metadata };
+  }
+  return { objects: stored, counter };
+}
+
+/** The latest timestamp in a state (creation, conditions, job times): a resumed clock starts after it. */
+function latestTime(objects: readonly KubeObject[]): Date | undefined {
+  let latest: number | undefined;
+  const visit = (value: unknown, key?: string): void => {
+    if (typeof value === 'string' && key !== undefined && /(Time|Timestamp|At)$/.test(key)) {
+      const time = Date.parse(value);
+      if (!Number.isNaN(time)) latest = latest === undefined ? time : Math.max(latest, time);
+    } else if (Array.isArray(value)) value.forEach((item) => visit(item));
+    else if (isRecord(value)) Object.entries(value).forEach(([k, v]) => visit(v, k));
+  };
+  objects.forEach((o) => visit(o));
+  return latest === undefined ? undefined : new Date(latest);
+}
+
+function ref(objectRefText: string): string {
+  // `Kind/namespace/name` -> `Kind/name`
+  const [kind, , ...name] = objectRefText.split('/');
+  return name.length === 0 ? objectRefText : `${kind}/${name.join('/')}`;
+}
+
+function byRef(by: string): string {
+  return by.includes('/') ? ref(by) : by;
+}
+
+function condition(object: KubeObject | undefined, type: string): { status: string; reason?: string; message?: string } {
+  const conditions = isRecord(object?.status) ? object.status.conditions : undefined;
+  const found = Array.isArray(conditions) ? conditions.find((c) => isRecord(c) && c.type === type) : undefined;
+  if (!isRecord(found)) return { status: 'Unknown' };
+  return {
+    status: String(found.status),
+    ...(typeof found.reason === 'string' ? { reason: found.reason } : {}),
+    ...(typeof found.message === 'string' && found.message !== '' ? { message: found.message } : {}),
+  };
+}
+
+function annotation(object: KubeObject | undefined, key: string): string | undefined {
+  return object?.metadata.annotations?.[key];
+}
+
+const REVISION = 'vitess.io/revision';
+const REPARENT_FOR = 'vitess.io/reparent-for';
+
+function tabletNote(pod: KubeObject | undefined): string | undefined {
+  const type = pod?.metadata.labels?.['vitess.io/tablet-type'];
+  return type === undefined ? undefined : `${type} tablet`;
+}
+
+/** Reads one round's actions against the states before and after it. */
+function roundEvents(before: ClusterState, after: ClusterState, actions: readonly Action[], recreatable: Set<string>): RolloutEvent[] {
+  const keyOf = (objectRefText: string): string => {
+    const [kind, namespace, ...name] = objectRefText.split('/');
+    return `${namespace}/${kind}/${name.join('/')}`;
+  };
+  const events: RolloutEvent[] = [];
+  for (const action of actions) {
+    const key = keyOf(action.object);
+    const was = getObject(before, key);
+    const now = getObject(after, key);
+    const object = ref(action.object);
+    const by = byRef(action.by);
+    switch (action.verb) {
+      case 'create': {
+        const reparentFor = annotation(now, REPARENT_FOR);
+        if (reparentFor !== undefined) events.push({ what: 'reparent-started', object, by, note: `PlannedReparentShard away from the tablet, for ${reparentFor === 'removal' ? 'its removal' : `revision ${reparentFor}`}` });
+        else if (recreatable.has(key)) events.push({ what: 'recreated', object, by, ...(tabletNote(now) === undefined ? {} : { note: `${tabletNote(now)}, revision ${annotation(now, REVISION) ?? '?'}` }) });
+        else events.push({ what: 'created', object, by });
+        recreatable.delete(key);
+        break;
+      }
+      case 'update':
+        events.push({ what: 'moved', object, by, note: `revision ${annotation(was, REVISION) ?? '?'} -> ${annotation(now, REVISION) ?? '?'}` });
+        break;
+      case 'recreate-delete':
+        events.push({ what: 'moved', object, by, note: 'deleted, to be created anew' });
+        recreatable.add(key);
+        break;
+      case 'delete':
+        if (annotation(was, REPARENT_FOR) !== undefined) events.push({ what: 'reparent-cleaned-up', object, by });
+        else if (was?.kind === 'Pod' || was?.kind === 'Job') {
+          events.push({ what: 'left-out', object, by, ...(tabletNote(was) === undefined ? {} : { note: tabletNote(was) }) });
+          recreatable.add(key);
+        } else events.push({ what: 'removed', object, by });
+        break;
+      case 'garbage-collect':
+        events.push({ what: 'garbage-collected', object, by });
+        break;
+      case 'status': {
+        if (action.by !== 'kubelet' || now === undefined) break;
+        const becameReady = isReady(now) && (was === undefined || !isReady(was));
+        const reparent = annotation(now, REPARENT_FOR) !== undefined;
+        if (reparent && becameReady) events.push({ what: 'reparent-completed', object, by });
+        else if (reparent && condition(now, 'Failed').status === 'True') events.push({ what: 'reparent-failed', object, by });
+        else if (becameReady && ['Pod', 'Job', 'Deployment', 'StatefulSet', 'EtcdCluster'].includes(now.kind)) events.push({ what: 'ready', object, by, ...(tabletNote(now) === undefined ? {} : { note: tabletNote(now) }) });
+        break;
+      }
+      case 'adopt':
+        events.push({ what: 'adopted', object, by });
+        break;
+      case 'release':
+        events.push({ what: 'released', object, by });
+        break;
+      case 'skip':
+        events.push({ what: 'skipped', object, by, ...(action.message === undefined ? {} : { note: action.message }) });
+        break;
+      case 'error':
+        events.push({ what: 'error', object, by, ...(action.message === undefined ? {} : { note: action.message }) });
+        break;
+    }
+  }
+  return events;
+}
+
+function rolloutMessage(object: KubeObject | undefined): string | undefined {
+  const rollout = isRecord(object?.status) ? object.status.rollout : undefined;
+  return isRecord(rollout) && typeof rollout.message === 'string' ? rollout.message : undefined;
+}
+
+function topConditions(state: ClusterState): TopConditions[] {
+  return allObjects(state)
+    .filter((o) => o.kind === 'VitessCluster')
+    .map((o) => ({ object: `VitessCluster/${o.metadata.name}`, ready: condition(o, 'Ready'), updated: condition(o, 'Updated') }));
+}
+
+export interface ReplayOptions {
+  controllers: readonly ControllerSpec[];
+  layers: readonly Layer[];
+  ready: boolean | KubeletOptions;
+  maxRounds?: number;
+}
+
+/**
+ * Applies a VitessCluster to a state, as `kubectl apply` would: an existing one (same namespace and
+ * name) gets the new spec (its generation moves), a new one is created.
+ */
+export function applyCluster(state: ClusterState, cluster: KubeObject, now: Date): { state: ClusterState; event: RolloutEvent } {
+  const key = storeKey(cluster);
+  const stored = getObject(state, key);
+  const object = `VitessCluster/${cluster.metadata.name}`;
+  if (stored === undefined) return { state: createObject(state, cluster, now).state, event: { what: 'created', object, by: 'user' } };
+  const updated = updateObject(state, { ...stored, spec: cluster.spec });
+  return { state: updated.state, event: { what: 'edited', object, by: 'user', note: updated.changed ? `spec replaced, generation ${updated.object.metadata.generation ?? '?'}` : 'no change' } };
+}
+
+/**
+ * Replays what the operator does from a saved state after an edit (or, without one, just resumes):
+ * round by round, the hooks and Metacontroller under the simulator, then the fake kubelet, until a
+ * round writes nothing. The clock resumes after the saved state's latest timestamp.
+ */
+export function renderFrom(saved: readonly KubeObject[], edit: KubeObject | undefined, options: ReplayOptions): Replay {
+  const start = latestTime(saved) ?? DEFAULT_START;
+  let state = loadState(saved);
+  const preface: RolloutEvent[] = [];
+  if (edit !== undefined) {
+    const applied = applyCluster(state, edit, start);
+    state = applied.state;
+    preface.push(applied.event);
+  }
+  const kubelet = options.ready === true ? {} : options.ready === false ? undefined : options.ready;
+  const maxRounds = options.maxRounds ?? 200;
+  const steps: RolloutRound[] = [{ round: 0, time: timestamp(start), events: preface, waiting: [], top: topConditions(state) }];
+  const recreatable = new Set<string>();
+  for (let round = 1; round <= maxRounds; round++) {
+    const now = new Date(start.getTime() + round * SECONDS_PER_ROUND * 1000);
+    const result = runRound(state, options.controllers, options.layers, round, now, kubelet);
+    const events = roundEvents(state, result.state, result.actions, recreatable);
+    const waiting = allObjects(result.state)
+      .filter((o) => o.kind.startsWith('Vitess'))
+      .flatMap((o) => {
+        const message = rolloutMessage(o);
+        const previous = rolloutMessage(getObject(state, storeKey(o)));
+        return message !== undefined && message !== previous ? [{ parent: `${o.kind}/${o.metadata.name}`, message }] : [];
+      });
+    steps.push({ round, time: timestamp(now), events, waiting, top: topConditions(result.state) });
+    state = result.state;
+    if (result.pending.length === 0 && !result.actions.some((action) => WRITE_VERBS.has(action.verb))) {
+      return { converged: true, rounds: round, steps, objects: orderObjects(allObjects(state)), errors: events.filter((e) => e.what === 'error'), state };
+    }
+  }
+  const last = steps[steps.length - 1] as RolloutRound;
+  return { converged: false, rounds: maxRounds, steps, objects: orderObjects(allObjects(state)), errors: last.events.filter((e) => e.what === 'error'), state };
+}
+
+const EVENT_WORDS: Record<RolloutEventKind, string> = {
+  edited: 'edited',
+  created: 'created',
+  recreated: 'recreated',
+  moved: 'moved',
+  'left-out': 'left out',
+  removed: 'removed',
+  'garbage-collected': 'garbage-collected',
+  'reparent-started': 'reparent Job created',
+  'reparent-completed': 'reparent completed',
+  'reparent-failed': 'reparent FAILED',
+  'reparent-cleaned-up': 'reparent Job removed',
+  ready: 'Ready',
+  adopted: 'adopted',
+  released: 'released',
+  skipped: 'skipped',
+  error: 'ERROR',
+};
+
+function conditionText(name: string, c: { status: string; reason?: string }): string {
+  return `${name}=${c.status}${c.reason === undefined ? '' : ` (${c.reason})`}`;
+}
+
+/** The replay in words: per round, what happened to which object and by whom, what each rollout waits for, and the top's conditions. */
+export function formatRollout(steps: readonly RolloutRound[]): string {
+  const lines: string[] = [];
+  let previousTop = '';
+  for (const step of steps) {
+    lines.push(`round ${step.round} (${step.time})${step.events.length === 0 ? ': no object changed' : ''}`);
+    const width = Math.max(0, ...step.events.map((e) => EVENT_WORDS[e.what].length));
+    for (const event of step.events) {
+      lines.push(`  ${EVENT_WORDS[event.what].padEnd(width)}  ${event.object}${event.by === 'kubelet' ? '' : `  by ${event.by}`}${event.note === undefined ? '' : `  (${event.note})`}`);
+    }
+    for (const { parent, message } of step.waiting) lines.push(`  rollout of ${parent}: ${message}`);
+    const top = step.top.map((t) => `${t.object} ${conditionText('Ready', t.ready)} ${conditionText('Updated', t.updated)}`).join('; ');
+    if (top !== previousTop || step === steps[steps.length - 1]) lines.push(`  top: ${top}`);
+    previousTop = top;
+  }
+  return `${lines.join('\n')}\n`;
 }

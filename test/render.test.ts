@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../lib/kube/object.ts';
-import { formatOutput, formatSteps, orderObjects, parseClusterYaml, render, RenderError } from '../lib/render.ts';
+import { formatOutput, formatRollout, formatSteps, orderObjects, parseClusterYaml, parseSavedState, render, RenderError, renderFrom } from '../lib/render.ts';
 import { loadControllers } from '../lib/simulator/manifests.ts';
 import { converge } from '../lib/simulator/simulate.ts';
 import { getObject, updateObject } from '../lib/simulator/store.ts';
@@ -132,4 +133,104 @@ describe('render with the real hooks (smoke)', () => {
     }
     expect(formatOutput(second.objects.filter((o) => o.kind === 'VitessCluster'), 'tree')).toContain('Ready=True');
   });
+});
+
+describe('render --from STATE.json --steps: watching a rollout offline', () => {
+  const root = join(import.meta.dir, '..');
+  const seedYaml = readFileSync(join(root, 'examples', 'seed-my-vitess.yaml'), 'utf8');
+  const NEW_IMAGE = 'vitess/lite:v21.0.0';
+
+  /** The seed with its tablet image (tablets.defaults.image of keyspace main) changed. */
+  function editedSeed(): KubeObject {
+    const cluster = parseClusterYaml(seedYaml);
+    const spec = structuredClone(cluster.spec) as { keyspaces: { tablets: { defaults: { image: string } } }[] };
+    (spec.keyspaces[0] as { tablets: { defaults: { image: string } } }).tablets.defaults.image = NEW_IMAGE;
+    return { ...cluster, spec };
+  }
+
+  function savedSeed(): KubeObject[] {
+    const { objects, result } = render(parseClusterYaml(seedYaml), { controllers: loadControllers(), layers, ready: true });
+    expect(result.converged).toBe(true);
+    return parseSavedState(formatOutput(objects, 'json'));
+  }
+
+  test('a saved state loads back exactly: resuming it without an edit changes nothing', () => {
+    const saved = savedSeed();
+    const replay = renderFrom(saved, undefined, { controllers: loadControllers(), layers, ready: true });
+    expect(replay.converged).toBe(true);
+    expect(replay.rounds).toBe(1);
+    expect(JSON.parse(formatOutput(replay.objects, 'json'))).toEqual(JSON.parse(formatOutput(saved, 'json')));
+  });
+
+  test('the tablet image edit of the seed: one tablet at a time, rdonly first in each shard, a reparent before each replica, Updated=True at the end', () => {
+    const replay = renderFrom(savedSeed(), editedSeed(), { controllers: loadControllers(), layers, ready: true });
+    expect(replay.converged).toBe(true);
+    expect(replay.errors).toEqual([]);
+    expect(replay.steps[0]?.events).toEqual([{ what: 'edited', object: 'VitessCluster/vitess', by: 'user', note: 'spec replaced, generation 2' }]);
+    const events = replay.steps.flatMap((step) => step.events.map((event) => ({ ...event, round: step.round })));
+    const leftOut = events.filter((e) => e.what === 'left-out' && e.object.startsWith('Pod/'));
+    // Every tablet of both shards restarted: 2 shards x (1 rdonly + 2 replica).
+    expect(leftOut.length).toBe(6);
+    expect(new Set(leftOut.map((e) => e.object)).size).toBe(6);
+
+    // One tablet at a time: a Pod is left out only when every Pod left out before it is back and Ready.
+    const down = new Set<string>();
+    for (const event of events) {
+      if (event.what === 'left-out' && event.object.startsWith('Pod/')) {
+        expect({ leftOut: event.object, stillDown: [...down] }).toEqual({ leftOut: event.object, stillDown: [] });
+        down.add(event.object);
+      }
+      if (event.what === 'ready') down.delete(event.object);
+    }
+    expect([...down]).toEqual([]);
+
+    // rdonly first within each shard.
+    const byShard = new Map<string, string[]>();
+    for (const event of leftOut) byShard.set(event.by, [...(byShard.get(event.by) ?? []), event.note ?? '']);
+    expect([...byShard.keys()].sort()).toEqual(['VitessShard/vitess-zone1-main-80-x', 'VitessShard/vitess-zone1-main-x-80']);
+    for (const types of byShard.values()) expect(types).toEqual(['rdonly tablet', 'replica tablet', 'replica tablet']);
+
+    // A reparent Job completes (in an earlier round) before each replica tablet Pod is left out.
+    for (const event of leftOut.filter((e) => e.note === 'replica tablet')) {
+      const job = `Job/${event.object.slice('Pod/'.length)}-reparent`;
+      const completed = events.find((e) => e.what === 'reparent-completed' && e.object === job);
+      expect({ pod: event.object, reparentCompletedBefore: completed !== undefined && completed.round < event.round }).toEqual({ pod: event.object, reparentCompletedBefore: true });
+    }
+
+    // The top ends Updated=True and Ready=True; every tablet runs the new image.
+    expect(replay.steps.at(-1)?.top).toEqual([
+      { object: 'VitessCluster/vitess', ready: expect.objectContaining({ status: 'True' }), updated: expect.objectContaining({ status: 'True', reason: 'RolloutComplete' }) },
+    ]);
+    for (const pod of replay.objects.filter((o) => o.kind === 'Pod')) expect(JSON.stringify(pod.spec)).toContain(NEW_IMAGE);
+
+    // The printed form says the same.
+    const text = formatRollout(replay.steps);
+    expect(text).toMatch(/left out +Pod\/vitess-vttablet-zone1-1327744200  by VitessShard\/vitess-zone1-main-x-80  \(rdonly tablet\)/);
+    expect(text).toContain('reparent completed');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('  top: VitessCluster/vitess Ready=True (AllChildrenReady) Updated=True (RolloutComplete)');
+  });
+
+  test('the CLI: --output json saves the state, --from replays the edit with --steps on stdout, --save writes the result', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'render-from-'));
+    try {
+      const cli = (args: string[]) => Bun.spawnSync([process.execPath, 'run', join(root, 'scripts', 'render.ts'), ...args], { cwd: root, stdout: 'pipe', stderr: 'pipe' });
+      const saved = cli([join(root, 'examples', 'seed-my-vitess.yaml'), '--ready', '--output', 'json']);
+      expect(saved.exitCode).toBe(0);
+      writeFileSync(join(dir, 'saved.json'), saved.stdout);
+      writeFileSync(join(dir, 'edited.yaml'), seedYaml.replace('defaults:\n        image: vitess/lite:v2.1.1', `defaults:\n        image: ${NEW_IMAGE}`));
+      const steps = cli([join(dir, 'edited.yaml'), '--ready', '--from', join(dir, 'saved.json'), '--steps', '--save', join(dir, 'next.json')]);
+      expect(steps.exitCode).toBe(0);
+      const text = steps.stdout.toString();
+      expect(text).toContain('edited  VitessCluster/vitess  by user  (spec replaced, generation 2)');
+      expect(text).toContain('reparent Job created');
+      expect(text.trimEnd().split('\n').at(-1)).toBe('  top: VitessCluster/vitess Ready=True (AllChildrenReady) Updated=True (RolloutComplete)');
+      const next = parseSavedState(readFileSync(join(dir, 'next.json'), 'utf8'));
+      expect(next.filter((o) => o.kind === 'Pod').every((pod) => JSON.stringify(pod.spec).includes(NEW_IMAGE))).toBe(true);
+      const bad = cli(['--from', join(dir, 'edited.yaml')]);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr.toString()).toContain('not JSON');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

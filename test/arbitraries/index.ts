@@ -191,3 +191,17 @@ export function childMap(children: readonly KubeObject[], version: 'v1' | 'v2'):
   }
   return map;
 }
+
+/** FC_RUNS (default 1000) scaled by `fraction`, at least `min`: how expensive properties follow FC_RUNS. */
+export function scaledRuns(fraction: number, min = 1): number {
+  return Math.max(min, Math.ceil(Number(process.env.FC_RUNS ?? 1000) * fraction));
+}
+
+/**
+ * One seed for every property of a test file: FC_SEED when set, else a random one. Properties built
+ * on the same arbitrary then see the same cases, so expensive memoized cases (simulations, expanded
+ * trees) are computed once per file. fc.assert prints the seed of a failure; FC_SEED=<it> replays it.
+ */
+export function sharedSeed(): number {
+  return process.env.FC_SEED === undefined ? Math.floor(Math.random() * 0x7fffffff) : Number(process.env.FC_SEED);
+}

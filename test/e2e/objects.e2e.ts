@@ -5,7 +5,7 @@
  * - everything `render <example> --ready --output json` produces is created, parents first, each
  *   child owned (controller ownerReference) by its real parent;
  * - the status every hook wrote is accepted by the parent's /status subresource and reads back equal;
- * - a sequence of spec edits is re-rendered and applied as updates of the live objects, following the
+ * - a sequence of spec edits is re-rendered (as edits of the previous render: `render --from`) and applied as updates of the live objects, following the
  *   child update strategies of our CompositeControllers: no write may be refused;
  * - deleting the VitessCluster garbage-collects the whole tree through the ownerReferences.
  */
@@ -243,7 +243,8 @@ for (const file of examples) {
         const next = structuredClone(cluster);
         if (!e.edit(next.spec as Spec)) return;
         cluster = next;
-        rendered = await renderCluster(cluster, `${namespace}-${e.name.replace(/[^a-z0-9]+/gi, '-')}`);
+        // Rendered as an edit of the running tree, as the hooks would see it.
+        rendered = await renderCluster(cluster, `${namespace}-${e.name.replace(/[^a-z0-9]+/gi, '-')}`, rendered);
         const report = await applyTree(rendered, state, strategies);
         expect(report.errors).toEqual([]);
         const touched = report.created.length + report.updated.length + report.recreated.length + report.restarted.length + report.deleted.length;

@@ -28,10 +28,15 @@ function renderCommand(): string[] {
   return [process.execPath, ...words.slice(1)];
 }
 
-/** Renders a VitessCluster YAML file with the render CLI: every object, the cluster first. */
-export async function renderFile(file: string): Promise<Obj[]> {
+/**
+ * Renders a VitessCluster YAML file with the render CLI: every object, the cluster first. With `from`
+ * (a saved render), the file is an edit of that state, as when a user edits a running cluster: the
+ * hooks see the objects that exist, so what they hold (PVCs, immutable fields) stays as it is.
+ */
+export async function renderFile(file: string, from?: string): Promise<Obj[]> {
   const cmd = renderCommand();
-  const proc = Bun.spawnSync([...cmd, file, '--ready', '--output', 'json'], { cwd: REPO_ROOT, stdout: 'pipe', stderr: 'pipe' });
+  const fromArgs = from === undefined ? [] : ['--from', from];
+  const proc = Bun.spawnSync([...cmd, file, ...fromArgs, '--ready', '--output', 'json'], { cwd: REPO_ROOT, stdout: 'pipe', stderr: 'pipe' });
   if (proc.exitCode !== 0) {
     throw new Error(`render ${file} exited ${proc.exitCode}: ${proc.stderr.toString().slice(0, 2000)}`);
   }
@@ -40,11 +45,14 @@ export async function renderFile(file: string): Promise<Obj[]> {
   return out as Obj[];
 }
 
-/** Renders a VitessCluster object (written to a scratch file for the CLI). */
-export async function renderCluster(cluster: Obj, scratchName: string): Promise<Obj[]> {
+/** Renders a VitessCluster object (written to a scratch file for the CLI), optionally as an edit of a previous render. */
+export async function renderCluster(cluster: Obj, scratchName: string, previous?: Obj[]): Promise<Obj[]> {
   const dir = join(REPO_ROOT, '.cache/e2e');
   mkdirSync(dir, { recursive: true });
   const file = resolve(dir, `${scratchName}.yaml`);
   writeFileSync(file, stringify(cluster));
-  return renderFile(file);
+  if (previous === undefined) return renderFile(file);
+  const from = resolve(dir, `${scratchName}.from.json`);
+  writeFileSync(from, JSON.stringify(previous));
+  return renderFile(file, from);
 }

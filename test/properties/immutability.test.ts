@@ -1,0 +1,95 @@
+/**
+ * Immutability across random spec edits: for every child that exists before and after an edit, the
+ * fields the API server refuses to change stay as they are, both in the desired state and in what
+ * the layer answers for the observed child. Pods and Jobs are OnDelete: the answer for an existing
+ * one is exactly its last-applied state, or it is left out (to be recreated). FC_RUNS scenarios
+ * (default 1000), each checked at every layer on a random path; FC_SEED replays a failure.
+ */
+import { describe, expect, test } from 'bun:test';
+import fc from 'fast-check';
+import { isRecord } from '../../lib/apply.ts';
+import { canonicalJson, type KubeObject, objectKey } from '../../lib/kube/object.ts';
+import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
+import { runs } from '../arbitraries/index.ts';
+import { appliedOf, casesOf, LAYER_SCENARIOS, NAMESPACE, SHARED_SEED } from '../arbitraries/system.ts';
+
+const TIMEOUT_MS = 120_000;
+
+/** Fields that never change once set, per kind. */
+const IMMUTABLE: Readonly<Record<string, readonly string[][]>> = {
+  Deployment: [['spec', 'selector']],
+  StatefulSet: [['spec', 'selector'], ['spec', 'serviceName'], ['spec', 'volumeClaimTemplates'], ['spec', 'podManagementPolicy']],
+  PodDisruptionBudget: [['spec', 'selector']],
+};
+
+function at(object: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), object);
+}
+
+function withNamespace(child: KubeObject): KubeObject {
+  return child.metadata.namespace === undefined ? { ...child, metadata: { ...child.metadata, namespace: NAMESPACE } } : child;
+}
+
+function answered(children: readonly KubeObject[]): Map<string, KubeObject> {
+  return new Map(children.map((c) => [objectKey(c), c]));
+}
+
+describe('immutability', () => {
+  test('immutability: Deployment/StatefulSet/PDB selectors, StatefulSet serviceName and volumeClaimTemplates never change for an existing child', () => {
+    fc.assert(
+      fc.property(LAYER_SCENARIOS, (scenario) => {
+        for (const c of casesOf(scenario)) {
+          const byKey = answered(c.answer.children);
+          for (const entry of c.entries) {
+            const paths = IMMUTABLE[entry.key.split('/')[0] as string];
+            if (paths === undefined) continue;
+            // The desired state before and after the edit.
+            if (entry.old !== undefined && entry.new !== undefined) {
+              for (const path of paths) expect({ [entry.key]: { [path.join('.')]: at(entry.new, path) } }).toEqual({ [entry.key]: { [path.join('.')]: at(entry.old, path) } });
+            }
+            // What the layer answers for a live child, against what is live (its last-applied state).
+            const live = entry.observed === undefined ? undefined : appliedOf(entry.observed);
+            const answer = byKey.get(entry.key);
+            if (live === undefined || answer === undefined) continue;
+            for (const path of paths) expect({ [entry.key]: { [path.join('.')]: at(answer, path) } }).toEqual({ [entry.key]: { [path.join('.')]: at(live, path) } });
+          }
+        }
+      }),
+      runs({ seed: SHARED_SEED }),
+    );
+  }, TIMEOUT_MS);
+
+  test('immutability: an existing Pod or Job is answered exactly as last applied, or left out', () => {
+    fc.assert(
+      fc.property(LAYER_SCENARIOS, (scenario) => {
+        for (const c of casesOf(scenario)) {
+          const byKey = answered(c.answer.children);
+          for (const observed of c.observed) {
+            if (observed.kind !== 'Pod' && observed.kind !== 'Job') continue;
+            const applied = observed.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+            const answer = byKey.get(objectKey(observed));
+            if (answer === undefined || applied === undefined) continue;
+            expect({ [objectKey(observed)]: canonicalJson(withNamespace(answer)) }).toEqual({ [objectKey(observed)]: applied });
+          }
+        }
+      }),
+      runs({ seed: SHARED_SEED }),
+    );
+  }, TIMEOUT_MS);
+
+  test("immutability: an existing PVC's spec is never changed", () => {
+    fc.assert(
+      fc.property(LAYER_SCENARIOS, (scenario) => {
+        for (const c of casesOf(scenario)) {
+          const byKey = answered(c.answer.children);
+          for (const observed of c.observed) {
+            if (observed.kind !== 'PersistentVolumeClaim') continue;
+            const answer = byKey.get(objectKey(observed));
+            if (answer !== undefined) expect({ [objectKey(observed)]: answer.spec }).toEqual({ [objectKey(observed)]: appliedOf(observed)?.spec });
+          }
+        }
+      }),
+      runs({ seed: SHARED_SEED }),
+    );
+  }, TIMEOUT_MS);
+});
