@@ -161,6 +161,12 @@ const cases: Case[] = [
   },
   {
     hook: 'sync-cluster',
+    name: 'keyspace-removed-pending-reported-at-top',
+    state: () => converge(editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => ({ ...spec, keyspaces: [] })), options()).state,
+    parent: ['VitessCluster', 'vitess'],
+  },
+  {
+    hook: 'sync-cluster',
     name: 'cell-removed-confirmed',
     state: () =>
       editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => ({ ...spec, cells: (spec.cells as Spec[]).slice(0, 1), keyspaces: [], confirmRemoval: ['vitess-zone1'] })),

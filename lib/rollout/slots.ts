@@ -15,9 +15,32 @@ export function moveMethod(kind: string): MoveMethod {
   return kind === 'Pod' || kind === 'Job' ? 'replace' : 'apply';
 }
 
-/** Settled: ready, and for our own layers also fully updated below. */
+/** The reason a layer gives while it keeps a removed child until the user confirms. */
+export const REMOVAL_PENDING = 'RemovalPending';
+
+/**
+ * Settled: ready, and for our own layers also fully updated below. A layer that waits only for a
+ * removal to be confirmed is as settled as it can get: counting it in flight would stall every other
+ * part of a rollout behind a question only the user can answer (the top reports the removal).
+ */
 export function isSettled(observed: KubeObject): boolean {
-  return isReady(observed) && (!VITESS_KINDS.has(observed.kind) || hasTrueCondition(observed, 'Updated'));
+  if (!VITESS_KINDS.has(observed.kind)) return isReady(observed);
+  const generation = observed.metadata.generation;
+  const status = observed.status as { observedGeneration?: number } | undefined;
+  const current = generation === undefined || (status?.observedGeneration ?? -1) >= generation;
+  return current && conditionSettled(observed, 'Ready') && conditionSettled(observed, 'Updated');
+}
+
+function conditionSettled(object: KubeObject, type: string): boolean {
+  if (hasTrueCondition(object, type)) return true;
+  const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
+  return Array.isArray(conditions) && conditions.some((c) => typeof c === 'object' && c !== null && c.type === type && c.reason === REMOVAL_PENDING);
+}
+
+/** Removals waiting for confirmation that a child layer reports (`status.pendingRemovals`), so they reach the top. */
+export function pendingRemovalsOf(object: KubeObject): string[] {
+  const pending = (object.status as { pendingRemovals?: unknown } | undefined)?.pendingRemovals;
+  return Array.isArray(pending) ? pending.filter((name): name is string => typeof name === 'string') : [];
 }
 
 /** The number of tablet volumes a layer reports below it (`status.volumes`); undefined when unknown. */

@@ -12,10 +12,10 @@ import { sha256 } from '../kube/hash.ts';
 import { type KubeObject, objectKey, sortedKeys } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild, lastApplied } from '../metacontroller/hold.ts';
-import { keepImmutableFields } from '../kube/immutable.ts';
+import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
 import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
-import { defaultSlots, isSettled, type SlotSet, volumesOf } from '../rollout/slots.ts';
+import { defaultSlots, isSettled, pendingRemovalsOf, REMOVAL_PENDING, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
 
 /** How many children a status message names before it says "and N more". */
@@ -63,12 +63,16 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
 
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
   const kept = definition.children(spec, parent).map((child) => {
-    const live = observed.get(objectKey(child));
+    // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child).
+    const live = hasImmutableFields(child.kind) ? observed.get(objectKey(child)) : undefined;
     return keepImmutableFields(child, live === undefined ? undefined : lastApplied(live));
   });
   const desired = kept.map((k) => withRevision(k.object));
   const notApplied = kept.flatMap((k) => k.notApplied);
-  const { slots, pendingRemovals } = definition.slots?.(spec, desired, observed) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const slotSet = definition.slots?.(spec, desired, observed) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const { slots } = slotSet;
+  // This layer's own pending removals, then those its children report, so the top names them all.
+  const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
   const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
   const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals)];
   return {
@@ -115,8 +119,11 @@ function holdEverything(request: SyncRequest, problems: string[], context: SyncC
  */
 export function withRevision(child: KubeObject): KubeObject {
   const { [REVISION_ANNOTATION]: _old, ...annotations } = child.metadata.annotations ?? {};
-  const revision = sha256(JSON.stringify({ ...child, metadata: { ...child.metadata, annotations } })).slice(0, REVISION_LENGTH);
-  return { ...child, metadata: { ...child.metadata, annotations: { ...annotations, [REVISION_ANNOTATION]: revision } } };
+  const hashed = { ...child, metadata: { ...child.metadata, annotations } };
+  // The copy hashed is the copy answered: it is ours, so the revision is added to it in place
+  // (last key, as a spread would put it) rather than copying the child a second time.
+  annotations[REVISION_ANNOTATION] = sha256(JSON.stringify(hashed)).slice(0, REVISION_LENGTH);
+  return hashed;
 }
 
 /** A status list of desired children by name, each with whether it is observed and ready. */
@@ -149,7 +156,7 @@ function observedVolumes(observed: ReadonlyMap<string, KubeObject>): number {
 
 function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, pendingRemovals: readonly string[]): ConditionInput {
   if (pendingRemovals.length > 0) {
-    return condition('Ready', false, 'RemovalPending', `${pendingRemovals.join(', ')} left the spec but still hold tablet data: kept until named in spec.confirmRemoval`);
+    return condition('Ready', false, REMOVAL_PENDING, `${pendingRemovals.join(', ')} left the spec but still hold tablet data: kept until named in spec.confirmRemoval`);
   }
   const waitingFor = desired.filter((child) => !isObservedReady(child, observed)).map(objectKey);
   const ready = desired.length - waitingFor.length;
@@ -161,7 +168,7 @@ function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<st
 
 function updatedCondition(plan: RolloutPlan, pendingRemovals: readonly string[]): ConditionInput {
   if (plan.paused !== undefined) return condition('Updated', false, 'RolloutPaused', plan.message);
-  if (pendingRemovals.length > 0) return condition('Updated', false, 'RemovalPending', `waiting for confirmation to remove ${pendingRemovals.join(', ')}`);
+  if (pendingRemovals.length > 0) return condition('Updated', false, REMOVAL_PENDING, `waiting for confirmation to remove ${pendingRemovals.join(', ')}`);
   if (plan.complete) return condition('Updated', true, 'RolloutComplete', plan.message);
   return condition('Updated', false, 'RollingOut', plan.message);
 }
