@@ -31,6 +31,14 @@ export interface Kept {
   notApplied: string[];
 }
 
+/**
+ * Whether objects of `kind` have fields to keep. Lets a sync skip reading (JSON-parsing) the last
+ * applied configuration of every other child: that parse was a tenth of a large sync's time.
+ */
+export function hasImmutableFields(kind: string): boolean {
+  return Object.hasOwn(IMMUTABLE_FIELDS, kind);
+}
+
 /** `desired` with the immutable fields of its kind taken from what was last applied to the live object. */
 export function keepImmutableFields(desired: KubeObject, lastApplied: KubeObject | undefined): Kept {
   const paths = IMMUTABLE_FIELDS[desired.kind];

@@ -2,7 +2,6 @@
  * Tablet identity, kept exactly as the original example computed it (reference/SEED.md), so that
  * an installation keeps its names: UID = first 6 hex digits of md5("cell/keyspace/shard/type") * 100 + index.
  */
-import { createHash } from 'node:crypto';
 
 /** Vitess tablet types we create: `replica` (primary-eligible) and `rdonly`. */
 export type TabletType = 'replica' | 'rdonly';
@@ -14,7 +13,8 @@ export const TABLET_TYPES: readonly TabletType[] = ['rdonly', 'replica'];
 export const MAX_TABLETS_PER_TYPE = 100;
 
 export function tabletUid(cell: string, keyspace: string, shard: string, type: TabletType, index: number): number {
-  const digest = createHash('md5').update(`${cell}/${keyspace}/${shard}/${type}`).digest('hex');
+  // Bun's one-shot hasher: the same digest as node:crypto without a Hash object per call (one per tablet per sync).
+  const digest = Bun.CryptoHasher.hash('md5', `${cell}/${keyspace}/${shard}/${type}`, 'hex');
   return Number.parseInt(digest.slice(0, 6), 16) * 100 + index;
 }
 
