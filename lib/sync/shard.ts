@@ -17,7 +17,7 @@ import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
 import { type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { reparentJobName, tabletName } from '../vitess/names.ts';
-import { tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
+import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, withRevision } from './pipeline.ts';
 
 /** The reparent Job of a tablet that is going away, rather than restarting. */
@@ -39,9 +39,10 @@ export const shardLayer = defineLayer<Shard>({
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
   status: (spec, observed) => {
-    const desiredNames = new Set(desiredTablets(spec).map((tablet) => tablet.name));
+    const tablets = desiredTablets(spec);
+    const desiredNames = new Set(tablets.map((tablet) => tablet.name));
     return {
-      tablets: desiredTablets(spec).map((tablet) => {
+      tablets: tablets.map((tablet) => {
         const pod = observed.get(`Pod/${tablet.name}`);
         return { alias: tabletAlias(spec.cell, tablet.uid), type: tablet.type, name: tablet.name, ready: pod !== undefined && isReady(pod) };
       }),
@@ -66,10 +67,7 @@ function shardScope(spec: Shard): TabletScope {
 /** The tablets the spec asks for, rdonly first. */
 export function desiredTablets(spec: Shard): TabletIdentity[] {
   return TABLET_TYPES.flatMap((type) =>
-    Array.from({ length: spec.tablets[type].replicas }, (_, index) => {
-      const uid = tabletUid(spec.cell, spec.keyspace, spec.name, type, index);
-      return { name: tabletName(spec.cluster, spec.cell, uid), uid, type };
-    }),
+    poolUids(spec.cell, spec.keyspace, spec.name, type, spec.tablets[type].replicas).map((uid) => ({ name: tabletName(spec.cluster, spec.cell, uid), uid, type })),
   );
 }
 

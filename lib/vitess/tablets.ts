@@ -12,6 +12,12 @@ export const TABLET_TYPES: readonly TabletType[] = ['rdonly', 'replica'];
 /** Tablets per type per shard: the index is added to uid * 100. */
 export const MAX_TABLETS_PER_TYPE = 100;
 
+/** The UIDs of a pool of `count` tablets: one hash for the pool, then consecutive indexes. */
+export function poolUids(cell: string, keyspace: string, shard: string, type: TabletType, count: number): number[] {
+  const base = tabletUid(cell, keyspace, shard, type, 0);
+  return Array.from({ length: count }, (_, index) => base + index);
+}
+
 export function tabletUid(cell: string, keyspace: string, shard: string, type: TabletType, index: number): number {
   // Bun's one-shot hasher: the same digest as node:crypto without a Hash object per call (one per tablet per sync).
   const digest = Bun.CryptoHasher.hash('md5', `${cell}/${keyspace}/${shard}/${type}`, 'hex');
