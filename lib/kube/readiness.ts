@@ -54,7 +54,9 @@ export function isReady(object: KubeObject): boolean {
     case 'VitessCell':
     case 'VitessKeyspace':
     case 'VitessShard':
-      return observedLatest(object) && hasTrueCondition(object, 'Ready');
+      // Readiness is about serving: a layer whose new spec its hook has not synced yet still serves as
+      // it last reported. Whether it caught up is the rollout's question (isSettled checks generations).
+      return hasTrueCondition(object, 'Ready');
     default:
       // Services, ConfigMaps, PodDisruptionBudgets: ready once they exist.
       return true;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { isSettled } from '../../lib/rollout/slots.ts';
 import { isFailedJob, isReady } from '../../lib/kube/readiness.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 
@@ -52,10 +53,14 @@ describe('isReady', () => {
     expect(isReady(obj('EtcdCluster', { status: { phase: 'Creating' } }))).toBe(false);
   });
 
-  test('Vitess custom objects: Ready True and observedGeneration caught up', () => {
+  test('Vitess custom objects: Ready as last reported, even before their hook synced a new spec', () => {
     for (const kind of ['VitessCell', 'VitessKeyspace', 'VitessShard']) {
       expect(isReady(obj(kind, { generation: 2, status: { observedGeneration: 2, ...cond('Ready', 'True') } }))).toBe(true);
-      expect(isReady(obj(kind, { generation: 3, status: { observedGeneration: 2, ...cond('Ready', 'True') } }))).toBe(false);
+      expect(isReady(obj(kind, { generation: 3, status: { observedGeneration: 2, ...cond('Ready', 'True') } }))).toBe(true);
+      // ...but not settled for a rollout until its hook caught up with the new generation.
+      const both = { conditions: [...cond('Ready', 'True').conditions, ...cond('Updated', 'True').conditions] };
+      expect(isSettled(obj(kind, { generation: 3, status: { observedGeneration: 2, ...both } }))).toBe(false);
+      expect(isSettled(obj(kind, { generation: 3, status: { observedGeneration: 3, ...both } }))).toBe(true);
       expect(isReady(obj(kind, { generation: 2, status: { observedGeneration: 2, ...cond('Ready', 'False') } }))).toBe(false);
     }
   });
