@@ -49,9 +49,17 @@ function exercised(what: string, counter: { n: number }): void {
 const revision = (o: KubeObject | undefined): string | undefined => o?.metadata.annotations?.[REVISION_ANNOTATION];
 const isReparentJob = (o: KubeObject): boolean => o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined;
 
-/** Settled: Ready, and for our own kinds also fully updated below (Updated=True) with the latest generation observed. */
+/**
+ * Settled (the design's definition, written out here rather than taken from lib/): Ready, and for our
+ * own kinds the latest generation observed and Ready and Updated each True or waiting only for a
+ * removal to be confirmed (reason RemovalPending), which no rollout can help.
+ */
 function settled(o: KubeObject): boolean {
-  return isReady(o) && (!VITESS_KINDS.has(o.kind) || hasTrueCondition(o, 'Updated'));
+  if (!VITESS_KINDS.has(o.kind)) return isReady(o);
+  const status = (o.status ?? {}) as { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] };
+  const current = o.metadata.generation === undefined || (status.observedGeneration ?? -1) >= o.metadata.generation;
+  const ok = (type: string): boolean => (status.conditions ?? []).some((c) => c.type === type && (c.status === 'True' || c.reason === 'RemovalPending'));
+  return current && ok('Ready') && ok('Updated');
 }
 
 function childrenOf(state: ClusterState, parent: KubeObject): Map<string, KubeObject> {
