@@ -7,14 +7,14 @@
  *   access log -> metrics -> POST+JSON only (405/415) -> auth (401) -> in-flight limit (429)
  *   -> time limit (408) -> body read within the size limit (413) -> ETag (304) -> sync
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { MalformedRequestError, parseSyncRequest, type SyncResponse } from '../metacontroller/request.ts';
 import type { Layer } from '../sync/layer.ts';
 import { type AuthOptions, hookAuth } from './auth.ts';
 import { readBody } from './body-limit.ts';
 import type { HookApp, HookEnv } from './env.ts';
-import { jsonResponse } from './errors.ts';
+import { bytesResponse, jsonBytes, jsonResponse } from './errors.ts';
 import { etag } from './etag.ts';
 import { inFlightLimit } from './in-flight.ts';
 import { accessLog, type Logger, silentLogger } from './logging.ts';
@@ -72,8 +72,8 @@ export function createHookApp(layers: readonly Layer[], options: HookAppOptions 
       `/${layer.name}`,
       accessLog({ logger, hook: layer.name }),
       recordMetrics({ metrics, hook: layer.name }),
-      jsonPostOnly(),
-      hookAuth(auth),
+      // Without authentication the check is a no-op, so it is left out of the chain.
+      auth.kind === 'none' ? jsonPostOnly() : jsonPostThenAuth(auth),
       inFlightLimit({ state, max: options.maxInFlight ?? DEFAULTS.maxInFlight, retryAfterSeconds: options.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds }),
       requestTimeout({ ms: options.timeoutMs ?? DEFAULTS.timeoutMs }),
       readBody({ maxBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes }),
@@ -85,6 +85,17 @@ export function createHookApp(layers: readonly Layer[], options: HookAppOptions 
   app.notFound(() => jsonResponse(404, { error: 'not found' }));
   app.onError((error, c) => answerError(error, c, logger));
   return app;
+}
+
+/** 405/415 first, then 401: one middleware for both, in that order. */
+function jsonPostThenAuth(auth: AuthOptions): MiddlewareHandler<HookEnv> {
+  const methods = jsonPostOnly();
+  const check = hookAuth(auth);
+  return async (c, next) => {
+    await methods(c, async () => {
+      await check(c, next);
+    });
+  };
 }
 
 function syncHandler(layer: Layer, clock: () => Date) {
@@ -103,7 +114,9 @@ function syncHandler(layer: Layer, clock: () => Date) {
     const answer = layer.sync(request, { now: clock() });
     checkAnswer(answer);
     c.set('children', answer.children.length);
-    return jsonResponse(200, answer);
+    const bytes = jsonBytes(answer);
+    c.set('answerBytes', bytes);
+    return bytesResponse(200, bytes);
   };
 }
 
@@ -112,7 +125,6 @@ function syncHandler(layer: Layer, clock: () => Date) {
  * objects (a null element has crashed Metacontroller) and a status object. A layer bug is a 500.
  */
 function checkAnswer(answer: SyncResponse): void {
-  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!isObject(answer) || !isObject(answer.status) || !Array.isArray(answer.children)) {
     throw new Error('layer answered without a status object and a children list');
   }
@@ -123,6 +135,8 @@ function checkAnswer(answer: SyncResponse): void {
     }
   });
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The one place errors become answers. */
 function answerError(error: Error, c: Context<HookEnv>, logger: Logger): Response {

@@ -18,6 +18,11 @@ export interface HookVariables {
   parent: ParentRef;
   /** How many children the answer carries. */
   children: number;
+  /**
+   * The bytes of the 200 answer the handler built (exactly its body), so the ETag is hashed from
+   * them rather than from the Response read back.
+   */
+  answerBytes: Uint8Array;
   /** True when the answer was a 304 to a matching If-None-Match. */
   notModified: boolean;
   /** Why the request was refused, safe to log: a message and issue paths, never body content. */

@@ -14,7 +14,16 @@ const encoder = new TextEncoder();
 
 /** A JSON response with an explicit Content-Length (metrics read it for the answer's size). */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  const bytes = encoder.encode(JSON.stringify(body));
+  return bytesResponse(status, encoder.encode(JSON.stringify(body)), headers);
+}
+
+/** `body` serialized once; the bytes are returned too (the ETag hashes them). */
+export function jsonBytes(body: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(body));
+}
+
+/** A JSON response of bytes already serialized, with an explicit Content-Length. */
+export function bytesResponse(status: number, bytes: Uint8Array, headers: Record<string, string> = {}): Response {
   return new Response(bytes, {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.byteLength), ...headers },

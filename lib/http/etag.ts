@@ -4,7 +4,6 @@
  * sends back the last tag it got for the parent as If-None-Match; when it matches we answer 304
  * without a body and Metacontroller reuses the answer it cached.
  */
-import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { HookEnv } from './env.ts';
 
@@ -17,12 +16,16 @@ export function etag(options: EtagOptions = {}): MiddlewareHandler<HookEnv> {
   const conditional = options.conditional ?? true;
   return async function etag(c, next) {
     await next();
-    if (c.res.status !== 200) return;
-    const bytes = new Uint8Array(await c.res.arrayBuffer());
-    const tag = `"${createHash('sha256').update(bytes).digest('base64url')}"`;
-    const headers = new Headers(c.res.headers);
-    headers.set('etag', tag);
-    if (conditional && matches(c.req.header('if-none-match'), tag)) {
+    const res = c.res;
+    if (res.status !== 200) return;
+    // The handler hands over the bytes it answered; anything else is read back from the Response.
+    const known = c.get('answerBytes');
+    const bytes = known ?? new Uint8Array(await res.arrayBuffer());
+    const tag = `"${sha256(bytes)}"`;
+    const ifNoneMatch = conditional ? c.req.header('if-none-match') : undefined;
+    if (ifNoneMatch !== undefined && matches(ifNoneMatch, tag)) {
+      const headers = new Headers(res.headers);
+      headers.set('etag', tag);
       headers.delete('content-length');
       headers.delete('content-type');
       c.set('notModified', true);
@@ -30,10 +33,20 @@ export function etag(options: EtagOptions = {}): MiddlewareHandler<HookEnv> {
       c.res = new Response(null, { status: 304, headers });
       return;
     }
+    if (known !== undefined) {
+      // The body is untouched: tag the Response in place.
+      res.headers.set('etag', tag);
+      return;
+    }
+    const headers = new Headers(res.headers);
+    headers.set('etag', tag);
     c.res = undefined;
     c.res = new Response(bytes, { status: 200, headers });
   };
 }
+
+/** Base64url SHA-256, the same digest as node:crypto's createHash, with Bun's one-shot hasher. */
+const sha256 = (bytes: Uint8Array): string => Bun.CryptoHasher.hash('sha256', bytes, 'base64url');
 
 /** If-None-Match uses the weak comparison (RFC 9110 13.1.2): `W/` is ignored; `*` matches anything. */
 export function matches(ifNoneMatch: string | undefined, tag: string): boolean {

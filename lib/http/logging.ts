@@ -15,6 +15,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** Whether a record at `level` would be written; a logger without it is asked every time. */
+  enabled?(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 export interface LoggerOptions {
@@ -34,7 +36,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       // Fields first, then time/level/msg, so a field can never overwrite them.
       write(`${JSON.stringify({ ...fields, time: clock().toISOString(), level, msg })}\n`);
     };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), enabled: (level) => SEVERITY[level] >= threshold };
 }
 
 /** A logger that drops everything, for in-process tests and benchmarks. */
@@ -51,6 +53,9 @@ export function accessLog(options: { logger: Logger; hook: string }): Middleware
     c.set('hook', hook);
     await next();
     const status = c.res.status;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    // Nothing to build when the line would be dropped (logs off, or a level above it).
+    if (logger.enabled !== undefined && !logger.enabled(level)) return;
     const parent = c.get('parent');
     const fields: LogFields = {
       hook,
@@ -64,8 +69,6 @@ export function accessLog(options: { logger: Logger; hook: string }): Middleware
       problem: c.get('problem'),
       issues: c.get('issuePaths'),
     };
-    if (status >= 500) logger.error('sync', fields);
-    else if (status >= 400) logger.warn('sync', fields);
-    else logger.info('sync', fields);
+    logger[level]('sync', fields);
   };
 }

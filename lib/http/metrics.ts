@@ -37,8 +37,7 @@ class Counter {
     readonly help: string,
   ) {}
 
-  inc(labels: Labels, by = 1): void {
-    const key = keyOf(labels);
+  inc(labels: Labels, by = 1, key: string = keyOf(labels)): void {
     const entry = this.values.get(key);
     if (entry) entry.value += by;
     else this.values.set(key, { labels, value: by });
@@ -62,16 +61,20 @@ class Histogram {
     readonly buckets: readonly number[],
   ) {}
 
-  observe(labels: Labels, value: number): void {
-    const key = keyOf(labels);
+  observe(labels: Labels, value: number, key: string = keyOf(labels)): void {
     let entry = this.series.get(key);
     if (!entry) {
       entry = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(key, entry);
     }
     // Non-cumulative counts per bucket; render() accumulates.
-    const index = this.buckets.findIndex((bound) => value <= bound);
-    if (index >= 0) entry.counts[index] = (entry.counts[index] ?? 0) + 1;
+    const { buckets } = this;
+    for (let index = 0; index < buckets.length; index++) {
+      if (value <= (buckets[index] as number)) {
+        entry.counts[index] = (entry.counts[index] ?? 0) + 1;
+        break;
+      }
+    }
     entry.sum += value;
     entry.count += 1;
   }
@@ -96,6 +99,13 @@ class Histogram {
 
 const gauge = (name: string, help: string, value: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${num(value)}`];
 
+interface SeriesLabels {
+  labels: Labels;
+  key: string;
+  hookLabels: Labels;
+  hookKey: string;
+}
+
 export interface RequestObservation {
   hook: string;
   code: number;
@@ -110,13 +120,32 @@ export class Metrics {
   // The process' start, not this object's: the metric is about the process.
   private readonly startTimeSeconds = performance.timeOrigin / 1000;
 
+  /** Label sets and their series keys, built once per hook and code rather than per request. */
+  private readonly seriesOf = new Map<string, Map<number, SeriesLabels>>();
+
   constructor(private readonly state: ServerState) {}
 
   observe({ hook, code, durationSeconds, responseBytes }: RequestObservation): void {
-    const labels = { hook, code: String(code) };
-    this.requests.inc(labels);
-    this.duration.observe(labels, durationSeconds);
-    this.responseBytes.observe({ hook }, responseBytes);
+    const series = this.series(hook, code);
+    this.requests.inc(series.labels, 1, series.key);
+    this.duration.observe(series.labels, durationSeconds, series.key);
+    this.responseBytes.observe(series.hookLabels, responseBytes, series.hookKey);
+  }
+
+  private series(hook: string, code: number): SeriesLabels {
+    let byCode = this.seriesOf.get(hook);
+    if (byCode === undefined) {
+      byCode = new Map();
+      this.seriesOf.set(hook, byCode);
+    }
+    let series = byCode.get(code);
+    if (series === undefined) {
+      const labels = { hook, code: String(code) };
+      const hookLabels = { hook };
+      series = { labels, key: keyOf(labels), hookLabels, hookKey: keyOf(hookLabels) };
+      byCode.set(code, series);
+    }
+    return series;
   }
 
   render(): string {

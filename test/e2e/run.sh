@@ -66,7 +66,7 @@ paths=()
 for f in "${files[@]}"; do [[ "$f" == /* || "$f" == ./* ]] && paths+=("$f") || paths+=("./$f"); done
 
 t1=$SECONDS
-"$BUN" test --timeout 120000 --reporter=junit --reporter-outfile="$REPORT" "${paths[@]}"
+"$BUN" test --timeout 600000 --reporter=junit --reporter-outfile="$REPORT" "${paths[@]}"
 rc=$?
 log "tests finished in $((SECONDS - t1)) s (rc $rc); total $((SECONDS - t0)) s; JUnit report: $REPORT"
 exit "$rc"
