@@ -10,7 +10,7 @@ import { isReady } from './kube/readiness.ts';
 import type { ControllerSpec } from './simulator/controllers.ts';
 import type { KubeletOptions } from './simulator/kubelet.ts';
 import { type Action, WRITE_VERBS } from './simulator/metacontroller.ts';
-import { DEFAULT_START, runRound, simulate, type Round, type SimulationResult } from './simulator/simulate.ts';
+import { DEFAULT_START, runRound, simulate, type SimulationResult } from './simulator/simulate.ts';
 import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './simulator/store.ts';
 import type { Layer } from './sync/layer.ts';
 
@@ -181,17 +181,6 @@ export function formatTree(objects: readonly KubeObject[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The per-round actions of a simulation, for `render --steps`. */
-export function formatSteps(steps: readonly Round[]): string {
-  return steps
-    .map((round) => {
-      const header = `round ${round.round} (${round.time}): ${round.actions.length === 0 ? 'nothing to do' : `${round.actions.length} action(s)`}`;
-      const body = round.actions.map((a) => `  ${a.verb.padEnd(15)} ${a.object}  by ${a.by}${a.message === undefined ? '' : `: ${a.message}`}`);
-      return [header, ...body].join('\n');
-    })
-    .join('\n')
-    .concat('\n');
-}
 
 // ---------- watching a rollout: render --from STATE.json [FILE] --steps ----------
 

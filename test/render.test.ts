@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../lib/kube/object.ts';
-import { formatOutput, formatRollout, formatSteps, orderObjects, parseClusterYaml, parseSavedState, render, RenderError, renderFrom } from '../lib/render.ts';
+import { formatOutput, formatRollout, orderObjects, parseClusterYaml, parseSavedState, render, RenderError, renderFrom } from '../lib/render.ts';
 import { loadControllers } from '../lib/simulator/manifests.ts';
 import { converge } from '../lib/simulator/simulate.ts';
 import { getObject, updateObject } from '../lib/simulator/store.ts';
@@ -88,13 +88,6 @@ describe('render with fake layers', () => {
   test('orderObjects does not depend on input order', () => {
     const { objects } = fakeRender(true);
     expect(orderObjects([...objects].reverse())).toEqual(objects);
-  });
-
-  test('steps list every round with who did what', () => {
-    const text = formatSteps(fakeRender(true).result.steps);
-    expect(text).toContain('round 0 (2024-01-01T00:00:00.000Z): 1 action(s)');
-    expect(text).toContain('create          VitessCell/default/a  by VitessCluster/default/demo');
-    expect(text.trimEnd().split('\n').at(-1)).toMatch(/nothing to do$/);
   });
 });
 

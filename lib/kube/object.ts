@@ -39,11 +39,6 @@ export function objectKey(object: Pick<KubeObject, 'kind' | 'metadata'>): string
   return `${object.kind}/${object.metadata.name}`;
 }
 
-/** Metacontroller's child-type key: `<Kind>.<apiVersion>`, e.g. `Deployment.apps/v1`. */
-export function childTypeKey(object: Pick<KubeObject, 'kind' | 'apiVersion'>): string {
-  return `${object.kind}.${object.apiVersion}`;
-}
-
 /** Deep-equal for JSON values (key order ignored). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -80,33 +75,4 @@ export function sortedKeys(value: unknown): unknown {
     if (item !== undefined) sorted[key] = sortedKeys(item);
   }
   return sorted;
-}
-
-/**
- * Drops empty fields (undefined, null, {} and []) recursively, so that templates can be
- * written as full object literals with optional parts and still yield canonical output.
- */
-export function compact<T>(value: T): T {
-  return compactValue(value) as T;
-}
-
-/** Fields whose empty object is meaningful in Kubernetes (`emptyDir: {}` selects the volume type). */
-const MEANINGFUL_WHEN_EMPTY = new Set(['emptyDir']);
-
-function compactValue(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.map(compactValue).filter((item) => !isEmpty(item));
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value)
-    .map(([key, item]): [string, unknown] => [key, compactValue(item)])
-    .filter(([key, compacted]) => !isEmpty(compacted) || (MEANINGFUL_WHEN_EMPTY.has(key) && compacted !== undefined && compacted !== null));
-  return Object.fromEntries(entries);
-}
-
-function isEmpty(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  if (typeof value === 'object') return Object.keys(value).length === 0;
-  return false;
 }
