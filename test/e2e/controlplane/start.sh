@@ -29,7 +29,15 @@ log() { printf '[controlplane] %s\n' "$*" >&2; }
 alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [[ -n "$st" && "$st" != Z* ]]; }
 die() { log "ERROR: $*"; exit 1; }
 
-for t in openssl curl ss; do command -v "$t" >/dev/null || die "$t is required"; done
+# openssl (certificates), curl (readiness), ss (ports): installed from Debian's packages when missing.
+declare -A PKG=([openssl]=openssl [curl]=curl [ss]=iproute2)
+for t in openssl curl ss; do
+  if ! command -v "$t" >/dev/null; then
+    command -v apt-get >/dev/null || die "$t is required"
+    echo "[controlplane] installing ${PKG[$t]} for $t" >&2
+    { apt-get update -q && apt-get install -y -q "${PKG[$t]}"; } >&2 || die "$t is required and could not be installed"
+  fi
+done
 
 if [[ -f "$STATE/current-dir" ]] && [[ -d "$(cat "$STATE/current-dir")" ]]; then
   old="$(cat "$STATE/current-dir")"
