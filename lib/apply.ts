@@ -8,7 +8,7 @@
  * with the inputs (nothing in this project mutates objects, so sharing is safe).
  */
 import { LAST_APPLIED_ANNOTATION, readLastApplied, SYSTEM_METADATA_FIELDS } from './metacontroller/hold.ts';
-import { canonicalJson, jsonEqual, type KubeObject, type ObjectMeta } from './kube/object.ts';
+import { canonicalJson, isRecord, jsonEqual, type KubeObject, type ObjectMeta } from './kube/object.ts';
 
 type Record_ = Record<string, unknown>;
 
@@ -18,10 +18,6 @@ type Record_ = Record<string, unknown>;
  */
 export const LIST_MAP_KEYS = ['containerPort', 'port', 'mountPath', 'name', 'uid', 'ip', 'path'] as const;
 
-
-export function isRecord(value: unknown): value is Record_ {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Own, defined keys: JSON has no `undefined`, so a key holding it counts as absent. */
 function has(record: Record_ | undefined, key: string): boolean {

@@ -7,13 +7,15 @@
  * - any other list is replaced whole;
  * - `undefined` in `over` leaves the base value.
  */
+import { isRecord } from './kube/object.ts';
+
 export function overlay<T>(base: T, over: T | undefined): T {
   return overlayValue(base, over) as T;
 }
 
 function overlayValue(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
-  if (isPlainObject(base) && isPlainObject(over)) {
+  if (isRecord(base) && isRecord(over)) {
     const out: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(over)) out[key] = overlayValue(base[key], value);
     return out;
@@ -27,10 +29,6 @@ function overlayValue(base: unknown, over: unknown): unknown {
   return over;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isNamedList(list: unknown[]): list is { name: string }[] {
-  return list.every((item) => isPlainObject(item) && typeof item.name === 'string');
+  return list.every((item) => isRecord(item) && typeof item.name === 'string');
 }

@@ -4,8 +4,8 @@
  * objects and text out; the CLI (scripts/render.ts) does the file and process I/O.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import { isRecord } from './apply.ts';
-import type { KubeObject } from './kube/object.ts';
+import { LABEL } from './kube/labels.ts';
+import { isRecord, type KubeObject } from './kube/object.ts';
 import { isReady } from './kube/readiness.ts';
 import type { ControllerSpec } from './simulator/controllers.ts';
 import type { KubeletOptions } from './simulator/kubelet.ts';
@@ -330,7 +330,7 @@ const REVISION = 'vitess.io/revision';
 const REPARENT_FOR = 'vitess.io/reparent-for';
 
 function tabletNote(pod: KubeObject | undefined): string | undefined {
-  const type = pod?.metadata.labels?.['vitess.io/tablet-type'];
+  const type = pod?.metadata.labels?.[LABEL.tabletType];
   return type === undefined ? undefined : `${type} tablet`;
 }
 

@@ -7,6 +7,7 @@
  * other than date-time.
  */
 import type { JSONSchemaProps } from './crd.ts';
+import { isRecord } from '../kube/object.ts';
 
 export interface ValidateOptions {
   /**
@@ -25,7 +26,7 @@ export function validateOpenAPI(schema: JSONSchemaProps, value: unknown, path = 
 
 /** Validates a whole object (apiVersion, kind, metadata, spec, status) against a CRD's schema; metadata is the API server's. */
 export function validateObject(schema: JSONSchemaProps, object: unknown, options: ValidateOptions = {}): string[] {
-  if (!isObject(object)) return validateOpenAPI(schema, object, '', options);
+  if (!isRecord(object)) return validateOpenAPI(schema, object, '', options);
   const { metadata: _metadata, ...rest } = object;
   return validateOpenAPI(schema, rest, '', options);
 }
@@ -37,10 +38,6 @@ function at(path: string, key: string | number): string {
 
 function where(path: string): string {
   return path === '' ? '<root>' : path;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function typeOf(value: unknown): string {
@@ -77,7 +74,7 @@ function check(schema: JSONSchemaProps, value: unknown, path: string, options: V
   if (typeof value === 'string') checkString(schema, value, fail);
   if (typeof value === 'number') checkNumber(schema, value, fail);
   if (Array.isArray(value)) checkArray(schema, value, path, options, problems, fail);
-  else if (isObject(value) && schema['x-kubernetes-int-or-string'] !== true) checkObject(schema, value, path, options, problems, fail);
+  else if (isRecord(value) && schema['x-kubernetes-int-or-string'] !== true) checkObject(schema, value, path, options, problems, fail);
 }
 
 function checkString(schema: JSONSchemaProps, value: string, fail: (message: string) => void): void {
@@ -111,7 +108,7 @@ function checkArray(schema: JSONSchemaProps, value: unknown[], path: string, opt
     const keys = schema['x-kubernetes-list-map-keys'] ?? [];
     const seen = new Set<string>();
     value.forEach((item, index) => {
-      const identity = listType === 'map' && isObject(item) ? JSON.stringify(Object.fromEntries(keys.map((key) => [key, item[key]]))) : JSON.stringify(item);
+      const identity = listType === 'map' && isRecord(item) ? JSON.stringify(Object.fromEntries(keys.map((key) => [key, item[key]]))) : JSON.stringify(item);
       if (seen.has(identity)) problems.push(`${at(path, index)}: Duplicate value: ${identity}`);
       seen.add(identity);
     });

@@ -22,6 +22,7 @@ import { jsonPostOnly } from './methods.ts';
 import { Metrics, recordMetrics } from './metrics.ts';
 import { ServerState } from './state.ts';
 import { requestTimeout } from './timeout.ts';
+import { isRecord } from '../kube/object.ts';
 
 export interface HookAppOptions {
   /** The clock handed to every sync; injectable so tests and benchmarks are deterministic. */
@@ -125,18 +126,17 @@ function syncHandler(layer: Layer, clock: () => Date) {
  * objects (a null element has crashed Metacontroller) and a status object. A layer bug is a 500.
  */
 function checkAnswer(answer: SyncResponse): void {
-  if (!isObject(answer) || !isObject(answer.status) || !Array.isArray(answer.children)) {
+  if (!isRecord(answer) || !isRecord(answer.status) || !Array.isArray(answer.children)) {
     throw new Error('layer answered without a status object and a children list');
   }
   answer.children.forEach((child: unknown, index) => {
-    const metadata = isObject(child) ? child.metadata : undefined;
-    if (!isObject(child) || typeof child.kind !== 'string' || typeof child.apiVersion !== 'string' || !isObject(metadata) || typeof metadata.name !== 'string') {
+    const metadata = isRecord(child) ? child.metadata : undefined;
+    if (!isRecord(child) || typeof child.kind !== 'string' || typeof child.apiVersion !== 'string' || !isRecord(metadata) || typeof metadata.name !== 'string') {
       throw new Error(`layer answered a child at index ${index} without apiVersion, kind and metadata.name`);
     }
   });
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The one place errors become answers. */
 function answerError(error: Error, c: Context<HookEnv>, logger: Logger): Response {

@@ -2,6 +2,8 @@
  * Status conditions in the standard Kubernetes shape (metav1.Condition).
  * `lastTransitionTime` moves only when a condition's status changes; the clock is passed in.
  */
+import { isRecord } from './object.ts';
+
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 export interface Condition {
@@ -41,8 +43,4 @@ export function hasTrueCondition(object: { [field: string]: unknown }, type: str
 
 function isCondition(value: unknown): value is Condition {
   return isRecord(value) && typeof value.type === 'string' && typeof value.status === 'string' && typeof value.lastTransitionTime === 'string';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

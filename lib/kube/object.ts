@@ -25,6 +25,11 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** A JSON object (not null, not an array): the guard every module that reads untyped JSON uses. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** client-node's typed objects as the wire's generic objects (every template sets apiVersion, kind and name). */
 export function asKubeObjects(objects: readonly object[]): KubeObject[] {
   return objects as KubeObject[];

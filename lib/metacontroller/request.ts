@@ -7,7 +7,7 @@
  * answered 200 with every child held (DESIGN.md, "Answers that keep data safe").
  */
 import * as v from 'valibot';
-import type { KubeObject } from '../kube/object.ts';
+import { isRecord, type KubeObject } from '../kube/object.ts';
 
 const Metadata = v.looseObject({
   name: v.pipe(v.string(), v.minLength(1)),
@@ -28,9 +28,8 @@ const KubeObjectSchema = v.looseObject({
  * Children keyed by `<Kind>.<apiVersion>`, then by name (hook version v1) or namespace/name (v2).
  * We never depend on the key: a child is identified by its kind and name (all share the parent's namespace).
  */
-const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 /** valibot's record() accepts arrays as empty maps; Metacontroller never sends a list here, so a list is malformed. */
-const MapOnly = v.custom<Record<string, unknown>>(isMap, 'must be a map, not a list');
+const MapOnly = v.custom<Record<string, unknown>>(isRecord, 'must be a map, not a list');
 const ChildMap = v.pipe(MapOnly, v.record(v.string(), v.pipe(MapOnly, v.record(v.string(), KubeObjectSchema))));
 
 const SyncRequestSchema = v.looseObject({

@@ -5,7 +5,7 @@
  * as a wrong simulation.
  */
 import { parse, parseAllDocuments } from 'yaml';
-import { isRecord } from '../apply.ts';
+import { isRecord } from '../kube/object.ts';
 
 export type UpdateMethod = 'OnDelete' | 'Recreate' | 'InPlace' | 'RollingRecreate' | 'RollingInPlace';
 export type HookVersion = 'v1' | 'v2';

@@ -5,9 +5,8 @@
  * tests can make readiness lag arbitrarily. Timestamps in conditions move only on a status change,
  * so a converged cluster stays converged.
  */
-import { isRecord } from '../apply.ts';
 import { shortHash } from '../kube/hash.ts';
-import { jsonEqual, type KubeObject } from '../kube/object.ts';
+import { isRecord, jsonEqual, type KubeObject } from '../kube/object.ts';
 import type { Action } from './metacontroller.ts';
 import { objectRef } from './metacontroller.ts';
 import { selectorMatches, type LabelSelector } from './selector.ts';

@@ -6,8 +6,8 @@
  * left-out children, create missing ones, update differing ones per update strategy, write the status.
  */
 import type { V1OwnerReference } from '@kubernetes/client-node';
-import { applyChild, isRecord } from '../apply.ts';
-import type { KubeObject } from '../kube/object.ts';
+import { applyChild } from '../apply.ts';
+import { isRecord, type KubeObject } from '../kube/object.ts';
 import { parseSyncRequest } from '../metacontroller/request.ts';
 import type { Layer } from '../sync/layer.ts';
 import type { ChildResource, ControllerSpec } from './controllers.ts';

@@ -1,6 +1,6 @@
 /** Label selectors as the API server evaluates them (matchLabels AND matchExpressions). */
-import { isRecord } from '../apply.ts';
-import type { KubeObject } from '../kube/object.ts';
+import { selectorMatches as matchLabelsMatch } from '../kube/labels.ts';
+import { isRecord, type KubeObject } from '../kube/object.ts';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -24,9 +24,8 @@ export function parentSelector(parent: KubeObject): LabelSelector | undefined {
 
 export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
   const has = (key: string): boolean => labels !== undefined && Object.hasOwn(labels, key);
-  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => has(key) && labels?.[key] === value);
   return (
-    byLabel &&
+    matchLabelsMatch(selector.matchLabels, labels) &&
     (selector.matchExpressions ?? []).every((req) => {
       switch (req.operator) {
         case 'In':

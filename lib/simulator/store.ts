@@ -4,8 +4,7 @@
  * a few validation rules that matter to us (immutable fields), and the garbage collector's cascading
  * deletion. Every operation returns a new state; the clock is passed in.
  */
-import { isRecord } from '../apply.ts';
-import { jsonEqual, type KubeObject, type ObjectMeta } from '../kube/object.ts';
+import { isRecord, jsonEqual, type KubeObject, type ObjectMeta } from '../kube/object.ts';
 
 export interface ClusterState {
   readonly objects: Readonly<Record<string, KubeObject>>;

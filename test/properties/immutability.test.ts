@@ -7,8 +7,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { isRecord } from '../../lib/apply.ts';
-import { canonicalJson, type KubeObject, objectKey } from '../../lib/kube/object.ts';
+import { canonicalJson, isRecord, type KubeObject, objectKey } from '../../lib/kube/object.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
 import { runs } from '../arbitraries/index.ts';
 import { appliedOf, casesOf, LAYER_SCENARIOS, NAMESPACE, SHARED_SEED } from '../arbitraries/system.ts';

@@ -5,9 +5,8 @@
  */
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { isRecord } from '../../lib/apply.ts';
 import { DNS_LABEL_MAX, isDnsLabel, isLabelValue, STATEFULSET_NAME_MAX } from '../../lib/kube/names.ts';
-import type { KubeObject } from '../../lib/kube/object.ts';
+import { isRecord, type KubeObject } from '../../lib/kube/object.ts';
 import { runs } from '../arbitraries/index.ts';
 import { casesOf, LAYER_SCENARIOS, SHARED_SEED } from '../arbitraries/system.ts';
 

@@ -2,9 +2,8 @@
  * Small fake layers and controller manifests for the simulator tests: the simulator must play
  * Metacontroller for any hook, so its tests do not depend on the real layers.
  */
-import { isRecord } from '../../lib/apply.ts';
 import { hasTrueCondition } from '../../lib/kube/conditions.ts';
-import type { KubeObject } from '../../lib/kube/object.ts';
+import { isRecord, type KubeObject } from '../../lib/kube/object.ts';
 import type { SyncRequest, SyncResponse } from '../../lib/metacontroller/request.ts';
 import { parseControllers, type ControllerSpec, type UpdateMethod } from '../../lib/simulator/controllers.ts';
 import type { Layer } from '../../lib/sync/layer.ts';
