@@ -45,12 +45,15 @@ export function lastApplied(observed: KubeObject): KubeObject | undefined {
 }
 
 /**
- * The answer that leaves a child as it is: its last applied configuration, or, without one,
- * its observed state less server-set fields and status.
+ * The answer that leaves a child as it is: its last applied configuration, or, without one (or when
+ * the annotation names another object: tampered, copied, or written at another version of our CRD),
+ * its observed state less server-set fields and status. Metacontroller files an answered child under
+ * its kind, API group and name, and deletes the observed child the answer does not name, so the answer
+ * must carry the observed identity exactly.
  */
 export function heldChild(observed: KubeObject): KubeObject {
   const applied = lastApplied(observed);
-  if (applied !== undefined) return applied;
+  if (applied !== undefined && sameIdentity(applied, observed)) return applied;
   const { status: _status, metadata, ...rest } = observed;
   const kept: Record<string, unknown> = { ...metadata };
   for (const field of NOT_OURS_METADATA) delete kept[field];
@@ -59,6 +62,16 @@ export function heldChild(observed: KubeObject): KubeObject {
   kept.annotations = Object.keys(annotations).length > 0 ? annotations : undefined;
   if (kept.annotations === undefined) delete kept.annotations;
   return { ...rest, metadata: kept as ObjectMeta } as KubeObject;
+}
+
+/** The same object: apiVersion, kind, name, and namespace when either sets one. */
+export function sameIdentity(a: KubeObject, b: KubeObject): boolean {
+  return (
+    a.apiVersion === b.apiVersion &&
+    a.kind === b.kind &&
+    a.metadata.name === b.metadata.name &&
+    (a.metadata.namespace === undefined || b.metadata.namespace === undefined || a.metadata.namespace === b.metadata.namespace)
+  );
 }
 
 function isKubeObject(value: unknown): value is KubeObject {

@@ -43,15 +43,35 @@ export function pendingRemovalsOf(object: KubeObject): string[] {
   return Array.isArray(pending) ? pending.filter((name): name is string => typeof name === 'string') : [];
 }
 
-/** The number of tablet volumes a layer reports below it (`status.volumes`); undefined when unknown. */
+/**
+ * The number of tablet volumes a layer reports below it (`status.volumes`); undefined when unknown:
+ * no status yet, no number, or `volumesUnknown` (a layer below it has not reported). Unknown means
+ * "may hold data" wherever a removal is decided.
+ */
 export function volumesOf(object: KubeObject): number | undefined {
-  const volumes = (object.status as { volumes?: unknown } | undefined)?.volumes;
-  return typeof volumes === 'number' ? volumes : undefined;
+  const status = object.status as { volumes?: unknown; volumesUnknown?: unknown } | undefined;
+  if (status?.volumesUnknown === true) return undefined;
+  const volumes = status?.volumes;
+  return typeof volumes === 'number' && Number.isInteger(volumes) && volumes >= 0 ? volumes : undefined;
 }
+
+/** Our layer kinds below a VitessCluster: each reports the volumes below it. */
+export function isVitessLayerKind(kind: string): boolean {
+  return VITESS_KINDS.has(kind);
+}
+
+/**
+ * Kinds a layer may drop as soon as it no longer wants them: they hold no data (the vtgate, vtctld or
+ * vtorc Deployments, Services, ConfigMaps, PDBs, and Pods and Jobs). Every other kind (PVCs, etcd
+ * StatefulSets and EtcdClusters, which hold the topology, our own layers, kinds we do not know) goes
+ * only when spec.confirmRemoval names it; our layers also go once they report no volumes.
+ */
+const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget']);
 
 /** A removed layer object must wait for confirmation while it has volumes, or while we cannot tell. */
 export function removalNeedsConfirmation(observed: KubeObject, confirmed: readonly string[]): boolean {
-  if (!VITESS_KINDS.has(observed.kind) || confirmed.includes(observed.metadata.name)) return false;
+  if (DROPPABLE_KINDS.has(observed.kind) || confirmed.includes(observed.metadata.name)) return false;
+  if (!VITESS_KINDS.has(observed.kind)) return true;
   return volumesOf(observed) !== 0;
 }
 
@@ -68,6 +88,41 @@ export interface SlotSet {
   slots: Slot[];
   /** Removed children kept until the user confirms, by name. */
   pendingRemovals: string[];
+  /**
+   * Observed children the layer classified as removals it may drop outright (obsolete reparent Jobs),
+   * by key. Every other observed child no slot carries is held by the pipeline (see `carryAll`).
+   */
+  removals?: string[];
+}
+
+/**
+ * The general rule, once for every layer: an observed child that no slot carries, that the answer
+ * does not hold as a prerequisite and that the layer did not classify as a removal, is held (answered
+ * as it is) and reported, never dropped: Metacontroller deletes every child an answer leaves out.
+ * A desired child no slot carries is a bug in the layer: the sync throws (500) rather than answer
+ * 200 without it (Metacontroller would delete it, or never create it).
+ */
+export function carryAll(
+  desired: readonly KubeObject[],
+  observed: ReadonlyMap<string, KubeObject>,
+  slotSet: SlotSet,
+  answer: readonly KubeObject[],
+): { held: KubeObject[]; unclassified: string[] } {
+  const carried = new Set<string>();
+  for (const slot of slotSet.slots) carried.add(objectKey((slot.desired ?? slot.observed) as KubeObject));
+  const lost = desired.map(objectKey).filter((key) => !carried.has(key));
+  if (lost.length > 0) throw new Error(`bug: desired children no rollout slot carries: ${lost.join(', ')}`);
+  const answered = new Set(answer.map(objectKey));
+  const removals = new Set(slotSet.removals ?? []);
+  const held: KubeObject[] = [];
+  const unclassified: string[] = [];
+  for (const [key, child] of observed) {
+    if (carried.has(key) || answered.has(key) || removals.has(key)) continue;
+    unclassified.push(key);
+    // Already being deleted: answering it would not stop that, and it is no longer ours to keep.
+    if (child.metadata.deletionTimestamp === undefined) held.push(heldChild(child));
+  }
+  return { held, unclassified };
 }
 
 /** Desired children in their order, then observed children no longer desired (removals). */

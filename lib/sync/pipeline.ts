@@ -15,7 +15,7 @@ import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
 import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
-import { defaultSlots, isSettled, pendingRemovalsOf, REMOVAL_PENDING, type SlotSet, volumesOf } from '../rollout/slots.ts';
+import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
 
 /** How many children a status message names before it says "and N more". */
@@ -74,6 +74,7 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
   // This layer's own pending removals, then those its children report, so the top names them all.
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
   const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
+  const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
   const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals)];
   return {
     status: {
@@ -81,13 +82,14 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
       children: desired.length,
       readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,
-      volumes: observedVolumes(observed),
+      ...observedVolumes(observed),
       rollout: { inFlight: plan.inFlight, waiting: plan.waiting.length, message: plan.message, paused: plan.paused },
       pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
       notApplied: notApplied.length > 0 ? notApplied : undefined,
+      unclassified: unclassified.length > 0 ? unclassified : undefined,
       conditions: stamp(parent, conditions, context),
     },
-    children: plan.children,
+    children: [...plan.children, ...held],
     ...(plan.complete ? {} : { resyncAfterSeconds: ROLLOUT_RESYNC_SECONDS }),
   };
 }
@@ -104,7 +106,7 @@ function holdEverything(request: SyncRequest, problems: string[], context: SyncC
     status: {
       children: observed.length,
       readyChildren: observed.filter(isReady).length,
-      volumes: observedVolumes(observedByKey),
+      ...observedVolumes(observedByKey),
       problems,
       conditions: stamp(request.parent, [condition('Ready', false, 'InvalidSpec', message), condition('Updated', false, 'InvalidSpec', message)], context),
     },
@@ -144,14 +146,25 @@ function isSettledKey(key: string, observed: ReadonlyMap<string, KubeObject>): b
 /**
  * Tablet volumes at and below this layer: PVCs observed here (shards), plus what child layers report.
  * Removal protection reads it: a cell, keyspace or shard with volumes is never removed unconfirmed.
+ * A child layer that has not reported a count may hold data: `volumes` then counts the known ones and
+ * `volumesUnknown` is true, which the parent reads as "may hold data" (volumesOf).
  */
-function observedVolumes(observed: ReadonlyMap<string, KubeObject>): number {
+function observedVolumes(observed: ReadonlyMap<string, KubeObject>): { volumes: number; volumesUnknown?: true } {
   let volumes = 0;
+  let unknown = false;
   for (const child of observed.values()) {
     if (child.kind === 'PersistentVolumeClaim') volumes += 1;
-    else volumes += volumesOf(child) ?? 0;
+    else if (isVitessLayerKind(child.kind)) {
+      const count = volumesOf(child);
+      if (count === undefined) {
+        unknown = true;
+        // A partial count still counts what is known below (it only ever errs towards "has data").
+        const reported = (child.status as { volumes?: unknown } | undefined)?.volumes;
+        if (typeof reported === 'number' && Number.isInteger(reported) && reported > 0) volumes += reported;
+      } else volumes += count;
+    }
   }
-  return volumes;
+  return unknown ? { volumes, volumesUnknown: true } : { volumes };
 }
 
 function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, pendingRemovals: readonly string[]): ConditionInput {

@@ -18,12 +18,12 @@ import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.
 import { type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { reparentJobName, tabletName } from '../vitess/names.ts';
 import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
-import { defineLayer, withRevision } from './pipeline.ts';
+import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
 
-export const shardLayer = defineLayer<Shard>({
+export const shardDefinition: LayerDefinition<Shard> = {
   name: 'sync-shard',
   parentKind: 'VitessShard',
   schema: ShardSpec,
@@ -50,7 +50,9 @@ export const shardLayer = defineLayer<Shard>({
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
     };
   },
-});
+};
+
+export const shardLayer = defineLayer(shardDefinition);
 
 function shardScope(spec: Shard): TabletScope {
   return {
@@ -64,8 +66,20 @@ function shardScope(spec: Shard): TabletScope {
   };
 }
 
-/** The tablets the spec asks for, rdonly first. */
+/** Tablet lists by spec: each sync parses a fresh spec object, so this computes the list once per sync. */
+const tabletsBySpec = new WeakMap<Shard, TabletIdentity[]>();
+
+/** The tablets the spec asks for, rdonly first (computed once per spec: children, slots and status share it). */
 export function desiredTablets(spec: Shard): TabletIdentity[] {
+  let tablets = tabletsBySpec.get(spec);
+  if (tablets === undefined) {
+    tablets = tabletList(spec);
+    tabletsBySpec.set(spec, tablets);
+  }
+  return tablets;
+}
+
+function tabletList(spec: Shard): TabletIdentity[] {
   return TABLET_TYPES.flatMap((type) =>
     poolUids(spec.cell, spec.keyspace, spec.name, type, spec.tablets[type].replicas).map((uid) => ({ name: tabletName(spec.cluster, spec.cell, uid), uid, type })),
   );
@@ -117,7 +131,11 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
       }
     }
   }
-  return { slots, pendingRemovals: [] };
+  // Reparent Jobs no gate answers are obsolete (done, or made for another revision): they go.
+  // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
+  // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
+  const removals = [...observed.values()].filter((child) => child.kind === 'Job').map(objectKey);
+  return { slots, pendingRemovals: [], removals };
 }
 
 function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {
