@@ -32,6 +32,12 @@ export const LayerStatus = v.looseObject({
   readyChildren: v.optional(Count),
   /** Of those, running the current desired state (their revision annotation matches). */
   updatedChildren: v.optional(Count),
+  /** Tablet volumes at and below this object, as far as known. */
+  volumes: v.optional(Count),
+  /** True when some layer below has not reported its volumes: the count is a lower bound. */
+  volumesUnknown: v.optional(v.boolean()),
+  /** Observed children the layer could not classify, held as they are (`Kind/name`). */
+  unclassified: v.optional(v.array(v.string())),
 });
 
 // One name per kind, so a kind's status can grow typed fields without touching the others.
