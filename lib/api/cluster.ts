@@ -20,7 +20,7 @@ export const CellSpec = v.object({
 /** Tablet settings shared by a keyspace's pools (the seed's `tablets.defaults`). */
 export const TabletSettings = v.object({
   image: v.optional(Image),
-  /** The MySQL image that runs mysqlctld (vitess/lite carries no MySQL server since Vitess 19). */
+  /** The MySQL image that runs mysqld under mysqlctld (lib/templates/tablet.ts). */
   mysqlImage: v.optional(Image),
   volumeClaim: v.optional(VolumeClaim),
   vttablet: v.optional(TabletContainer),
@@ -46,12 +46,21 @@ export const TabletsSpec = v.object({
   volumeRetention: v.optional(RetentionPolicy),
 });
 
+/**
+ * How a keyspace's primaries acknowledge writes (Vitess' durability policies): `none` (asynchronous
+ * replication), `semi_sync` (a commit waits for one replica's ack), `cross_cell` (for one replica in
+ * another cell). vtorc elects and repairs primaries only in keyspaces that have one.
+ */
+export const DurabilityPolicy = v.picklist(['none', 'semi_sync', 'cross_cell']);
+
 export const KeyspaceSpec = v.object({
   name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
   cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
   shards: v.optional(v.array(v.object({ keyRange: KeyRange }))),
   tablets: v.optional(TabletsSpec, {}),
+  /** Default: semi_sync with 3 or more primary-eligible tablets per shard (over all its cells), else none. */
+  durabilityPolicy: v.optional(DurabilityPolicy),
   /** Overrides of the cluster's rollout concurrency for this keyspace (`shards`, `tablets`). */
   rollout: v.optional(v.object({ shards: Rollout.entries.shards, tablets: Rollout.entries.tablets })),
 });
@@ -86,6 +95,7 @@ export const ClusterSpec = v.object({
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;
 export type Cluster = v.InferOutput<typeof ClusterSpec>;
 export type CellSpecValue = v.InferOutput<typeof CellSpec>;
+export type DurabilityPolicyValue = v.InferOutput<typeof DurabilityPolicy>;
 export type KeyspaceSpecValue = v.InferOutput<typeof KeyspaceSpec>;
 export type TabletsSpecValue = v.InferOutput<typeof TabletsSpec>;
 export type TabletSettingsValue = v.InferOutput<typeof TabletSettings>;

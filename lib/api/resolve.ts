@@ -5,12 +5,12 @@
  */
 import { overlay } from '../overlay.ts';
 import { etcdClientAddress } from '../templates/etcd.ts';
-import { DEFAULT_IMAGES, etcdImage } from '../vitess/images.ts';
+import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } from '../vitess/images.ts';
 import { cellComponentName, cellObjectName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { shardName, UNSHARDED } from '../vitess/shards.ts';
 import type { Cell, CellKeyspaceSpec } from './cell.ts';
-import type { CellSpecValue, Cluster, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
+import type { CellSpecValue, Cluster, DurabilityPolicyValue, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
 import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
 
@@ -20,6 +20,12 @@ export const GLOBAL_CELL = 'global';
 const DEFAULT_REPLICAS = { vtctld: 1, vtgate: 2, vtorc: 1 } as const;
 const DEFAULT_TABLETS = { replica: 2, rdonly: 0 } as const;
 const DEFAULT_ETCD_SIZE = 3;
+/**
+ * semi_sync makes a commit wait for one replica's ack, so a failover loses nothing; but with fewer
+ * than 3 primary-eligible tablets per shard, the one replica restarting (every rollout does it) stalls
+ * every write. So: semi_sync from 3 primary-eligible tablets per shard (all cells), none below.
+ */
+const SEMI_SYNC_MIN_TABLETS = 3;
 /** One child at a time at every layer, unless the user asks for more. */
 const DEFAULT_IN_FLIGHT = 1;
 
@@ -44,7 +50,9 @@ export type ResolvedCell = Omit<Cell, 'selector' | 'template'>;
 export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const global = globalTopology(cluster, name)!;
   const vtctld = vtctldAddress(cluster, name)!;
-  const vitessImage = cluster.images?.vitess ?? DEFAULT_IMAGES.vitess;
+  const vitessImage = vitessImageOf(cluster.images?.vitess) ?? DEFAULT_IMAGES.vitess;
+  // What a vtgate watches: every cell that runs tablets, so it reaches each shard's primary wherever it is.
+  const tabletCells = cluster.cells.map((cell) => cell.name).filter((cell) => cluster.keyspaces.some((keyspace) => keyspace.cells.includes(cell)));
   const defaultVtorc = vtorcOf(cluster.cells.find((cell) => cell.name === GLOBAL_CELL));
   const rollout = resolveRollout(cluster);
   return cluster.cells.map((cell): ResolvedCell => {
@@ -64,6 +72,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       name: cell.name,
       topology,
       vtctldAddress: vtctld,
+      tabletCells,
       images: { vitess: vitessImage },
       backupFlags: cluster.backupFlags,
       rollout,
@@ -91,7 +100,7 @@ function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
 
 function component(spec: ComponentSpec | undefined, image: string, replicas: number): ResolvedComponentSpec | undefined {
   if (spec === undefined) return undefined;
-  return { ...spec, image: spec.image ?? image, replicas: spec.replicas ?? replicas };
+  return { ...spec, image: vitessImageOf(spec.image) ?? image, replicas: spec.replicas ?? replicas };
 }
 
 function resolveEtcd(cluster: Cluster, etcd: NonNullable<CellSpecValue['etcd']>): ResolvedEtcdSpec {
@@ -119,6 +128,7 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
   const rollout = resolveRollout(cluster);
   return {
     name: keyspace.name,
+    durabilityPolicy: durabilityPolicy(cluster, keyspace),
     shards: shardRefs(keyspace),
     tablets: resolveTablets(cluster, keyspace),
     rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
@@ -138,7 +148,7 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
     const merged = overlay<TabletSettingsValue>(defaults, settings);
     return {
       replicas: settings?.replicas ?? replicas,
-      image: merged.image ?? cluster.images?.vitess ?? DEFAULT_IMAGES.vitess,
+      image: vitessImageOf(merged.image ?? cluster.images?.vitess) ?? DEFAULT_IMAGES.vitess,
       mysqlImage: merged.mysqlImage ?? cluster.images?.mysql ?? DEFAULT_IMAGES.mysql,
       volumeClaim: merged.volumeClaim ?? {},
       vttablet: merged.vttablet ?? {},
@@ -150,4 +160,35 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
     rdonly: pool(tablets.rdonly ?? tablets.batch, DEFAULT_TABLETS.rdonly),
     volumeRetention: tablets.volumeRetention ?? 'Retain',
   };
+}
+
+/** The keyspace's durability policy: the user's, else semi_sync when a shard has enough tablets to ack (SEMI_SYNC_MIN_TABLETS). */
+export function durabilityPolicy(cluster: Cluster, keyspace: KeyspaceSpecValue): DurabilityPolicyValue {
+  if (keyspace.durabilityPolicy !== undefined) return keyspace.durabilityPolicy;
+  const tablets = resolveTablets(cluster, keyspace);
+  return tablets.replica.replicas * keyspace.cells.length >= SEMI_SYNC_MIN_TABLETS ? 'semi_sync' : 'none';
+}
+
+function vitessImageOf(image: string | undefined): string | undefined {
+  return image === undefined ? undefined : supportedVitessImage(image).image;
+}
+
+/** A Vitess image of the spec replaced by the pinned default, with the path of the field that asked for it. */
+export interface ImageOverrideAt extends ImageOverride {
+  path: string;
+}
+
+/** Every Vitess image of the spec too old to run, where it is asked for: reported in the VitessCluster's status. */
+export function imageOverrides(cluster: Cluster): ImageOverrideAt[] {
+  const requests: [string, string | undefined][] = [['spec.images.vitess', cluster.images?.vitess]];
+  cluster.cells.forEach((cell, i) => {
+    for (const component of ['vtctld', 'vtgate', 'vtorc'] as const) requests.push([`spec.cells[${i}].${component}.image`, cell[component]?.image]);
+  });
+  cluster.keyspaces.forEach((keyspace, i) => {
+    for (const pool of ['defaults', 'replica', 'rdonly', 'masterEligible', 'batch'] as const) requests.push([`spec.keyspaces[${i}].tablets.${pool}.image`, keyspace.tablets[pool]?.image]);
+  });
+  return requests.flatMap(([path, image]) => {
+    const override = image === undefined ? undefined : supportedVitessImage(image).override;
+    return override === undefined ? [] : [{ path, ...override }];
+  });
 }

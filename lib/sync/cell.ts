@@ -1,6 +1,7 @@
 /**
  * sync-cell: a VitessCell becomes its topology etcd, vtctld, vtgate, vtorc, the tablets' headless
- * Service, the Job that registers the cell, and one VitessKeyspace per keyspace deployed in it.
+ * Service, the Job that registers the cell, and per keyspace deployed in it a Job that creates the
+ * keyspace record with its durability policy, then its VitessKeyspace.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
 import { type Cell, CellSpec } from '../api/cell.ts';
@@ -10,6 +11,7 @@ import type { ObservedParent } from '../metacontroller/request.ts';
 import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
+import { keyspaceJob } from '../templates/keyspace-job.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -46,8 +48,10 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
   if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
-  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate)));
+  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
   if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
+  // The keyspace records (and their durability policies) before the tablets that register in them.
+  objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));
   for (const keyspace of spec.keyspaces) {
     objects.push(
       vitessChild('VitessKeyspace', { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {

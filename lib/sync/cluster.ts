@@ -4,7 +4,7 @@
  * Ready is the whole app's.
  */
 import { ClusterSpec, type Cluster } from '../api/cluster.ts';
-import { globalTopology, GLOBAL_CELL, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
+import { globalTopology, GLOBAL_CELL, imageOverrides, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -30,7 +30,11 @@ export const clusterLayer = defineLayer<Cluster>({
       return vitessChild('VitessCell', { cluster: name, cell: cell.name, template: spec.template }, spec.selector, object, { ...cell, confirmRemoval, keyspaces });
     });
   },
-  status: (_spec, observed, desired) => ({ cells: childList(desired, observed) }),
+  // Vitess images too old to run, replaced by the pinned default (lib/vitess/images.ts): said here, never silent.
+  status: (spec, observed, desired) => {
+    const overrides = imageOverrides(spec);
+    return { cells: childList(desired, observed), ...(overrides.length > 0 ? { imageOverrides: overrides } : {}) };
+  },
 });
 
 /** What makes a VitessCluster impossible to honour, each with the path of the field at fault. */
