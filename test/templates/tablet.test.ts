@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../lib/kube/object.ts';
+import { DEFAULT_IMAGES } from '../../lib/vitess/images.ts';
 import { allObjects, container, containersOf, find, flagValue, podSpecOf, renderTree } from './seed-tree.ts';
 
 const objects = allObjects(renderTree());
@@ -45,7 +46,7 @@ describe('tablet Pods and PVCs of the seed', () => {
 
       test('init container copies mysqlctld from the Vitess image into a shared emptyDir', () => {
         const init = (podSpecOf(pod())!.initContainers ?? [])[0]!;
-        expect(init.image).toBe('vitess/lite:v2.1.1');
+        expect(init.image).toBe(DEFAULT_IMAGES.vitess);
         expect(init.command?.join(' ')).toContain('cp /vt/bin/mysqlctld');
         const shared = init.volumeMounts?.find((m) => m.name === 'vt');
         expect(shared).toBeDefined();
