@@ -101,7 +101,7 @@ const RDONLY_0 = 'vitess-vttablet-zone1-1327744200';
 
 /** The seed converged, its tablet image edited, and synced until the first replica tablet's reparent Job exists. */
 function reparentPending(): ClusterState {
-  const edited = editCluster(converged('seed-my-vitess.yaml'), 'vitess', withTabletImage('vitess/lite:v24.0.3'));
+  const edited = editCluster(converged('seed-my-vitess.yaml'), 'vitess', withTabletImage('vitess/lite:v24.0.4'));
   return stepUntil(edited, (s) => has(s, 'Job', `${REPLICA_0}-reparent`), true);
 }
 
@@ -118,8 +118,8 @@ const cases: Case[] = [
       editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => {
         const cells = spec.cells as { vtctld?: Spec; vtgate?: Spec }[];
         for (const cell of cells) {
-          if (cell.vtctld !== undefined) cell.vtctld = { ...cell.vtctld, image: 'vitess/lite:v24.0.3' };
-          if (cell.vtgate !== undefined) cell.vtgate = { ...cell.vtgate, image: 'vitess/lite:v24.0.3' };
+          if (cell.vtctld !== undefined) cell.vtctld = { ...cell.vtctld, image: 'vitess/lite:v24.0.4' };
+          if (cell.vtgate !== undefined) cell.vtgate = { ...cell.vtgate, image: 'vitess/lite:v24.0.4' };
         }
         return spec;
       }),
@@ -211,10 +211,10 @@ const cases: Case[] = [
     state: () => {
       const edited = editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => {
         const cells = spec.cells as { vtgate?: Spec }[];
-        cells[1] = { ...cells[1], vtgate: { ...cells[1]?.vtgate, image: 'vitess/lite:v24.0.3' }, vtorc: { image: 'vitess/lite:v24.0.3' } } as Spec;
+        cells[1] = { ...cells[1], vtgate: { ...cells[1]?.vtgate, image: 'vitess/lite:v24.0.4' }, vtorc: { image: 'vitess/lite:v24.0.4' } } as Spec;
         return spec;
       });
-      return stepUntil(edited, (s) => (getObject(s, key('VitessCell', 'vitess-zone1'))?.spec as { vtgate: { image: string } }).vtgate.image === 'vitess/lite:v24.0.3', false);
+      return stepUntil(edited, (s) => (getObject(s, key('VitessCell', 'vitess-zone1'))?.spec as { vtgate: { image: string } }).vtgate.image === 'vitess/lite:v24.0.4', false);
     },
     parent: ['VitessCell', 'vitess-zone1'],
   },
@@ -237,7 +237,7 @@ const cases: Case[] = [
   {
     hook: 'sync-keyspace',
     name: 'seed-main-tablet-image-moves-one-shard',
-    state: () => stepUntil(editCluster(converged('seed-my-vitess.yaml'), 'vitess', withTabletImage('vitess/lite:v24.0.3')), (s) => JSON.stringify(getObject(s, key('VitessKeyspace', 'vitess-zone1-main'))?.spec).includes('v24.0.3'), false),
+    state: () => stepUntil(editCluster(converged('seed-my-vitess.yaml'), 'vitess', withTabletImage('vitess/lite:v24.0.4')), (s) => JSON.stringify(getObject(s, key('VitessKeyspace', 'vitess-zone1-main'))?.spec).includes('v24.0.4'), false),
     parent: ['VitessKeyspace', 'vitess-zone1-main'],
   },
   {
@@ -245,8 +245,8 @@ const cases: Case[] = [
     name: 'seed-main-two-shards-at-once',
     state: () =>
       stepUntil(
-        editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => ({ ...withTabletImage('vitess/lite:v24.0.3')(spec), rollout: { shards: 2 } })),
-        (s) => JSON.stringify(getObject(s, key('VitessKeyspace', 'vitess-zone1-main'))?.spec).includes('v24.0.3'),
+        editCluster(converged('seed-my-vitess.yaml'), 'vitess', (spec) => ({ ...withTabletImage('vitess/lite:v24.0.4')(spec), rollout: { shards: 2 } })),
+        (s) => JSON.stringify(getObject(s, key('VitessKeyspace', 'vitess-zone1-main'))?.spec).includes('v24.0.4'),
         false,
       ),
     parent: ['VitessKeyspace', 'vitess-zone1-main'],
@@ -258,7 +258,7 @@ const cases: Case[] = [
   {
     hook: 'sync-shard',
     name: 'seed-x-80-image-edit-rdonly-first',
-    state: () => stepUntil(editCluster(converged('seed-my-vitess.yaml'), 'vitess', withTabletImage('vitess/lite:v24.0.3')), (s) => JSON.stringify(getObject(s, key('VitessShard', X80))?.spec).includes('v24.0.3'), false),
+    state: () => stepUntil(editCluster(converged('seed-my-vitess.yaml'), 'vitess', withTabletImage('vitess/lite:v24.0.4')), (s) => JSON.stringify(getObject(s, key('VitessShard', X80))?.spec).includes('v24.0.4'), false),
     parent: ['VitessShard', X80],
   },
   { hook: 'sync-shard', name: 'seed-x-80-replica-waits-for-reparent', state: reparentPending, parent: ['VitessShard', X80] },
@@ -336,9 +336,9 @@ const cases: Case[] = [
             return spec;
           }),
           'mini',
-          withReplicaImage('vitess/lite:v24.0.3'),
+          withReplicaImage('vitess/lite:v24.0.4'),
         ),
-        (s) => JSON.stringify(getObject(s, key('VitessShard', 'mini-zone1-commerce-0'))?.spec).includes('v24.0.3'),
+        (s) => JSON.stringify(getObject(s, key('VitessShard', 'mini-zone1-commerce-0'))?.spec).includes('v24.0.4'),
         false,
       ),
     parent: ['VitessShard', 'mini-zone1-commerce-0'],

@@ -14,20 +14,12 @@ import { PORTS } from './ports.ts';
 export type FlagMap = Readonly<Record<string, string>>;
 
 /**
- * glog's flags, which Vitess registers under glog's own names (go/vt/log: `log_dir`, not `--log-dir`):
- * they keep their underscores, or the binary exits with "unknown flag".
+ * glog's flags, which Vitess v24 still registers under glog's own names: `--log_dir` is accepted
+ * (with a warning that glog is deprecated for `--log-structured`), `--log-dir` is "unknown flag". These
+ * keep their underscores. The list is what v24.0.3's binaries accept (checked by running them);
+ * glog's `log_link` and `logbuflevel` are not registered there at all.
  */
-export const GLOG_FLAGS: ReadonlySet<string> = new Set([
-  'alsologtostderr',
-  'log_backtrace_at',
-  'log_dir',
-  'log_link',
-  'logbuflevel',
-  'logtostderr',
-  'stderrthreshold',
-  'v',
-  'vmodule',
-]);
+export const GLOG_FLAGS: ReadonlySet<string> = new Set(['alsologtostderr', 'log_backtrace_at', 'log_dir', 'logtostderr', 'stderrthreshold', 'v', 'vmodule']);
 
 /** A flag name in the spelling the Vitess servers accept: dashed, except glog's flags. */
 export function dashed(name: string): string {

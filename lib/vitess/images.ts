@@ -4,10 +4,10 @@
  */
 export const DEFAULT_IMAGES = {
   /**
-   * Vitess v24.0.4: the release the real-Vitess tests build (vitess.io/vitess v0.24.4 from the Go
-   * module proxy), so the flags we render are the flags those binaries were checked against.
+   * Vitess v24.0.3: the release the real-Vitess tests build (vitess.io/vitess v0.24.3 from the Go
+   * module proxy, test/harness), so the flags we render are the flags those binaries were checked against.
    */
-  vitess: 'vitess/lite:v24.0.4',
+  vitess: 'vitess/lite:v24.0.3',
   /**
    * mysqld runs from its own image under mysqlctld (see lib/templates/tablet.ts), so the MySQL
    * version is chosen apart from Vitess'. vitess/lite does carry a MySQL server (v24's

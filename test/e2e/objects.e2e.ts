@@ -33,13 +33,13 @@ const edits: { name: string; edit(spec: Spec): boolean }[] = [
         if (Array.isArray(v)) v.forEach(visit);
         else if (v && typeof v === 'object') {
           for (const [k, x] of Object.entries(v)) {
-            if (typeof x === 'string' && /^vitess\/lite:/.test(x)) v[k] = 'vitess/lite:v24.0.3';
+            if (typeof x === 'string' && /^vitess\/lite:/.test(x)) v[k] = 'vitess/lite:v24.0.4';
             else visit(x);
           }
         }
       };
       visit(s);
-      s.images = { ...s.images, vitess: 'vitess/lite:v24.0.3' };
+      s.images = { ...s.images, vitess: 'vitess/lite:v24.0.4' };
       return true;
     },
   },

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KubeObject } from '../../lib/kube/object.ts';
+import { asKubeObjects, type KubeObject } from '../../lib/kube/object.ts';
 import { keyspaceJob } from '../../lib/templates/keyspace-job.ts';
 import type { CellScope } from '../../lib/templates/cell-scope.ts';
 import { allObjects, container, find, renderTree, seedCluster } from './seed-tree.ts';
@@ -86,13 +86,13 @@ describe('keyspace Job: the keyspace record with its durability policy', () => {
   });
 
   test('script, run: creates an absent keyspace with the policy', () => {
-    const run = runScript(scriptOf(keyspaceJob(SCOPE, 'commerce', 'semi_sync')), {});
+    const run = runScript(scriptOf(asKubeObjects([keyspaceJob(SCOPE, 'commerce', 'semi_sync')])[0]!), {});
     expect(run.status).toBe(0);
     expect(run.records).toEqual({ commerce: 'semi_sync' });
   });
 
   test('script, run: sets the policy on a keyspace a tablet already created (without one), and again when run twice', () => {
-    const script = scriptOf(keyspaceJob(SCOPE, 'commerce', 'none'));
+    const script = scriptOf(asKubeObjects([keyspaceJob(SCOPE, 'commerce', 'none')])[0]!);
     const run = runScript(script, { commerce: '' });
     expect(run.status).toBe(0);
     expect(run.records).toEqual({ commerce: 'none' });
