@@ -131,7 +131,7 @@ describe('render with the real hooks (smoke)', () => {
 describe('render --from STATE.json --steps: watching a rollout offline', () => {
   const root = join(import.meta.dir, '..');
   const seedYaml = readFileSync(join(root, 'examples', 'seed-my-vitess.yaml'), 'utf8');
-  const NEW_IMAGE = 'vitess/lite:v21.0.0';
+  const NEW_IMAGE = 'vitess/lite:v24.0.4';
 
   /** The seed with its tablet image (tablets.defaults.image of keyspace main) changed. */
   function editedSeed(): KubeObject {
