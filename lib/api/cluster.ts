@@ -1,5 +1,5 @@
 /**
- * VitessCluster: the user's API. It keeps the seed example's shape (reference/seed-my-vitess.yaml is
+ * VitessCluster: the user's API. It keeps the seed example's shape (examples/seed-my-vitess.yaml is
  * accepted unchanged) and its old spellings: `masterEligible`/`batch` tablets, `orchestrator`, `backupFlags`.
  */
 import * as v from 'valibot';

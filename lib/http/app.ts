@@ -1,6 +1,6 @@
 /**
  * The Hono app around the layers: `POST /<layer.name>` per layer, plus /healthz, /readyz, /metrics.
- * It only does transport (DESIGN.md, "A hook"); every answer other than 200 makes Metacontroller
+ * It only does transport (docs/design.md, "A hook"); every answer other than 200 makes Metacontroller
  * apply nothing, which is why anything unexpected is refused rather than guessed at.
  *
  * Per hook request, outermost first:

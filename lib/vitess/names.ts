@@ -1,5 +1,5 @@
 /**
- * Object names of the Vitess tree, as the original example named them (reference/SEED.md), each
+ * Object names of the Vitess tree, as the original example named them (docs/vitess.md, "The original example"), each
  * fitted to its kind's length limit by lib/kube/names.ts.
  */
 import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';

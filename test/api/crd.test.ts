@@ -28,7 +28,7 @@ import { formatIssues, type SyncRequest } from '../../lib/metacontroller/request
 import { layers } from '../../lib/sync/index.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
-const SEED = parse(readFileSync(join(ROOT, '..', 'shared', 'reference', 'seed-my-vitess.yaml'), 'utf8')) as { spec: Record<string, unknown> };
+const SEED = parse(readFileSync(join(ROOT, 'examples', 'seed-my-vitess.yaml'), 'utf8')) as { spec: Record<string, unknown> };
 
 function schemaOf(crd: CustomResourceDefinition): JSONSchemaProps {
   return crd.spec.versions[0]!.schema.openAPIV3Schema;

@@ -48,7 +48,7 @@ describe('etcd (builtin, seed global cell)', () => {
     expect(selectorMatches(pdb.spec.selector.matchLabels, sts().spec.template.metadata.labels)).toBe(true);
   });
 
-  test('probes (VITESS.md): etcdctl endpoint health / endpoint status', () => {
+  test('probes (docs/vitess.md): etcdctl endpoint health / endpoint status', () => {
     const etcd = container(sts(), 'etcd');
     expect(etcd.readinessProbe?.exec?.command.join(' ')).toContain('endpoint health');
     expect(etcd.livenessProbe?.exec?.command.join(' ')).toContain('endpoint status');

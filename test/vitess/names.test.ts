@@ -4,7 +4,7 @@ import { isDnsLabel } from '../../lib/kube/names.ts';
 import { cellComponentName, cellObjectName, etcdName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName, tabletServiceName } from '../../lib/vitess/names.ts';
 import { dnsLabel, runs } from '../arbitraries/index.ts';
 
-describe('Vitess object names (SEED.md)', () => {
+describe('Vitess object names (docs/vitess.md)', () => {
   test('the seed tree of names', () => {
     const cell = cellObjectName('vitess', 'zone1');
     expect(cell).toBe('vitess-zone1');
