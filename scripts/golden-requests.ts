@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../lib/kube/object.ts';
-import { parseClusterYaml } from '../lib/render.ts';
+import { parseClusterYaml } from '../lib/simulator/render.ts';
 import type { ControllerSpec } from '../lib/simulator/controllers.ts';
 import { kubeletStep } from '../lib/simulator/kubelet.ts';
 import { loadControllers } from '../lib/simulator/manifests.ts';

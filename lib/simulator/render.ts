@@ -4,15 +4,15 @@
  * objects and text out; the CLI (scripts/render.ts) does the file and process I/O.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import { LABEL } from './kube/labels.ts';
-import { isRecord, type KubeObject } from './kube/object.ts';
-import { isReady } from './kube/readiness.ts';
-import type { ControllerSpec } from './simulator/controllers.ts';
-import type { KubeletOptions } from './simulator/kubelet.ts';
-import { type Action, WRITE_VERBS } from './simulator/metacontroller.ts';
-import { DEFAULT_START, runRound, simulate, type SimulationResult } from './simulator/simulate.ts';
-import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './simulator/store.ts';
-import type { Layer } from './sync/layer.ts';
+import { LABEL } from '../kube/labels.ts';
+import { isRecord, type KubeObject } from '../kube/object.ts';
+import { isReady } from '../kube/readiness.ts';
+import type { ControllerSpec } from './controllers.ts';
+import type { KubeletOptions } from './kubelet.ts';
+import { type Action, WRITE_VERBS } from './metacontroller.ts';
+import { DEFAULT_START, runRound, simulate, type SimulationResult } from './simulate.ts';
+import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './store.ts';
+import type { Layer } from '../sync/layer.ts';
 
 export type OutputFormat = 'tree' | 'yaml' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['tree', 'yaml', 'json'];
