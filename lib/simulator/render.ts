@@ -4,7 +4,7 @@
  * objects and text out; the CLI (scripts/render.ts) does the file and process I/O.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import { LABEL } from '../kube/labels.ts';
+import { LABEL } from '../vitess/labels.ts';
 import { isRecord, type KubeObject } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import type { ControllerSpec } from './controllers.ts';

@@ -6,7 +6,7 @@
  */
 import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { ResolvedEtcdSpec } from '../api/passdown.ts';
-import { componentSelector } from '../kube/labels.ts';
+import { componentSelector } from '../vitess/labels.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import { etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';

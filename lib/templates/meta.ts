@@ -4,7 +4,7 @@
  */
 import type { V1Container, V1ObjectMeta, V1PodSecurityContext, V1Probe, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import type { ResourcesSpec, TemplateSpec } from '../api/common.ts';
-import { type Identity, identityLabels, LABEL } from '../kube/labels.ts';
+import { type Identity, identityLabels, LABEL } from '../vitess/labels.ts';
 
 /** What every template needs: where the object sits, and the user's template metadata to carry. */
 export interface Scope extends Identity {

@@ -4,7 +4,7 @@
  * own children all carry, so Metacontroller's selector check holds at every layer.
  */
 import { API_VERSION, type LabelSelectorSpec } from '../api/common.ts';
-import { identityLabels } from '../kube/labels.ts';
+import { identityLabels } from '../vitess/labels.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { objectMeta, type Scope } from './meta.ts';
 
