@@ -2,7 +2,8 @@ import { describe, expect, test } from 'bun:test';
 import type { ResolvedEtcdSpec } from '../../lib/api/passdown.ts';
 import { selectorMatches } from '../../lib/kube/labels.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
-import { etcdClientAddress, etcdObjects } from '../../lib/templates/etcd.ts';
+import { etcdObjects } from '../../lib/templates/etcd.ts';
+import { etcdClientAddress } from '../../lib/vitess/names.ts';
 import type { CellScope } from '../../lib/templates/cell-scope.ts';
 import { allObjects, container, find, renderTree } from './seed-tree.ts';
 
