@@ -5,12 +5,12 @@
  */
 import * as v from 'valibot';
 import { stringify } from 'yaml';
-import { CellSpec } from './cell.ts';
-import { ClusterSpec } from './cluster.ts';
+import { CellSpec, KIND as CELL_KIND } from './cell.ts';
+import { ClusterSpec, KIND as CLUSTER_KIND } from './cluster.ts';
+import { KIND as KEYSPACE_KIND, KeyspaceSpec } from './keyspace.ts';
+import { KIND as SHARD_KIND, ShardSpec } from './shard.ts';
 import { GROUP, VERSION } from './common.ts';
-import { KeyspaceSpec } from './keyspace.ts';
 import { canonical, extendAt, type JSONSchemaProps, toOpenAPI } from './openapi.ts';
-import { ShardSpec } from './shard.ts';
 import { CellStatus, ClusterStatus, KeyspaceStatus, ShardStatus } from './status.ts';
 
 export interface PrinterColumn {
@@ -59,7 +59,7 @@ const listMapByName: JSONSchemaProps = { 'x-kubernetes-list-type': 'map', 'x-kub
 
 export const KINDS: readonly KindDefinition[] = [
   {
-    kind: 'VitessCluster',
+    kind: CLUSTER_KIND,
     plural: 'vitessclusters',
     shortName: 'vt',
     description: 'A Vitess deployment: cells, keyspaces and their tablets. The operator expands it into VitessCells.',
@@ -74,7 +74,7 @@ export const KINDS: readonly KindDefinition[] = [
     },
   },
   {
-    kind: 'VitessCell',
+    kind: CELL_KIND,
     plural: 'vitesscells',
     shortName: 'vtc',
     description: 'One Vitess cell of a VitessCluster, written by the operator: topology, vtctld, vtgate, vtorc and the cell\'s VitessKeyspaces.',
@@ -84,7 +84,7 @@ export const KINDS: readonly KindDefinition[] = [
     specExtensions: {},
   },
   {
-    kind: 'VitessKeyspace',
+    kind: KEYSPACE_KIND,
     plural: 'vitesskeyspaces',
     shortName: 'vtk',
     description: 'One keyspace in one cell, written by the operator: its VitessShards.',
@@ -94,7 +94,7 @@ export const KINDS: readonly KindDefinition[] = [
     specExtensions: {},
   },
   {
-    kind: 'VitessShard',
+    kind: SHARD_KIND,
     plural: 'vitessshards',
     shortName: 'vts',
     description: 'One shard of a keyspace in one cell, written by the operator: a Pod and a PVC per tablet.',
