@@ -4,7 +4,8 @@
  * keyspace record with its durability policy, then its VitessKeyspace.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
-import { type Cell, CellSpec } from '../api/cell.ts';
+import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
+import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -23,13 +24,13 @@ import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
-  parentKind: 'VitessCell',
+  parentKind: CELL_KIND,
   schema: CellSpec,
   problems: () => [],
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === 'VitessKeyspace'), observed) }),
+  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
 });
 
 function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
@@ -54,7 +55,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));
   for (const keyspace of spec.keyspaces) {
     objects.push(
-      vitessChild('VitessKeyspace', { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
+      vitessChild(KEYSPACE_KIND, { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
         cluster: spec.cluster,
         cell: spec.name,
         name: keyspace.name,
