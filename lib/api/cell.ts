@@ -1,5 +1,6 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
+import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
@@ -7,6 +8,7 @@ export const KIND = 'VitessCell';
 
 export const CellKeyspace = v.object({
   name: v.pipe(v.string(), v.minLength(1)),
+  durabilityPolicy: DurabilityPolicy,
   shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
   rollout: v.object({ shards: ResolvedRollout.entries.shards, tablets: ResolvedRollout.entries.tablets }),
@@ -20,6 +22,8 @@ export const CellSpec = v.object({
   vtctld: v.optional(ResolvedComponent),
   vtgate: v.optional(ResolvedComponent),
   vtorc: v.optional(ResolvedComponent),
+  /** Every cell of the cluster that runs tablets: the cells this cell's vtgate watches. */
+  tabletCells: v.optional(v.array(DnsLabel), []),
   /** Keyspaces deployed in this cell. */
   keyspaces: v.optional(v.array(CellKeyspace), []),
 });

@@ -1,8 +1,9 @@
 /**
- * VitessCluster: the user's API. It keeps the seed example's shape (reference/seed-my-vitess.yaml is
+ * VitessCluster: the user's API. It keeps the seed example's shape (examples/seed-my-vitess.yaml is
  * accepted unchanged) and its old spellings: `masterEligible`/`batch` tablets, `orchestrator`, `backupFlags`.
  */
 import * as v from 'valibot';
+import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 
 export const KIND = 'VitessCluster';
@@ -20,7 +21,7 @@ export const CellSpec = v.object({
 /** Tablet settings shared by a keyspace's pools (the seed's `tablets.defaults`). */
 export const TabletSettings = v.object({
   image: v.optional(Image),
-  /** The MySQL image that runs mysqlctld (vitess/lite carries no MySQL server since Vitess 19). */
+  /** The MySQL image that runs mysqld under mysqlctld (lib/templates/tablet.ts). */
   mysqlImage: v.optional(Image),
   volumeClaim: v.optional(VolumeClaim),
   vttablet: v.optional(TabletContainer),
@@ -46,12 +47,21 @@ export const TabletsSpec = v.object({
   volumeRetention: v.optional(RetentionPolicy),
 });
 
+/**
+ * How a keyspace's primaries acknowledge writes (Vitess' durability policies): `none` (asynchronous
+ * replication), `semi_sync` (a commit waits for one replica's ack), `cross_cell` (for one replica in
+ * another cell). vtorc elects and repairs primaries only in keyspaces that have one.
+ */
+export const DurabilityPolicy = v.picklist(['none', 'semi_sync', 'cross_cell']);
+
 export const KeyspaceSpec = v.object({
   name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
   cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
   shards: v.optional(shardList(v.object({ keyRange: KeyRange }))),
   tablets: v.optional(TabletsSpec, {}),
+  /** Default: semi_sync with 3 or more primary-eligible tablets per shard (over all its cells), else none. */
+  durabilityPolicy: v.optional(DurabilityPolicy),
   /** Overrides of the cluster's rollout concurrency for this keyspace (`shards`, `tablets`). */
   rollout: v.optional(v.object({ shards: Rollout.entries.shards, tablets: Rollout.entries.tablets })),
 });
@@ -60,7 +70,7 @@ export const KeyspaceSpec = v.object({
 export const ExternalTopology = v.object({
   implementation: v.optional(v.picklist(['etcd2']), 'etcd2'),
   address: v.pipe(v.string(), v.minLength(1)),
-  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), '/vitess/global'),
+  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), GLOBAL_TOPOLOGY_ROOT),
 });
 
 export const ClusterSpec = v.object({
@@ -86,6 +96,7 @@ export const ClusterSpec = v.object({
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;
 export type Cluster = v.InferOutput<typeof ClusterSpec>;
 export type CellSpecValue = v.InferOutput<typeof CellSpec>;
+export type DurabilityPolicyValue = v.InferOutput<typeof DurabilityPolicy>;
 export type KeyspaceSpecValue = v.InferOutput<typeof KeyspaceSpec>;
 export type TabletsSpecValue = v.InferOutput<typeof TabletsSpec>;
 export type TabletSettingsValue = v.InferOutput<typeof TabletSettings>;

@@ -4,13 +4,12 @@
  * the topology and vtctld located. Everything below the cluster reads only these resolved values.
  */
 import { overlay } from '../overlay.ts';
-import { etcdClientAddress } from '../templates/etcd.ts';
-import { DEFAULT_IMAGES, etcdImage } from '../vitess/images.ts';
-import { cellComponentName, cellObjectName } from '../vitess/names.ts';
+import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } from '../vitess/images.ts';
+import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { shardName, UNSHARDED } from '../vitess/shards.ts';
 import type { Cell, CellKeyspaceSpec } from './cell.ts';
-import type { CellSpecValue, Cluster, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
+import type { CellSpecValue, Cluster, DurabilityPolicyValue, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
 import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
 
@@ -20,6 +19,12 @@ export const GLOBAL_CELL = 'global';
 const DEFAULT_REPLICAS = { vtctld: 1, vtgate: 2, vtorc: 1 } as const;
 const DEFAULT_TABLETS = { replica: 2, rdonly: 0 } as const;
 const DEFAULT_ETCD_SIZE = 3;
+/**
+ * semi_sync makes a commit wait for one replica's ack, so a failover loses nothing; but with fewer
+ * than 3 primary-eligible tablets per shard, the one replica restarting (every rollout does it) stalls
+ * every write. So: semi_sync from 3 primary-eligible tablets per shard (all cells), none below.
+ */
+const SEMI_SYNC_MIN_TABLETS = 3;
 /** One child at a time at every layer, unless the user asks for more. */
 const DEFAULT_IN_FLIGHT = 1;
 
@@ -28,7 +33,7 @@ export function globalTopology(cluster: Cluster, name: string): { address: strin
   const external = cluster.topology?.external;
   if (external !== undefined) return { address: external.address, root: external.globalRoot };
   const holder = cluster.cells.find((cell) => cell.name === GLOBAL_CELL && cell.etcd !== undefined) ?? cluster.cells.find((cell) => cell.etcd !== undefined);
-  return holder === undefined ? undefined : { address: etcdClientAddress(cellObjectName(name, holder.name)), root: '/vitess/global' };
+  return holder === undefined ? undefined : { address: etcdClientAddress(cellObjectName(name, holder.name)), root: GLOBAL_TOPOLOGY_ROOT };
 }
 
 /** vtctld's gRPC address: the vtctld of the `global` cell, else of the first cell with one. */
@@ -44,7 +49,9 @@ export type ResolvedCell = Omit<Cell, 'selector' | 'template'>;
 export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const global = globalTopology(cluster, name)!;
   const vtctld = vtctldAddress(cluster, name)!;
-  const vitessImage = cluster.images?.vitess ?? DEFAULT_IMAGES.vitess;
+  const vitessImage = vitessImageOf(cluster.images?.vitess) ?? DEFAULT_IMAGES.vitess;
+  // What a vtgate watches: every cell that runs tablets, so it reaches each shard's primary wherever it is.
+  const tabletCells = cluster.cells.map((cell) => cell.name).filter((cell) => cluster.keyspaces.some((keyspace) => keyspace.cells.includes(cell)));
   const defaultVtorc = vtorcOf(cluster.cells.find((cell) => cell.name === GLOBAL_CELL));
   const rollout = resolveRollout(cluster);
   return cluster.cells.map((cell): ResolvedCell => {
@@ -57,13 +64,14 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       cell:
         cell.name === GLOBAL_CELL
           ? global
-          : { address: cell.etcd !== undefined ? etcdClientAddress(cellObject) : global.address, root: `/vitess/${cell.name}` },
+          : { address: cell.etcd !== undefined ? etcdClientAddress(cellObject) : global.address, root: topologyRoot(cell.name) },
     };
     return {
       cluster: name,
       name: cell.name,
       topology,
       vtctldAddress: vtctld,
+      tabletCells,
       images: { vitess: vitessImage },
       backupFlags: cluster.backupFlags,
       rollout,
@@ -91,7 +99,7 @@ function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
 
 function component(spec: ComponentSpec | undefined, image: string, replicas: number): ResolvedComponentSpec | undefined {
   if (spec === undefined) return undefined;
-  return { ...spec, image: spec.image ?? image, replicas: spec.replicas ?? replicas };
+  return { ...spec, image: vitessImageOf(spec.image) ?? image, replicas: spec.replicas ?? replicas };
 }
 
 function resolveEtcd(cluster: Cluster, etcd: NonNullable<CellSpecValue['etcd']>): ResolvedEtcdSpec {
@@ -119,6 +127,7 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
   const rollout = resolveRollout(cluster);
   return {
     name: keyspace.name,
+    durabilityPolicy: durabilityPolicy(cluster, keyspace),
     shards: shardRefs(keyspace),
     tablets: resolveTablets(cluster, keyspace),
     rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
@@ -138,7 +147,7 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
     const merged = overlay<TabletSettingsValue>(defaults, settings);
     return {
       replicas: settings?.replicas ?? replicas,
-      image: merged.image ?? cluster.images?.vitess ?? DEFAULT_IMAGES.vitess,
+      image: vitessImageOf(merged.image ?? cluster.images?.vitess) ?? DEFAULT_IMAGES.vitess,
       mysqlImage: merged.mysqlImage ?? cluster.images?.mysql ?? DEFAULT_IMAGES.mysql,
       volumeClaim: merged.volumeClaim ?? {},
       vttablet: merged.vttablet ?? {},
@@ -150,4 +159,35 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
     rdonly: pool(tablets.rdonly ?? tablets.batch, DEFAULT_TABLETS.rdonly),
     volumeRetention: tablets.volumeRetention ?? 'Retain',
   };
+}
+
+/** The keyspace's durability policy: the user's, else semi_sync when a shard has enough tablets to ack (SEMI_SYNC_MIN_TABLETS). */
+export function durabilityPolicy(cluster: Cluster, keyspace: KeyspaceSpecValue): DurabilityPolicyValue {
+  if (keyspace.durabilityPolicy !== undefined) return keyspace.durabilityPolicy;
+  const tablets = resolveTablets(cluster, keyspace);
+  return tablets.replica.replicas * keyspace.cells.length >= SEMI_SYNC_MIN_TABLETS ? 'semi_sync' : 'none';
+}
+
+function vitessImageOf(image: string | undefined): string | undefined {
+  return image === undefined ? undefined : supportedVitessImage(image).image;
+}
+
+/** A Vitess image of the spec replaced by the pinned default, with the path of the field that asked for it. */
+export interface ImageOverrideAt extends ImageOverride {
+  path: string;
+}
+
+/** Every Vitess image of the spec too old to run, where it is asked for: reported in the VitessCluster's status. */
+export function imageOverrides(cluster: Cluster): ImageOverrideAt[] {
+  const requests: [string, string | undefined][] = [['spec.images.vitess', cluster.images?.vitess]];
+  cluster.cells.forEach((cell, i) => {
+    for (const component of ['vtctld', 'vtgate', 'vtorc'] as const) requests.push([`spec.cells[${i}].${component}.image`, cell[component]?.image]);
+  });
+  cluster.keyspaces.forEach((keyspace, i) => {
+    for (const pool of ['defaults', 'replica', 'rdonly', 'masterEligible', 'batch'] as const) requests.push([`spec.keyspaces[${i}].tablets.${pool}.image`, keyspace.tablets[pool]?.image]);
+  });
+  return requests.flatMap(([path, image]) => {
+    const override = image === undefined ? undefined : supportedVitessImage(image).override;
+    return override === undefined ? [] : [{ path, ...override }];
+  });
 }

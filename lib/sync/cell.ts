@@ -1,15 +1,18 @@
 /**
  * sync-cell: a VitessCell becomes its topology etcd, vtctld, vtgate, vtorc, the tablets' headless
- * Service, the Job that registers the cell, and one VitessKeyspace per keyspace deployed in it.
+ * Service, the Job that registers the cell, and per keyspace deployed in it a Job that creates the
+ * keyspace record with its durability policy, then its VitessKeyspace.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
-import { type Cell, CellSpec } from '../api/cell.ts';
+import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
+import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
+import { keyspaceJob } from '../templates/keyspace-job.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -21,13 +24,13 @@ import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
-  parentKind: 'VitessCell',
+  parentKind: CELL_KIND,
   schema: CellSpec,
   problems: () => [],
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === 'VitessKeyspace'), observed) }),
+  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
 });
 
 function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
@@ -46,11 +49,13 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
   if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
-  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate)));
+  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
   if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
+  // The keyspace records (and their durability policies) before the tablets that register in them.
+  objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));
   for (const keyspace of spec.keyspaces) {
     objects.push(
-      vitessChild('VitessKeyspace', { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
+      vitessChild(KEYSPACE_KIND, { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
         cluster: spec.cluster,
         cell: spec.name,
         name: keyspace.name,

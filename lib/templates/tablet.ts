@@ -2,13 +2,14 @@
  * A tablet: a Pod running mysqld (under mysqlctld) and vttablet, and a PVC of the same name holding
  * its data, so a Pod recreated from a new template reattaches the same data.
  *
- * Since Vitess 19 vitess/lite carries no MySQL server: an init container copies mysqlctld and Vitess'
- * config files into a shared emptyDir, and the mysqld container runs them inside a MySQL image.
+ * mysqld runs from its own MySQL image, so its version is chosen apart from Vitess': an init container
+ * copies mysqlctld and Vitess' config files into a shared emptyDir, and the mysqld container runs them
+ * inside the MySQL image (lib/vitess/images.ts).
  */
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
-import { LABEL } from '../kube/labels.ts';
+import { LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
@@ -73,7 +74,6 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
             `${VTROOT}/bin/mysqlctld`,
             ...flagArgs(
               {
-                logtostderr: 'true',
                 'tablet-uid': String(tablet.uid),
                 'socket-file': MYSQLCTL_SOCKET,
                 'mysql-socket': MYSQL_SOCKET,

@@ -25,11 +25,19 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
     spec,
     command: [
       '/vt/bin/vtctld',
-      ...flagArgs(serverFlags(scope.topology), { cell: scope.cell, 'service-map': 'grpc-vtctl,grpc-vtctld' }, scope.backupFlags, spec.extraFlags),
+      // No `--cell`: a no-op for vtctld in v24, removed in v26.
+      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, scope.backupFlags, spec.extraFlags),
     ],
     ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
     envFrom: [{ configMapRef: { name } }],
-    readinessProbe: httpProbe('/debug/health', 'web'),
+    // vtctld's /debug/health answers 200 with the body "not ok" when the topology is unreachable, and
+    // a probe reads only the status code. vtctldclient GetKeyspaces makes the same check (a topology
+    // read through vtctld's gRPC) and exits non-zero when it fails.
+    readinessProbe: {
+      exec: { command: ['/vt/bin/vtctldclient', `--server=localhost:${PORTS.grpc}`, 'GetKeyspaces'] },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+    },
     livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
     podAnnotations: { 'vitess.io/config-hash': shortHash(config.data) },
   });

@@ -10,14 +10,21 @@ import { componentDeployment, componentDisruptionBudget, componentService, conta
 
 const COMPONENT = 'vtgate';
 
-export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec): (V1Service | V1Deployment | V1PodDisruptionBudget)[] {
+/**
+ * `tabletCells`: every cell of the cluster that runs tablets. vtgate routes to tablets only in the
+ * cells it watches, so watching its own cell alone would leave it no way to a primary elsewhere.
+ */
+export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tabletCells: readonly string[]): (V1Service | V1Deployment | V1PodDisruptionBudget)[] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
   const flags = {
     cell: scope.cell,
-    'cells-to-watch': scope.cell,
+    'cells-to-watch': (tabletCells.length > 0 ? tabletCells : [scope.cell]).join(','),
     'tablet-types-to-wait': 'PRIMARY,REPLICA',
     'service-map': 'grpc-vtgateservice',
     'mysql-server-port': String(PORTS.mysql),
+    // No user list yet: without an explicit implementation vtgate looks for `static` and exits
+    // ("no AuthServer name static registered"). `none` lets any user in, as the MySQL port's Service is cluster-internal.
+    'mysql-auth-server-impl': 'none',
     // Buffer queries during a planned reparent, so a rollout's PlannedReparentShard is invisible to apps.
     'enable-buffer': 'true',
   };
@@ -28,7 +35,10 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec): (V
     spec,
     command: ['/vt/bin/vtgate', ...flagArgs(serverFlags(scope.topology), flags, spec.extraFlags)],
     ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc), containerPort('mysql', PORTS.mysql)],
-    readinessProbe: httpProbe('/debug/health', 'web'),
+    // vtgate's /debug/health answers 200 even when unhealthy (its IsHealthy returns nil). vtgate
+    // opens its MySQL listener only once it has started serving, after waiting for tablets: the port
+    // answering is the readiness that matters to clients, and it fails when vtgate is not up.
+    readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 10 },
     livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
   });
   const service = componentService(scope, name, COMPONENT, spec, [

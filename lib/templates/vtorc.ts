@@ -15,7 +15,6 @@ const COMPONENT = 'vtorc';
 
 export function vtorcDeployment(scope: CellScope, spec: ResolvedComponentSpec, keyspaces: readonly string[]): V1Deployment {
   const flags = {
-    logtostderr: 'true',
     port: String(PORTS.web),
     ...topoFlags(scope.topology),
     // Mandatory since Vitess v25: the cell vtorc reads its tablets from.
@@ -29,6 +28,7 @@ export function vtorcDeployment(scope: CellScope, spec: ResolvedComponentSpec, k
     spec,
     command: ['/vt/bin/vtorc', ...flagArgs(flags, spec.extraFlags)],
     ports: [containerPort('web', PORTS.web)],
+    // vtorc's /debug/health answers 500 when its health test fails (go/vt/vtorc/server/api.go).
     readinessProbe: httpProbe('/debug/health', 'web'),
     livenessProbe: lenientLiveness(httpProbe('/debug/liveness', 'web')),
   });

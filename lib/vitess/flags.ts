@@ -1,8 +1,11 @@
 /**
  * Command-line flags of Vitess binaries, in one place.
  *
- * Vitess v25 accepts only the dashed spellings (`--topo-implementation`), so we emit those and
- * turn the underscores of user-given names (the seed's `backup_storage_implementation`) into dashes.
+ * Vitess servers (vtgate, vtctld, vttablet, vtorc, mysqlctld) parse their flags with pflag and take
+ * only the spellings they register: since v19 those are the dashed ones (`--topo-implementation`),
+ * and v25 drops the old underscore aliases. Only vtctl/vtctlclient translated underscores into dashes.
+ * So we emit dashed names and turn the underscores of user-given names (the seed's
+ * `backup_storage_implementation`) into dashes, except glog's flags (below).
  */
 import type { FlagsSpec } from '../api/common.ts';
 import type { TopologySpec } from '../api/passdown.ts';
@@ -10,9 +13,18 @@ import { PORTS } from './ports.ts';
 
 export type FlagMap = Readonly<Record<string, string>>;
 
-/** A flag name in Vitess' dashed spelling. */
+/**
+ * glog's flags, which Vitess v24 still registers under glog's own names: `--log_dir` is accepted
+ * (with a warning that glog is deprecated for `--log-structured`), `--log-dir` is "unknown flag". These
+ * keep their underscores. The list is what v24.0.3's binaries accept (checked by running them);
+ * glog's `log_link` and `logbuflevel` are not registered there at all.
+ */
+export const GLOG_FLAGS: ReadonlySet<string> = new Set(['alsologtostderr', 'log_backtrace_at', 'log_dir', 'logtostderr', 'stderrthreshold', 'v', 'vmodule']);
+
+/** A flag name in the spelling the Vitess servers accept: dashed, except glog's flags. */
 export function dashed(name: string): string {
-  return name.includes('_') ? name.replaceAll('_', '-') : name;
+  if (!name.includes('_') || GLOG_FLAGS.has(name)) return name;
+  return name.replaceAll('_', '-');
 }
 
 /**
@@ -30,10 +42,12 @@ export function flagArgs(...layers: readonly (FlagMap | FlagsSpec | undefined)[]
   return args;
 }
 
-/** Flags every long-running Vitess server gets: logging, ports, and the topology. */
+/**
+ * Flags every long-running Vitess server gets: ports and the topology. No `--logtostderr`: it has
+ * no effect since v24 (Vitess logs to stderr by default) and v25 removes it.
+ */
 export function serverFlags(topology: TopologySpec): FlagMap {
   return {
-    logtostderr: 'true',
     port: String(PORTS.web),
     'grpc-port': String(PORTS.grpc),
     ...topoFlags(topology),

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { parse } from 'yaml';
 import { ClusterSpec, type Cluster } from '../../lib/api/cluster.ts';
-import { globalTopology, resolveCells, type ResolvedCell, vtctldAddress } from '../../lib/api/resolve.ts';
+import { durabilityPolicy, globalTopology, imageOverrides, resolveCells, type ResolvedCell, vtctldAddress } from '../../lib/api/resolve.ts';
 import { DEFAULT_IMAGES } from '../../lib/vitess/images.ts';
 
-const SEED_PATH = new URL('../../../shared/reference/seed-my-vitess.yaml', import.meta.url);
+const SEED_PATH = new URL('../../examples/seed-my-vitess.yaml', import.meta.url);
 const seedDocument = parse(readFileSync(SEED_PATH, 'utf8')) as { metadata: { name: string }; spec: unknown };
 const seed: Cluster = v.parse(ClusterSpec, seedDocument.spec);
 
@@ -39,7 +39,8 @@ describe('resolveCells on the seed', () => {
 
   test('tablet defaults are merged into both pools (image, volumeClaim)', () => {
     for (const pool of [zone1.keyspaces[0]!.tablets.replica, zone1.keyspaces[0]!.tablets.rdonly]) {
-      expect(pool.image).toBe('vitess/lite:v2.1.1');
+      // The seed's vitess/lite:v2.1.1 is too old to run (no vtctldclient, no dashed flags): the pinned default replaces it.
+      expect(pool.image).toBe(DEFAULT_IMAGES.vitess);
       expect(pool.volumeClaim).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '4Gi' } } });
       expect(pool.mysqlImage).toBe(DEFAULT_IMAGES.mysql);
     }
@@ -90,9 +91,9 @@ describe('resolveCells on the seed', () => {
   });
 
   test('components: vtctld in global only, vtgate in zone1 with the seed\'s 3 replicas', () => {
-    expect(global.vtctld).toMatchObject({ image: 'vitess/lite:v2.1.1', replicas: 1 });
+    expect(global.vtctld).toMatchObject({ image: DEFAULT_IMAGES.vitess, replicas: 1 });
     expect(zone1.vtctld).toBeUndefined();
-    expect(zone1.vtgate).toMatchObject({ image: 'vitess/lite:v2.1.1', replicas: 3 });
+    expect(zone1.vtgate).toMatchObject({ image: DEFAULT_IMAGES.vitess, replicas: 3 });
     expect(global.vtgate).toBeUndefined();
   });
 });
@@ -171,5 +172,39 @@ describe('resolveCells options', () => {
     const zone1 = resolveCells(cluster, 'c')[1]!;
     expect(zone1.topology.cell).toEqual({ address: 'c-zone1-etcd-client:2379', root: '/vitess/zone1' });
     expect(zone1.topology.global.address).toBe('c-global-etcd-client:2379');
+  });
+});
+
+describe('imageOverrides on the seed', () => {
+  test('every vitess/lite:v2.1.1 of the seed is reported with its path, requested and used image', () => {
+    const overrides = imageOverrides(seed);
+    expect(overrides.map((o) => o.path)).toEqual(['spec.cells[0].vtctld.image', 'spec.cells[1].vtgate.image', 'spec.keyspaces[0].tablets.defaults.image']);
+    for (const o of overrides) expect(o).toMatchObject({ requested: 'vitess/lite:v2.1.1', used: DEFAULT_IMAGES.vitess });
+    expect(overrides[0]!.reason).toContain('older than 24');
+  });
+});
+
+describe('durabilityPolicy and tabletCells', () => {
+  const cluster = (keyspaces: unknown[], cells: unknown[] = [{ name: 'global', etcd: {}, vtctld: {} }, { name: 'zone1', vtgate: {} }, { name: 'zone2', vtgate: {} }, { name: 'zone3' }]): Cluster =>
+    v.parse(ClusterSpec, { selector: {}, cells, keyspaces });
+  const policies = (c: Cluster) => c.keyspaces.map((k) => durabilityPolicy(c, k));
+
+  test('default: semi_sync from 3 primary-eligible tablets per shard over all cells, none below; the user wins', () => {
+    expect(policies(cluster([{ name: 'a', cells: ['zone1'] }]))).toEqual(['none']);
+    expect(policies(cluster([{ name: 'a', cells: ['zone1', 'zone2'] }]))).toEqual(['semi_sync']);
+    expect(policies(cluster([{ name: 'a', cells: ['zone1'], tablets: { replica: { replicas: 3 } } }]))).toEqual(['semi_sync']);
+    expect(policies(cluster([{ name: 'a', cells: ['zone1'], tablets: { masterEligible: { replicas: 1 } } }]))).toEqual(['none']);
+    expect(policies(cluster([{ name: 'a', cells: ['zone1', 'zone2'], durabilityPolicy: 'cross_cell' }]))).toEqual(['cross_cell']);
+    expect(policies(cluster([{ name: 'a', cells: ['zone1', 'zone2'], durabilityPolicy: 'none' }]))).toEqual(['none']);
+  });
+
+  test('an unknown policy is rejected by the schema', () => {
+    expect(v.safeParse(ClusterSpec, { selector: {}, cells: [{ name: 'zone1' }], keyspaces: [{ name: 'a', cells: ['zone1'], durabilityPolicy: 'semi-sync' }] }).success).toBe(false);
+  });
+
+  test("every cell learns the cells that run tablets (in the spec's cell order), whichever keyspaces it runs itself", () => {
+    const resolved = resolveCells(cluster([{ name: 'a', cells: ['zone2'] }, { name: 'b', cells: ['zone1'] }]), 'c');
+    for (const c of resolved) expect(c.tabletCells).toEqual(['zone1', 'zone2']);
+    expect(resolved.find((c) => c.name === 'zone2')!.keyspaces[0]!.durabilityPolicy).toBe('none');
   });
 });

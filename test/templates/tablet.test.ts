@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../lib/kube/object.ts';
+import { DEFAULT_IMAGES } from '../../lib/vitess/images.ts';
 import { allObjects, container, containersOf, find, flagValue, podSpecOf, renderTree } from './seed-tree.ts';
 
 const objects = allObjects(renderTree());
@@ -45,7 +46,7 @@ describe('tablet Pods and PVCs of the seed', () => {
 
       test('init container copies mysqlctld from the Vitess image into a shared emptyDir', () => {
         const init = (podSpecOf(pod())!.initContainers ?? [])[0]!;
-        expect(init.image).toBe('vitess/lite:v2.1.1');
+        expect(init.image).toBe(DEFAULT_IMAGES.vitess);
         expect(init.command?.join(' ')).toContain('cp /vt/bin/mysqlctld');
         const shared = init.volumeMounts?.find((m) => m.name === 'vt');
         expect(shared).toBeDefined();
@@ -58,7 +59,7 @@ describe('tablet Pods and PVCs of the seed', () => {
         expect(mysqld.command?.[0]).toBe('/vt/bin/mysqlctld');
         expect(flagValue(mysqld, 'tablet-uid')).toBe(String(t.uid));
         expect(mysqld.volumeMounts).toContainEqual({ name: 'vt', mountPath: '/vt' });
-        // VITESS.md: mysqld readiness is TCP 3306 every 2s, no liveness.
+        // docs/vitess.md: mysqld readiness is TCP 3306 every 2s, no liveness.
         const port = mysqld.ports?.find((p) => p.containerPort === 3306);
         expect(port).toBeDefined();
         const probePort = mysqld.readinessProbe?.tcpSocket?.port;
@@ -81,7 +82,7 @@ describe('tablet Pods and PVCs of the seed', () => {
         expect(flagValue(vttablet, 'grpc-port')).toBe('15999');
       });
 
-      test('vttablet probes (VITESS.md): readiness GET /healthz on web, lenient liveness GET /debug/status', () => {
+      test('vttablet probes (docs/vitess.md): readiness GET /healthz on web, lenient liveness GET /debug/status', () => {
         const vttablet = container(pod(), 'vttablet');
         const web = vttablet.ports?.find((p) => p.containerPort === 15000);
         expect(web).toBeDefined();

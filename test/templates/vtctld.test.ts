@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { shortHash } from '../../lib/kube/hash.ts';
+import { DEFAULT_IMAGES } from '../../lib/vitess/images.ts';
 import { allObjects, container, find, flagValue, renderTree } from './seed-tree.ts';
 
 const objects = allObjects(renderTree());
@@ -8,18 +9,21 @@ describe('vtctld (seed global cell)', () => {
   const deployment = () => find(objects, 'Deployment', 'vitess-global-vtctld') as any;
   const vtctld = () => container(deployment(), 'vtctld');
 
-  test('flags: cell global, service map, ports, topo', () => {
+  test('flags: service map, ports, topo; no --cell (a no-op, removed in v26) nor --logtostderr', () => {
     const c = vtctld();
-    expect(c.image).toBe('vitess/lite:v2.1.1');
-    expect(flagValue(c, 'cell')).toBe('global');
+    // The seed's vitess/lite:v2.1.1 is too old to run: replaced by the pinned default (lib/vitess/images.ts).
+    expect(c.image).toBe(DEFAULT_IMAGES.vitess);
+    expect(flagValue(c, 'cell')).toBeUndefined();
+    expect(c.command?.some((arg) => arg.startsWith('--logtostderr'))).toBe(false);
     expect(flagValue(c, 'service-map')).toBe('grpc-vtctl,grpc-vtctld');
     expect(flagValue(c, 'grpc-port')).toBe('15999');
     expect(flagValue(c, 'topo-global-root')).toBe('/vitess/global');
   });
 
-  test('probes (VITESS.md): readiness GET /debug/health, lenient liveness GET /debug/status', () => {
+  test('probes: readiness runs vtctldclient GetKeyspaces (/debug/health answers 200 "not ok"), lenient liveness GET /debug/status', () => {
     const c = vtctld();
-    expect(c.readinessProbe?.httpGet?.path).toBe('/debug/health');
+    expect(c.readinessProbe?.httpGet).toBeUndefined();
+    expect(c.readinessProbe?.exec?.command).toEqual(['/vt/bin/vtctldclient', '--server=localhost:15999', 'GetKeyspaces']);
     expect(c.livenessProbe?.httpGet?.path).toBe('/debug/status');
     expect(c.livenessProbe).toMatchObject({ initialDelaySeconds: 300, failureThreshold: 30 });
   });

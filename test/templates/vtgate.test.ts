@@ -6,7 +6,7 @@ const objects = allObjects(renderTree());
 describe('vtgate (seed zone1)', () => {
   const vtgate = () => container(find(objects, 'Deployment', 'vitess-zone1-vtgate'), 'vtgate');
 
-  test('flags: cell, cells to watch, ports, service map, dashed topo flags', () => {
+  test('flags: cell, cells to watch (the tablet cells), ports, service map, auth none, dashed topo flags', () => {
     const c = vtgate();
     expect(c.command?.[0]).toBe('/vt/bin/vtgate');
     expect(flagValue(c, 'cell')).toBe('zone1');
@@ -14,12 +14,16 @@ describe('vtgate (seed zone1)', () => {
     expect(flagValue(c, 'tablet-types-to-wait')).toBe('PRIMARY,REPLICA');
     expect(flagValue(c, 'service-map')).toBe('grpc-vtgateservice');
     expect(flagValue(c, 'mysql-server-port')).toBe('3306');
+    // Without it vtgate looks for the static auth server and exits: "no AuthServer name static registered".
+    expect(flagValue(c, 'mysql-auth-server-impl')).toBe('none');
+    expect(c.command?.some((arg) => arg.startsWith('--logtostderr'))).toBe(false);
     expect(flagValue(c, 'topo-global-server-address')).toBe('vitess-global-etcd-client:2379');
   });
 
-  test('probes (VITESS.md): readiness GET /debug/health, lenient liveness GET /debug/status', () => {
+  test('probes: readiness on the MySQL port (/debug/health answers 200 even unhealthy), lenient liveness GET /debug/status', () => {
     const c = vtgate();
-    expect(c.readinessProbe?.httpGet?.path).toBe('/debug/health');
+    expect(c.readinessProbe?.httpGet).toBeUndefined();
+    expect(c.readinessProbe?.tcpSocket?.port).toBe('mysql');
     expect(c.livenessProbe?.httpGet?.path).toBe('/debug/status');
     expect(c.livenessProbe).toMatchObject({ initialDelaySeconds: 300, failureThreshold: 30 });
     expect(c.ports?.map((p) => p.containerPort).sort((a, b) => a - b)).toEqual([3306, 15000, 15999]);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import type { TopologySpec } from '../../lib/api/passdown.ts';
-import { dashed, flagArgs, serverFlags, topoFlags } from '../../lib/vitess/flags.ts';
+import { dashed, flagArgs, GLOG_FLAGS, serverFlags, topoFlags } from '../../lib/vitess/flags.ts';
 import { runs } from '../arbitraries/index.ts';
 
 const flagName = fc.string({ unit: fc.constantFrom(...'abcxyz_-.9'.split('')), minLength: 1, maxLength: 12 }).map((s) => `f${s}`);
@@ -14,6 +14,12 @@ const TOPOLOGY: TopologySpec = {
 };
 
 describe('dashed', () => {
+  test("glog's flags keep their underscores (Vitess registers them under glog's names)", () => {
+    expect(dashed('log_dir')).toBe('log_dir');
+    expect(dashed('log_backtrace_at')).toBe('log_backtrace_at');
+    expect(flagArgs({ port: '1' }, { log_dir: '/tmp', backup_storage_implementation: 'gcs' })).toEqual(['--port=1', '--log_dir=/tmp', '--backup-storage-implementation=gcs']);
+    for (const name of GLOG_FLAGS) expect(dashed(name)).toBe(name);
+  });
   test('units', () => {
     expect(dashed('backup_storage_implementation')).toBe('backup-storage-implementation');
     expect(dashed('grpc-port')).toBe('grpc-port');
@@ -73,9 +79,8 @@ describe('flagArgs', () => {
 });
 
 describe('serverFlags / topoFlags', () => {
-  test('every server gets logging, ports and the three topo flags, dashed', () => {
+  test('every server gets ports and the three topo flags, dashed; no --logtostderr (no effect in v24, removed in v25)', () => {
     expect(flagArgs(serverFlags(TOPOLOGY))).toEqual([
-      '--logtostderr=true',
       '--port=15000',
       '--grpc-port=15999',
       '--topo-implementation=etcd2',

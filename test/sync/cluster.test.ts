@@ -1,0 +1,28 @@
+import { describe, expect, test } from 'bun:test';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { parseSyncRequest } from '../../lib/metacontroller/request.ts';
+import { clusterLayer } from '../../lib/sync/cluster.ts';
+import { DEFAULT_IMAGES } from '../../lib/vitess/images.ts';
+import { NOW, seedCluster } from '../templates/seed-tree.ts';
+
+function syncCluster(parent: KubeObject): Record<string, unknown> {
+  return clusterLayer.sync(parseSyncRequest({ controller: {}, parent, children: {} }, 'VitessCluster'), { now: NOW }).status as Record<string, unknown>;
+}
+
+describe('sync-cluster status: Vitess images replaced because too old', () => {
+  test("the seed's vitess/lite:v2.1.1 is reported at each field that asks for it, and the cluster is not InvalidSpec", () => {
+    const status = syncCluster(seedCluster());
+    expect((status.imageOverrides as { path: string; used: string }[]).map((o) => [o.path, o.used])).toEqual([
+      ['spec.cells[0].vtctld.image', DEFAULT_IMAGES.vitess],
+      ['spec.cells[1].vtgate.image', DEFAULT_IMAGES.vitess],
+      ['spec.keyspaces[0].tablets.defaults.image', DEFAULT_IMAGES.vitess],
+    ]);
+    expect(JSON.stringify(status.conditions)).not.toContain('InvalidSpec');
+  });
+
+  test('no override, no field', () => {
+    const seed = seedCluster() as KubeObject & { spec: Record<string, unknown> };
+    const modern = JSON.parse(JSON.stringify(seed).replaceAll('vitess/lite:v2.1.1', 'vitess/lite:v24.0.4')) as KubeObject;
+    expect(syncCluster(modern).imageOverrides).toBeUndefined();
+  });
+});
