@@ -1,7 +1,7 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
 import { DurabilityPolicy } from './cluster.ts';
-import { DnsLabel } from './common.ts';
+import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
@@ -9,7 +9,7 @@ export const KIND = 'VitessCell';
 export const CellKeyspace = v.object({
   name: v.pipe(v.string(), v.minLength(1)),
   durabilityPolicy: DurabilityPolicy,
-  shards: v.pipe(v.array(ShardRef), v.minLength(1)),
+  shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
   rollout: v.object({ shards: ResolvedRollout.entries.shards, tablets: ResolvedRollout.entries.tablets }),
 });

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
-import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, Rollout, TabletContainer, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 
 export const KIND = 'VitessCluster';
 
@@ -30,7 +30,7 @@ export const TabletSettings = v.object({
 
 export const TabletPoolSettings = v.object({
   ...TabletSettings.entries,
-  replicas: v.optional(Replicas),
+  replicas: v.optional(TabletReplicas),
 });
 
 export const TabletsSpec = v.object({
@@ -58,7 +58,7 @@ export const KeyspaceSpec = v.object({
   name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
   cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
-  shards: v.optional(v.array(v.object({ keyRange: KeyRange }))),
+  shards: v.optional(shardList(v.object({ keyRange: KeyRange }))),
   tablets: v.optional(TabletsSpec, {}),
   /** Default: semi_sync with 3 or more primary-eligible tablets per shard (over all its cells), else none. */
   durabilityPolicy: v.optional(DurabilityPolicy),

@@ -3,6 +3,7 @@
  * in crds/ is generated from these (lib/api/crd.ts), so the hook and the API server agree.
  */
 import * as v from 'valibot';
+import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
 
 export const GROUP = 'vitess.io';
 export const VERSION = 'v1alpha1';
@@ -33,6 +34,34 @@ export const Resources = v.object({
 });
 
 export const Replicas = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * A tablet pool's size. Bounded at every layer that carries one (not only the cluster), so that a
+ * VitessKeyspace or VitessShard written by hand cannot make a hook render tens of thousands of
+ * tablets: the tablet UID scheme leaves room for MAX_TABLETS_PER_TYPE per type anyway.
+ */
+export const TabletReplicas = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(0),
+  v.maxValue(MAX_TABLETS_PER_TYPE, (issue) => `(${String(issue.input)}) must be <= ${MAX_TABLETS_PER_TYPE}, the tablet UID scheme's room per type`),
+);
+
+/**
+ * Shards per keyspace. Vitess itself sets no limit; ours keeps one keyspace's answer (a VitessShard
+ * per shard per cell) and one cell's spec within a few megabytes, far below the body limit.
+ */
+export const MAX_SHARDS_PER_KEYSPACE = 256;
+
+/** An array of shards, bounded by MAX_SHARDS_PER_KEYSPACE. */
+export const shardList = <T extends v.GenericSchema>(item: T) =>
+  v.pipe(
+    v.array(item),
+    v.maxLength(MAX_SHARDS_PER_KEYSPACE, (issue) => `(${String((issue.input as unknown[]).length)} shards) must be at most ${MAX_SHARDS_PER_KEYSPACE} shards per keyspace`),
+  );
+
+/** etcd members: etcd recommends clusters of at most 7 members; more only slow down writes. */
+export const MAX_ETCD_SIZE = 9;
 
 /** Extra command-line flags, `name: value` without dashes; a user's flag overrides ours of the same name. */
 export const Flags = v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][-_A-Za-z0-9.]*$/, 'must be a flag name without leading dashes')), v.string());
@@ -82,7 +111,7 @@ export const VolumeClaim = v.object({
 export const Etcd = v.object({
   provider: v.optional(v.picklist(['builtin', 'etcd-operator'])),
   version: v.optional(v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+$/, 'must be an etcd version such as 3.5.17'))),
-  size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ETCD_SIZE, (issue) => `(${String(issue.input)}) must be <= ${MAX_ETCD_SIZE} etcd members`))),
   image: v.optional(Image),
   resources: v.optional(Resources),
   volumeClaim: v.optional(VolumeClaim),

@@ -1,6 +1,6 @@
 /** VitessKeyspace: one keyspace in one cell, written by sync-cell, expanded by sync-keyspace. */
 import * as v from 'valibot';
-import { DnsLabel } from './common.ts';
+import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessKeyspace';
@@ -9,7 +9,7 @@ export const KeyspaceSpec = v.object({
   ...LayerBase,
   cell: DnsLabel,
   name: v.pipe(v.string(), v.minLength(1)),
-  shards: v.pipe(v.array(ShardRef), v.minLength(1)),
+  shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
 });
 

@@ -3,7 +3,7 @@
  * so a child never reads its grandparent and never re-applies defaults.
  */
 import * as v from 'valibot';
-import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
@@ -30,13 +30,13 @@ export const ResolvedEtcd = v.object({
   ...Etcd.entries,
   provider: v.picklist(['builtin', 'etcd-operator']),
   version: v.string(),
-  size: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  size: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ETCD_SIZE, (issue) => `(${String(issue.input)}) must be <= ${MAX_ETCD_SIZE} etcd members`)),
   image: Image,
 });
 
 /** One tablet pool of a shard, every setting decided (the seed's `defaults` already merged in). */
 export const TabletPool = v.object({
-  replicas: Replicas,
+  replicas: TabletReplicas,
   image: Image,
   mysqlImage: Image,
   volumeClaim: VolumeClaim,

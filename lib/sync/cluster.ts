@@ -12,7 +12,6 @@ import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { keyRangeProblems, shardName } from '../vitess/shards.ts';
-import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
 import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
@@ -71,10 +70,6 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     const tablets = keyspace.tablets;
     if (tablets.replica !== undefined && tablets.masterEligible !== undefined) problems.push(`${path}.tablets: set replica or its old spelling masterEligible, not both`);
     if (tablets.rdonly !== undefined && tablets.batch !== undefined) problems.push(`${path}.tablets: set rdonly or its old spelling batch, not both`);
-    for (const pool of ['replica', 'rdonly', 'masterEligible', 'batch'] as const) {
-      const replicas = tablets[pool]?.replicas ?? 0;
-      if (replicas > MAX_TABLETS_PER_TYPE) problems.push(`${path}.tablets.${pool}.replicas: (${replicas}) must be <= ${MAX_TABLETS_PER_TYPE}, the tablet UID scheme's room per type`);
-    }
   });
   return problems;
 }
