@@ -69,6 +69,14 @@ for name in vtctldclient mysqlctld vtctld vtorc vtgate vttablet; do
   log "$name: built in $((dt / 60))m$((dt % 60))s ($(du -h "$out" | cut -f1))"
   echo "$name $dt s $(date -u +%Y-%m-%dT%H:%M:%SZ) $("$GO" env GOVERSION)" >>"$DIR/build-times.txt"
 done
+# etcdctl, for the etcd Pods' exec probes (the etcd image carries it; the control plane builds etcd only).
+if [[ ! -x "$BIN/etcdctl" || "$mode" == "force" ]]; then
+  log "etcdctl: go build ..."
+  t0=$SECONDS
+  (cd "$HERE/etcdctl" && "$GO" build -ldflags "$LDFLAGS" -o "$BIN/etcdctl.tmp" go.etcd.io/etcd/etcdctl/v3)
+  mv -f "$BIN/etcdctl.tmp" "$BIN/etcdctl"
+  echo "etcdctl $((SECONDS - t0)) s $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$DIR/build-times.txt"
+fi
 echo "VITESS_VERSION=$VERSION" >"$DIR/versions.env"
 dt=$((SECONDS - t_all))
 log "done in $((dt / 60))m$((dt % 60))s"

@@ -9,7 +9,7 @@
  * Needs root (namespaces, bind mounts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../../lib/kube/object.ts';
 import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type Tools } from './substitutions.ts';
@@ -96,6 +96,8 @@ export class PodRunner {
     sh(['ip', '-n', this.bridge, 'link', 'set', 'lo', 'up']);
     const hosts = this.hosts();
     writeFileSync(join(this.root, 'hosts'), hosts);
+    mkdirSync(`/etc/netns/${this.bridge}`, { recursive: true });
+    writeFileSync(`/etc/netns/${this.bridge}/hosts`, hosts);
     for (const p of this.pods) {
       const n = p.netns.slice(this.prefix.length + 2);
       sh(['ip', 'netns', 'add', p.netns]);
@@ -265,6 +267,11 @@ export class PodRunner {
 
   async start(): Promise<void> {
     rmSync(join(this.root, 'pods'), { recursive: true, force: true });
+    // Left over from a run that was killed: same names, so remove them first.
+    for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')) {
+      const name = ns.split(' ')[0] as string;
+      if (name.startsWith(`${this.prefix}-`)) { spawnSync('ip', ['netns', 'del', name]); rmSync(`/etc/netns/${name}`, { recursive: true, force: true }); }
+    }
     mkdirSync(join(this.root, 'pvc'), { recursive: true });
     this.plan();
     this.network();
@@ -284,5 +291,6 @@ export class PodRunner {
     for (const p of this.pods) for (const proc of p.procs) if (proc.exitCode === null && proc.pid) try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
     for (const p of this.pods) { spawnSync('ip', ['netns', 'del', p.netns]); rmSync(`/etc/netns/${p.netns}`, { recursive: true, force: true }); }
     spawnSync('ip', ['netns', 'del', this.bridge]);
+    rmSync(`/etc/netns/${this.bridge}`, { recursive: true, force: true });
   }
 }
