@@ -1,6 +1,6 @@
 /**
  * Metacontroller's default "dynamic apply": a three-way merge of (observed, last applied, desired)
- * in the style of `kubectl apply`, without type-specific knowledge (METACONTROLLER.md). Written after
+ * in the style of `kubectl apply`, without type-specific knowledge (docs/metacontroller.md, "The apply merge"). Written after
  * upstream's pkg/dynamic/apply and pkg/controller/common/manage_children.go; used by the simulator
  * and by property tests that check what a held or changed answer does to a live object.
  *

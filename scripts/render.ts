@@ -25,7 +25,7 @@ import {
   renderFrom,
   type OutputFormat,
   type RolloutEvent,
-} from '../lib/render.ts';
+} from '../lib/simulator/render.ts';
 import type { KubeObject } from '../lib/kube/object.ts';
 import { loadControllers } from '../lib/simulator/manifests.ts';
 import { layers } from '../lib/sync/index.ts';

@@ -1,8 +1,9 @@
 /**
- * VitessCluster: the user's API. It keeps the seed example's shape (reference/seed-my-vitess.yaml is
+ * VitessCluster: the user's API. It keeps the seed example's shape (examples/seed-my-vitess.yaml is
  * accepted unchanged) and its old spellings: `masterEligible`/`batch` tablets, `orchestrator`, `backupFlags`.
  */
 import * as v from 'valibot';
+import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, Replicas, RetentionPolicy, Rollout, TabletContainer, Template, VolumeClaim } from './common.ts';
 
 export const KIND = 'VitessCluster';
@@ -60,7 +61,7 @@ export const KeyspaceSpec = v.object({
 export const ExternalTopology = v.object({
   implementation: v.optional(v.picklist(['etcd2']), 'etcd2'),
   address: v.pipe(v.string(), v.minLength(1)),
-  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), '/vitess/global'),
+  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), GLOBAL_TOPOLOGY_ROOT),
 });
 
 export const ClusterSpec = v.object({

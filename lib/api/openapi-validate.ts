@@ -6,7 +6,7 @@
  * Not covered: CEL rules (x-kubernetes-validations), which need oldSelf and a CEL engine; formats
  * other than date-time.
  */
-import type { JSONSchemaProps } from './crd.ts';
+import type { JSONSchemaProps } from './openapi.ts';
 import { isRecord } from '../kube/object.ts';
 
 export interface ValidateOptions {

@@ -4,9 +4,8 @@
  * the topology and vtctld located. Everything below the cluster reads only these resolved values.
  */
 import { overlay } from '../overlay.ts';
-import { etcdClientAddress } from '../templates/etcd.ts';
 import { DEFAULT_IMAGES, etcdImage } from '../vitess/images.ts';
-import { cellComponentName, cellObjectName } from '../vitess/names.ts';
+import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { shardName, UNSHARDED } from '../vitess/shards.ts';
 import type { Cell, CellKeyspaceSpec } from './cell.ts';
@@ -28,7 +27,7 @@ export function globalTopology(cluster: Cluster, name: string): { address: strin
   const external = cluster.topology?.external;
   if (external !== undefined) return { address: external.address, root: external.globalRoot };
   const holder = cluster.cells.find((cell) => cell.name === GLOBAL_CELL && cell.etcd !== undefined) ?? cluster.cells.find((cell) => cell.etcd !== undefined);
-  return holder === undefined ? undefined : { address: etcdClientAddress(cellObjectName(name, holder.name)), root: '/vitess/global' };
+  return holder === undefined ? undefined : { address: etcdClientAddress(cellObjectName(name, holder.name)), root: GLOBAL_TOPOLOGY_ROOT };
 }
 
 /** vtctld's gRPC address: the vtctld of the `global` cell, else of the first cell with one. */
@@ -57,7 +56,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       cell:
         cell.name === GLOBAL_CELL
           ? global
-          : { address: cell.etcd !== undefined ? etcdClientAddress(cellObject) : global.address, root: `/vitess/${cell.name}` },
+          : { address: cell.etcd !== undefined ? etcdClientAddress(cellObject) : global.address, root: topologyRoot(cell.name) },
     };
     return {
       cluster: name,

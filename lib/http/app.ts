@@ -1,6 +1,6 @@
 /**
  * The Hono app around the layers: `POST /<layer.name>` per layer, plus /healthz, /readyz, /metrics.
- * It only does transport (DESIGN.md, "A hook"); every answer other than 200 makes Metacontroller
+ * It only does transport (docs/design.md, "A hook"); every answer other than 200 makes Metacontroller
  * apply nothing, which is why anything unexpected is refused rather than guessed at.
  *
  * Per hook request, outermost first:
@@ -13,6 +13,7 @@ import { MalformedRequestError, parseSyncRequest, type SyncResponse } from '../m
 import type { Layer } from '../sync/layer.ts';
 import { type AuthOptions, hookAuth } from './auth.ts';
 import { readBody } from './body-limit.ts';
+import { DEFAULTS } from './config.ts';
 import type { HookApp, HookEnv } from './env.ts';
 import { bytesResponse, jsonBytes, jsonResponse } from './errors.ts';
 import { etag } from './etag.ts';
@@ -37,14 +38,6 @@ export interface HookAppOptions {
   retryAfterSeconds?: number;
   auth?: AuthOptions;
 }
-
-/** The defaults documented in docs/hook-server.md, also those of lib/http/config.ts. */
-export const DEFAULTS = {
-  bodyLimitBytes: 8 * 1024 * 1024,
-  timeoutMs: 8000,
-  maxInFlight: 64,
-  retryAfterSeconds: 1,
-} as const;
 
 /** How many issue paths a log line names; the answer carries them all. */
 const LOGGED_ISSUES = 5;

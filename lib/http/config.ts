@@ -7,6 +7,18 @@ import * as v from 'valibot';
 
 const MIB = 1024 * 1024;
 
+/**
+ * The limits' defaults (docs/hook-server.md), for the environment below and for createHookApp when a
+ * test builds the app without a config.
+ */
+export const DEFAULTS = {
+  bodyLimitBytes: 8 * MIB,
+  // Below Metacontroller's 10s webhook timeout, so we answer before it gives up.
+  timeoutMs: 8000,
+  maxInFlight: 64,
+  retryAfterSeconds: 1,
+} as const;
+
 /** An integer variable within bounds, with a default when unset or empty. */
 const integer = (fallback: number, min: number, max: number) =>
   v.pipe(
@@ -35,11 +47,10 @@ const EnvSchema = v.object({
     v.optional(v.string(), ''),
     v.transform((raw) => (raw.trim() === '' ? '0.0.0.0' : raw.trim())),
   ),
-  HOOK_BODY_LIMIT_BYTES: integer(8 * MIB, 1, 1024 * MIB),
-  // Below Metacontroller's 10s webhook timeout, so we answer before it gives up.
-  HOOK_TIMEOUT_MS: integer(8000, 1, 600_000),
-  HOOK_MAX_IN_FLIGHT: integer(64, 1, 100_000),
-  HOOK_RETRY_AFTER_SECONDS: integer(1, 0, 3600),
+  HOOK_BODY_LIMIT_BYTES: integer(DEFAULTS.bodyLimitBytes, 1, 1024 * MIB),
+  HOOK_TIMEOUT_MS: integer(DEFAULTS.timeoutMs, 1, 600_000),
+  HOOK_MAX_IN_FLIGHT: integer(DEFAULTS.maxInFlight, 1, 100_000),
+  HOOK_RETRY_AFTER_SECONDS: integer(DEFAULTS.retryAfterSeconds, 0, 3600),
   // Longer than Go's default idle-connection timeout (90s), so Metacontroller closes idle
   // keep-alive connections first and never sends on one we are closing. Bun allows up to 255.
   HOOK_IDLE_TIMEOUT_SECONDS: integer(120, 0, 255),

@@ -5,8 +5,7 @@
  *
  * Pods and Jobs are not listed: their specs are immutable as a whole, and the rollout replaces them.
  */
-import type { KubeObject } from './object.ts';
-import { jsonEqual } from './object.ts';
+import { isRecord, jsonEqual, type KubeObject } from './object.ts';
 
 type Path = readonly string[];
 
@@ -55,12 +54,12 @@ export function keepImmutableFields(desired: KubeObject, lastApplied: KubeObject
 }
 
 function valueAt(value: unknown, path: Path): unknown {
-  return path.reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>((at, key) => (isRecord(at) ? at[key] : undefined), value);
 }
 
 function withValueAt(value: unknown, path: Path, replacement: unknown): unknown {
   const [key, ...rest] = path;
   if (key === undefined) return replacement;
-  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const record = isRecord(value) ? value : {};
   return { ...record, [key]: withValueAt(record[key], rest, replacement) };
 }

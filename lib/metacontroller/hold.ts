@@ -3,7 +3,7 @@
  * no-op. Used for every child when a spec cannot be honoured, and by the rollout planner for children
  * that must not move yet.
  */
-import type { KubeObject, ObjectMeta } from '../kube/object.ts';
+import { isRecord, type KubeObject, type ObjectMeta } from '../kube/object.ts';
 
 /** Where Metacontroller keeps the last desired object it applied to a child. */
 export const LAST_APPLIED_ANNOTATION = 'metacontroller.k8s.io/last-applied-configuration';
@@ -32,7 +32,7 @@ export function readLastApplied(observed: KubeObject): Record<string, unknown> |
   if (text === undefined || text === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return isRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -62,14 +62,5 @@ export function heldChild(observed: KubeObject): KubeObject {
 }
 
 function isKubeObject(value: unknown): value is KubeObject {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  const metadata = record.metadata as Record<string, unknown> | undefined;
-  return (
-    typeof record.apiVersion === 'string' &&
-    typeof record.kind === 'string' &&
-    typeof metadata === 'object' &&
-    metadata !== null &&
-    typeof metadata.name === 'string'
-  );
+  return isRecord(value) && typeof value.apiVersion === 'string' && typeof value.kind === 'string' && isRecord(value.metadata) && typeof value.metadata.name === 'string';
 }

@@ -4,7 +4,7 @@
  * The envelope is validated here, once, at the edge: a body that is not a Metacontroller sync
  * request for the expected parent kind is a `MalformedRequestError` (answered 400, so Metacontroller
  * applies nothing). The parent's spec is validated separately by the layer, because a bad spec is
- * answered 200 with every child held (DESIGN.md, "Answers that keep data safe").
+ * answered 200 with every child held (docs/design.md, "Answers that keep data safe").
  */
 import * as v from 'valibot';
 import { isRecord, type KubeObject } from '../kube/object.ts';

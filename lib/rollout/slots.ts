@@ -2,13 +2,16 @@
  * Turning desired and observed children into rollout slots, with the data-safety rules applied:
  * a removed cell, keyspace or shard that still has volumes is kept (held) until the user confirms.
  */
+import { KIND as CELL_KIND } from '../api/cell.ts';
+import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
+import { KIND as SHARD_KIND } from '../api/shard.ts';
 import { hasTrueCondition } from '../kube/conditions.ts';
-import { type KubeObject, objectKey } from '../kube/object.ts';
+import { isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { MoveMethod, Slot } from './planner.ts';
 
-const VITESS_KINDS = new Set(['VitessCell', 'VitessKeyspace', 'VitessShard']);
+const VITESS_KINDS = new Set<string>([CELL_KIND, KEYSPACE_KIND, SHARD_KIND]);
 
 /** Pods and Jobs cannot be updated in place: they move by being deleted and created anew. */
 export function moveMethod(kind: string): MoveMethod {
@@ -34,7 +37,7 @@ export function isSettled(observed: KubeObject): boolean {
 function conditionSettled(object: KubeObject, type: string): boolean {
   if (hasTrueCondition(object, type)) return true;
   const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
-  return Array.isArray(conditions) && conditions.some((c) => typeof c === 'object' && c !== null && c.type === type && c.reason === REMOVAL_PENDING);
+  return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.reason === REMOVAL_PENDING);
 }
 
 /** Removals waiting for confirmation that a child layer reports (`status.pendingRemovals`), so they reach the top. */

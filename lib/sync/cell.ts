@@ -3,7 +3,8 @@
  * Service, the Job that registers the cell, and one VitessKeyspace per keyspace deployed in it.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
-import { type Cell, CellSpec } from '../api/cell.ts';
+import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
+import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -21,13 +22,13 @@ import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
-  parentKind: 'VitessCell',
+  parentKind: CELL_KIND,
   schema: CellSpec,
   problems: () => [],
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === 'VitessKeyspace'), observed) }),
+  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
 });
 
 function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
@@ -50,7 +51,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
   for (const keyspace of spec.keyspaces) {
     objects.push(
-      vitessChild('VitessKeyspace', { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
+      vitessChild(KEYSPACE_KIND, { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
         cluster: spec.cluster,
         cell: spec.name,
         name: keyspace.name,

@@ -3,7 +3,8 @@
  * resolved (lib/api/resolve.ts). Status aggregates the cells' Ready conditions: the top object's
  * Ready is the whole app's.
  */
-import { ClusterSpec, type Cluster } from '../api/cluster.ts';
+import { KIND as CELL_KIND } from '../api/cell.ts';
+import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { globalTopology, GLOBAL_CELL, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
 import type { KubeObject } from '../kube/object.ts';
@@ -17,7 +18,7 @@ import { childList, defineLayer } from './pipeline.ts';
 
 export const clusterLayer = defineLayer<Cluster>({
   name: 'sync-cluster',
-  parentKind: 'VitessCluster',
+  parentKind: CLUSTER_KIND,
   schema: ClusterSpec,
   problems: clusterProblems,
   maxInFlight: (spec) => resolveRollout(spec).cells,
@@ -27,7 +28,7 @@ export const clusterLayer = defineLayer<Cluster>({
     return resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
       const object = cellObjectName(name, cell.name);
       const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
-      return vitessChild('VitessCell', { cluster: name, cell: cell.name, template: spec.template }, spec.selector, object, { ...cell, confirmRemoval, keyspaces });
+      return vitessChild(CELL_KIND, { cluster: name, cell: cell.name, template: spec.template }, spec.selector, object, { ...cell, confirmRemoval, keyspaces });
     });
   },
   status: (_spec, observed, desired) => ({ cells: childList(desired, observed) }),

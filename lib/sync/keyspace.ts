@@ -1,5 +1,6 @@
 /** sync-keyspace: a VitessKeyspace becomes one VitessShard per shard (key ranges, or `0` when unsharded). */
-import { type Keyspace, KeyspaceSpec } from '../api/keyspace.ts';
+import { KIND as KEYSPACE_KIND, type Keyspace, KeyspaceSpec } from '../api/keyspace.ts';
+import { KIND as SHARD_KIND } from '../api/shard.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
@@ -9,7 +10,7 @@ import { childList, defineLayer } from './pipeline.ts';
 
 export const keyspaceLayer = defineLayer<Keyspace>({
   name: 'sync-keyspace',
-  parentKind: 'VitessKeyspace',
+  parentKind: KEYSPACE_KIND,
   schema: KeyspaceSpec,
   problems: () => [],
   children: keyspaceChildren,
@@ -22,7 +23,7 @@ function keyspaceChildren(spec: Keyspace, parent: ObservedParent): KubeObject[] 
   const { shards, name, selector: _selector, template: _template, ...passed } = spec;
   return shards.map((shard) =>
     vitessChild(
-      'VitessShard',
+      SHARD_KIND,
       { cluster: spec.cluster, cell: spec.cell, keyspace: name, shard: shard.name, template: spec.template },
       spec.selector,
       shardObjectName(parent.metadata.name, shard.name),

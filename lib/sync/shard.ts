@@ -8,7 +8,7 @@
  * A PVC is never changed once created, and outlives its tablet unless `volumeRetention` is Delete.
  */
 import { type Shard, ShardSpec } from '../api/shard.ts';
-import { LABEL } from '../kube/labels.ts';
+import { LABEL } from '../vitess/labels.ts';
 import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';

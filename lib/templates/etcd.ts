@@ -6,9 +6,9 @@
  */
 import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { ResolvedEtcdSpec } from '../api/passdown.ts';
-import { componentSelector } from '../kube/labels.ts';
+import { componentSelector } from '../vitess/labels.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
-import { etcdName } from '../vitess/names.ts';
+import { etcdClientServiceName, etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
 import { container, objectMeta, resources } from './meta.ts';
@@ -16,16 +16,6 @@ import { servicePort } from './workload.ts';
 
 const COMPONENT = 'etcd';
 const DATA_DIR = '/var/lib/etcd';
-
-/** The client Service name, also the topology address host. */
-export function etcdClientServiceName(cellObject: string): string {
-  return `${etcdName(cellObject)}-client`;
-}
-
-/** `host:2379` of a cell's topology etcd. */
-export function etcdClientAddress(cellObject: string): string {
-  return `${etcdClientServiceName(cellObject)}:${PORTS.etcdClient}`;
-}
 
 export function etcdObjects(scope: CellScope, spec: ResolvedEtcdSpec): KubeObject[] {
   if (spec.provider === 'etcd-operator') return [etcdCluster(scope, spec)];

@@ -4,7 +4,7 @@
  */
 import type { V1Container, V1ObjectMeta, V1PodSecurityContext, V1Probe, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import type { ResourcesSpec, TemplateSpec } from '../api/common.ts';
-import { type Identity, identityLabels, LABEL } from '../kube/labels.ts';
+import { type Identity, identityLabels, LABEL } from '../vitess/labels.ts';
 
 /** What every template needs: where the object sits, and the user's template metadata to carry. */
 export interface Scope extends Identity {
@@ -40,7 +40,7 @@ export function httpProbe(path: string, port: number | string, options: Partial<
 
 /**
  * Liveness of Vitess servers is lenient: restarting a tablet or vtgate is costly, so only a process
- * that has been failing for minutes is killed (reference/VITESS.md: initial delay 300s, 30 failures).
+ * that has been failing for minutes is killed (docs/vitess.md: initial delay 300s, 30 failures).
  */
 export function lenientLiveness(probe: V1Probe): V1Probe {
   return { ...probe, initialDelaySeconds: 300, failureThreshold: 30, periodSeconds: 10, timeoutSeconds: 5 };

@@ -3,7 +3,7 @@
  * tablet a stable DNS name. Not-ready tablets are published, since replication needs them before they serve.
  */
 import type { V1Service } from '@kubernetes/client-node';
-import { componentSelector } from '../kube/labels.ts';
+import { componentSelector } from '../vitess/labels.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';

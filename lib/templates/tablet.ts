@@ -8,7 +8,7 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
-import { LABEL } from '../kube/labels.ts';
+import { LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';

@@ -4,7 +4,7 @@
  */
 import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
-import { componentSelector } from '../kube/labels.ts';
+import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
 
 export interface ComponentWorkload {

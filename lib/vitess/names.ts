@@ -1,8 +1,9 @@
 /**
- * Object names of the Vitess tree, as the original example named them (reference/SEED.md), each
+ * Object names of the Vitess tree, as the original example named them (docs/vitess.md, "The original example"), each
  * fitted to its kind's length limit by lib/kube/names.ts.
  */
 import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';
+import { PORTS } from './ports.ts';
 import { shardNamePart } from './shards.ts';
 import { tabletObjectParts } from './tablets.ts';
 
@@ -30,6 +31,24 @@ export function cellComponentName(cellObject: string, component: string): string
 export function etcdName(cellObject: string): string {
   return objectName([cellObject, 'etcd'], STATEFULSET_NAME_MAX);
 }
+
+/** The etcd client Service, also the topology address host. etcd-operator names its client Service the same way. */
+export function etcdClientServiceName(cellObject: string): string {
+  return `${etcdName(cellObject)}-client`;
+}
+
+/** `host:2379` of a cell's topology etcd. */
+export function etcdClientAddress(cellObject: string): string {
+  return `${etcdClientServiceName(cellObject)}:${PORTS.etcdClient}`;
+}
+
+/** A cell's root in the topology, `/vitess/<cell>` (docs/vitess.md, "Today's Vitess"). */
+export function topologyRoot(cell: string): string {
+  return `/vitess/${cell}`;
+}
+
+/** The global topology's root by default: `/vitess/global`. */
+export const GLOBAL_TOPOLOGY_ROOT = topologyRoot('global');
 
 /** The headless Service that gives tablets of a cell their DNS names: `<cluster>-vttablet-<cell>`. */
 export function tabletServiceName(cluster: string, cell: string): string {

@@ -1,4 +1,4 @@
-/** Ports of Vitess components and etcd (reference/VITESS.md, "Ports and probes"). */
+/** Ports of Vitess components and etcd (docs/vitess.md, "Ports and probes"). */
 export const PORTS = {
   /** HTTP: status pages, /debug/health, /healthz, metrics. */
   web: 15000,

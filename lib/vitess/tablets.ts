@@ -1,5 +1,5 @@
 /**
- * Tablet identity, kept exactly as the original example computed it (reference/SEED.md), so that
+ * Tablet identity, kept exactly as the original example computed it (docs/vitess.md, "The original example"), so that
  * an installation keeps its names: UID = first 6 hex digits of md5("cell/keyspace/shard/type") * 100 + index.
  */
 

@@ -6,7 +6,7 @@ import { ClusterSpec, type Cluster } from '../../lib/api/cluster.ts';
 import { globalTopology, resolveCells, type ResolvedCell, vtctldAddress } from '../../lib/api/resolve.ts';
 import { DEFAULT_IMAGES } from '../../lib/vitess/images.ts';
 
-const SEED_PATH = new URL('../../../shared/reference/seed-my-vitess.yaml', import.meta.url);
+const SEED_PATH = new URL('../../examples/seed-my-vitess.yaml', import.meta.url);
 const seedDocument = parse(readFileSync(SEED_PATH, 'utf8')) as { metadata: { name: string }; spec: unknown };
 const seed: Cluster = v.parse(ClusterSpec, seedDocument.spec);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
-import { formatOutput, parseClusterYaml, render } from '../../lib/render.ts';
+import { formatOutput, parseClusterYaml, render } from '../../lib/simulator/render.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
 import { layers } from '../../lib/sync/index.ts';
 import { FIXTURES, golden } from '../fixtures/loader.ts';

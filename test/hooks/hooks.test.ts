@@ -24,7 +24,7 @@ const post = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'a
 for (const hook of HOOKS) {
   test(`hooks/${hook.name}.ts serves POST /${hook.name} only`, async () => {
     const res = await hook.app.request(`/${hook.name}`, post(requestBody(hook.kind, 0)));
-    // An empty spec is invalid: answered 200 with everything held and Ready=False (DESIGN.md).
+    // An empty spec is invalid: answered 200 with everything held and Ready=False (docs/design.md).
     expect(res.status).toBe(200);
     const answer = (await res.json()) as { status: { conditions?: unknown[] }; children: unknown[] };
     expect(Array.isArray(answer.children)).toBe(true);

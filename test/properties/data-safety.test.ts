@@ -1,5 +1,5 @@
 /**
- * Data safety of every answer (DESIGN.md, "Answers that keep data safe"): an observed child the
+ * Data safety of every answer (docs/design.md, "Answers that keep data safe"): an observed child the
  * answer leaves out is deleted, so
  * - no tablet PVC is left out unless volumeRetention is Delete, its tablet is beyond the pool size
  *   and its Pod is gone;

@@ -1,5 +1,5 @@
 /**
- * Rollout laws of one sync (DESIGN.md, "Rolling updates"), at every layer on a random path of a
+ * Rollout laws of one sync (docs/design.md, "Rolling updates"), at every layer on a random path of a
  * random cluster after a random edit, against a random observed state:
  * - a held child is answered byte for byte as last applied;
  * - a replica tablet Pod (in a shard with > 1 replica tablets) is left out only when a completed

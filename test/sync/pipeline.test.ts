@@ -13,7 +13,7 @@ import { renderTree, seedCluster } from '../templates/seed-tree.ts';
 import { childMap, type ObservedChildCase, observedChildren, permuteKeys, regression, runs } from '../arbitraries/index.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
-const SEED = parse(readFileSync(new URL('../../../shared/reference/seed-my-vitess.yaml', import.meta.url), 'utf8')) as {
+const SEED = parse(readFileSync(new URL('../../examples/seed-my-vitess.yaml', import.meta.url), 'utf8')) as {
   apiVersion: string;
   kind: string;
   metadata: { name: string };

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'bun:test';
 import type { ResolvedEtcdSpec } from '../../lib/api/passdown.ts';
 import { selectorMatches } from '../../lib/kube/labels.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
-import { etcdClientAddress, etcdObjects } from '../../lib/templates/etcd.ts';
+import { etcdObjects } from '../../lib/templates/etcd.ts';
+import { etcdClientAddress } from '../../lib/vitess/names.ts';
 import type { CellScope } from '../../lib/templates/cell-scope.ts';
 import { allObjects, container, find, renderTree } from './seed-tree.ts';
 
@@ -48,7 +49,7 @@ describe('etcd (builtin, seed global cell)', () => {
     expect(selectorMatches(pdb.spec.selector.matchLabels, sts().spec.template.metadata.labels)).toBe(true);
   });
 
-  test('probes (VITESS.md): etcdctl endpoint health / endpoint status', () => {
+  test('probes (docs/vitess.md): etcdctl endpoint health / endpoint status', () => {
     const etcd = container(sts(), 'etcd');
     expect(etcd.readinessProbe?.exec?.command.join(' ')).toContain('endpoint health');
     expect(etcd.livenessProbe?.exec?.command.join(' ')).toContain('endpoint status');

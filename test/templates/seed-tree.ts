@@ -1,5 +1,5 @@
 /**
- * Renders the seed (reference/seed-my-vitess.yaml) through the four real layers, top down, with no
+ * Renders the seed (examples/seed-my-vitess.yaml) through the four real layers, top down, with no
  * observed children: each layer's parent is the object the layer above generated for it.
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ export interface RenderedLayer {
 }
 
 export function seedCluster(): KubeObject {
-  const document = parse(readFileSync(new URL('../../../shared/reference/seed-my-vitess.yaml', import.meta.url), 'utf8')) as KubeObject;
+  const document = parse(readFileSync(new URL('../../examples/seed-my-vitess.yaml', import.meta.url), 'utf8')) as KubeObject;
   return { ...document, metadata: { ...document.metadata, namespace: 'default', uid: 'cluster-uid', generation: 1 } };
 }
 

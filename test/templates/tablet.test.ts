@@ -58,7 +58,7 @@ describe('tablet Pods and PVCs of the seed', () => {
         expect(mysqld.command?.[0]).toBe('/vt/bin/mysqlctld');
         expect(flagValue(mysqld, 'tablet-uid')).toBe(String(t.uid));
         expect(mysqld.volumeMounts).toContainEqual({ name: 'vt', mountPath: '/vt' });
-        // VITESS.md: mysqld readiness is TCP 3306 every 2s, no liveness.
+        // docs/vitess.md: mysqld readiness is TCP 3306 every 2s, no liveness.
         const port = mysqld.ports?.find((p) => p.containerPort === 3306);
         expect(port).toBeDefined();
         const probePort = mysqld.readinessProbe?.tcpSocket?.port;
@@ -81,7 +81,7 @@ describe('tablet Pods and PVCs of the seed', () => {
         expect(flagValue(vttablet, 'grpc-port')).toBe('15999');
       });
 
-      test('vttablet probes (VITESS.md): readiness GET /healthz on web, lenient liveness GET /debug/status', () => {
+      test('vttablet probes (docs/vitess.md): readiness GET /healthz on web, lenient liveness GET /debug/status', () => {
         const vttablet = container(pod(), 'vttablet');
         const web = vttablet.ports?.find((p) => p.containerPort === 15000);
         expect(web).toBeDefined();

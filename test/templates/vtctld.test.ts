@@ -17,7 +17,7 @@ describe('vtctld (seed global cell)', () => {
     expect(flagValue(c, 'topo-global-root')).toBe('/vitess/global');
   });
 
-  test('probes (VITESS.md): readiness GET /debug/health, lenient liveness GET /debug/status', () => {
+  test('probes (docs/vitess.md): readiness GET /debug/health, lenient liveness GET /debug/status', () => {
     const c = vtctld();
     expect(c.readinessProbe?.httpGet?.path).toBe('/debug/health');
     expect(c.livenessProbe?.httpGet?.path).toBe('/debug/status');

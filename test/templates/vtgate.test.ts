@@ -17,7 +17,7 @@ describe('vtgate (seed zone1)', () => {
     expect(flagValue(c, 'topo-global-server-address')).toBe('vitess-global-etcd-client:2379');
   });
 
-  test('probes (VITESS.md): readiness GET /debug/health, lenient liveness GET /debug/status', () => {
+  test('probes (docs/vitess.md): readiness GET /debug/health, lenient liveness GET /debug/status', () => {
     const c = vtgate();
     expect(c.readinessProbe?.httpGet?.path).toBe('/debug/health');
     expect(c.livenessProbe?.httpGet?.path).toBe('/debug/status');

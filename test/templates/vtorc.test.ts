@@ -19,7 +19,7 @@ describe('vtorc (the seed orchestrator, in zone1 only)', () => {
     expect(flagValue(c, 'port')).toBe('15000');
   });
 
-  test('probes (VITESS.md): readiness GET /debug/health, liveness GET /debug/liveness', () => {
+  test('probes (docs/vitess.md): readiness GET /debug/health, liveness GET /debug/liveness', () => {
     const c = vtorc();
     expect(c.readinessProbe?.httpGet?.path).toBe('/debug/health');
     expect(c.livenessProbe?.httpGet?.path).toBe('/debug/liveness');

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { isDnsLabel } from '../../lib/kube/names.ts';
-import { cellComponentName, cellObjectName, etcdName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName, tabletServiceName } from '../../lib/vitess/names.ts';
+import { cellComponentName, cellObjectName, etcdClientAddress, etcdClientServiceName, etcdName, GLOBAL_TOPOLOGY_ROOT, keyspaceObjectName, reparentJobName, shardObjectName, tabletName, tabletServiceName, topologyRoot } from '../../lib/vitess/names.ts';
 import { dnsLabel, runs } from '../arbitraries/index.ts';
 
-describe('Vitess object names (SEED.md)', () => {
+describe('Vitess object names (docs/vitess.md)', () => {
   test('the seed tree of names', () => {
     const cell = cellObjectName('vitess', 'zone1');
     expect(cell).toBe('vitess-zone1');
@@ -17,6 +17,10 @@ describe('Vitess object names (SEED.md)', () => {
     expect(cellComponentName(cell, 'vtgate')).toBe('vitess-zone1-vtgate');
     expect(cellComponentName(cell, 'cell-info')).toBe('vitess-zone1-cell-info');
     expect(etcdName('vitess-global')).toBe('vitess-global-etcd');
+    expect(etcdClientServiceName('vitess-global')).toBe('vitess-global-etcd-client');
+    expect(etcdClientAddress('vitess-global')).toBe('vitess-global-etcd-client:2379');
+    expect(topologyRoot('zone1')).toBe('/vitess/zone1');
+    expect(GLOBAL_TOPOLOGY_ROOT).toBe('/vitess/global');
     expect(tabletServiceName('vitess', 'zone1')).toBe('vitess-vttablet-zone1');
     expect(tabletName('vitess', 'zone1', 214747900)).toBe('vitess-vttablet-zone1-0214747900');
     expect(reparentJobName('vitess-vttablet-zone1-0214747900')).toBe('vitess-vttablet-zone1-0214747900-reparent');

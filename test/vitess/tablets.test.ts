@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { MAX_TABLETS_PER_TYPE, paddedUid, tabletAlias, tabletObjectParts, TABLET_TYPES, type TabletType, tabletUid } from '../../lib/vitess/tablets.ts';
 import { dnsLabel, runs } from '../arbitraries/index.ts';
 
-/** SEED.md's rule, computed here on its own: md5("cell/keyspace/shard/type"), first 6 hex digits, * 100, + index. */
+/** The original example's rule (docs/vitess.md), computed here on its own: md5("cell/keyspace/shard/type"), first 6 hex digits, * 100, + index. */
 function seedUid(cell: string, keyspace: string, shard: string, type: TabletType, index: number): number {
   const hex = createHash('md5').update(`${cell}/${keyspace}/${shard}/${type}`, 'utf8').digest('hex');
   return parseInt(hex.substring(0, 6), 16) * 100 + index;
@@ -22,7 +22,7 @@ const SEED_TABLETS = ['-80', '80-'].flatMap((s) => [
 ]);
 
 describe('tabletUid', () => {
-  test('tabletUid: equals the SEED.md rule computed independently with md5', () => {
+  test("tabletUid: equals the original example's rule computed independently with md5", () => {
     fc.assert(
       fc.property(dnsLabel(10), dnsLabel(10), shard, tabletType, index, (c, k, s, t, i) => tabletUid(c, k, s, t, i) === seedUid(c, k, s, t, i)),
       runs(),

@@ -4,7 +4,7 @@
 //   KUBECONFIG=/path/to/kubeconfig bun test/e2e/controlplane/smoke.ts
 //
 // Creates a namespace + ConfigMap, installs the Metacontroller CRDs from
-// ../shared/reference/metacontroller-crds-v1.yaml (relative to the repo root),
+// test/e2e/fixtures/metacontroller-crds-v1.yaml (vendored, see its header),
 // creates a CompositeController object, lists everything, then (if a
 // kube-controller-manager runs) checks ownerReference garbage collection, the
 // "default" ServiceAccount and namespace deletion. Exits non-zero on failure.
@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { REPO_ROOT, kubeconfigPath, loadKubeConfig } from "./kubeclient.ts";
 
-const CRD_FILE = resolve(REPO_ROOT, "../shared/reference/metacontroller-crds-v1.yaml");
+const CRD_FILE = resolve(REPO_ROOT, "test/e2e/fixtures/metacontroller-crds-v1.yaml");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {

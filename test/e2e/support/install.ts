@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../controlplane/kubeclient.ts';
 import { apply, list, type Obj, read, ref, waitFor } from './kube.ts';
 import { CLUSTER_SCOPED, kustomizationFile, kustomize, parseYamlDocuments } from './kustomize.ts';
 
-export const METACONTROLLER_CRDS = join(REPO_ROOT, '../shared/reference/metacontroller-crds-v1.yaml');
+export const METACONTROLLER_CRDS = join(REPO_ROOT, 'test/e2e/fixtures/metacontroller-crds-v1.yaml');
 export const OUR_CRDS = join(REPO_ROOT, 'crds');
 export const MANIFESTS = join(REPO_ROOT, 'metacontroller');
 

@@ -4,15 +4,21 @@
  * objects and text out; the CLI (scripts/render.ts) does the file and process I/O.
  */
 import { parseAllDocuments, stringify } from 'yaml';
-import { LABEL } from './kube/labels.ts';
-import { isRecord, type KubeObject } from './kube/object.ts';
-import { isReady } from './kube/readiness.ts';
-import type { ControllerSpec } from './simulator/controllers.ts';
-import type { KubeletOptions } from './simulator/kubelet.ts';
-import { type Action, WRITE_VERBS } from './simulator/metacontroller.ts';
-import { DEFAULT_START, runRound, simulate, type SimulationResult } from './simulator/simulate.ts';
-import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './simulator/store.ts';
-import type { Layer } from './sync/layer.ts';
+import { KIND as CELL_KIND } from '../api/cell.ts';
+import { KIND as CLUSTER_KIND } from '../api/cluster.ts';
+import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
+import { KIND as SHARD_KIND } from '../api/shard.ts';
+import { LABEL } from '../vitess/labels.ts';
+import { isRecord, type KubeObject } from '../kube/object.ts';
+import { isReady } from '../kube/readiness.ts';
+import { REVISION_ANNOTATION } from '../rollout/planner.ts';
+import type { ControllerSpec } from './controllers.ts';
+import type { KubeletOptions } from './kubelet.ts';
+import { type Action, WRITE_VERBS } from './metacontroller.ts';
+import { DEFAULT_START, runRound, simulate, type SimulationResult } from './simulate.ts';
+import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './store.ts';
+import type { Layer } from '../sync/layer.ts';
+import { REPARENT_FOR_ANNOTATION } from '../templates/reparent-job.ts';
 
 export type OutputFormat = 'tree' | 'yaml' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['tree', 'yaml', 'json'];
@@ -31,7 +37,7 @@ export function parseClusterYaml(text: string): KubeObject {
     .filter((value) => value !== null && value !== undefined);
   if (docs.length !== 1) throw new RenderError(`expected exactly one YAML document (a VitessCluster), found ${docs.length}`);
   const [doc] = docs;
-  if (!isRecord(doc) || doc.kind !== 'VitessCluster' || typeof doc.apiVersion !== 'string') {
+  if (!isRecord(doc) || doc.kind !== CLUSTER_KIND || typeof doc.apiVersion !== 'string') {
     throw new RenderError('expected a VitessCluster (apiVersion vitess.io/v1alpha1, kind VitessCluster)');
   }
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
@@ -92,7 +98,7 @@ function depths(objects: readonly KubeObject[]): Map<KubeObject, number> {
 /** The VitessCluster(s) first, then by owner-tree depth, then kind, then name. */
 export function orderObjects(objects: readonly KubeObject[]): KubeObject[] {
   const depth = depths(objects);
-  const rank = (o: KubeObject): number => (o.kind === 'VitessCluster' ? -1 : (depth.get(o) ?? 0));
+  const rank = (o: KubeObject): number => (o.kind === CLUSTER_KIND ? -1 : (depth.get(o) ?? 0));
   return [...objects].sort((a, b) => rank(a) - rank(b) || byKindName(a, b));
 }
 
@@ -133,10 +139,10 @@ function desiredReplicas(object: KubeObject): number {
 export function readinessNote(object: KubeObject): string {
   const s = status(object);
   switch (object.kind) {
-    case 'VitessCluster':
-    case 'VitessCell':
-    case 'VitessKeyspace':
-    case 'VitessShard': {
+    case CLUSTER_KIND:
+    case CELL_KIND:
+    case KEYSPACE_KIND:
+    case SHARD_KIND: {
       const ready = readyCondition(object);
       if (ready === undefined) return 'Ready=Unknown (not synced)';
       return `Ready=${ready.status}${ready.status !== 'True' && ready.reason !== undefined ? ` (${ready.reason})` : ''}`;
@@ -170,7 +176,7 @@ export function formatTree(objects: readonly KubeObject[]): string {
   }
   const lines: string[] = [];
   const walk = (parentUid: string | undefined, indent: string, seen: ReadonlySet<string | undefined>): void => {
-    const level = [...(children.get(parentUid) ?? [])].sort((a, b) => (a.kind === 'VitessCluster' ? -1 : 0) - (b.kind === 'VitessCluster' ? -1 : 0) || byKindName(a, b));
+    const level = [...(children.get(parentUid) ?? [])].sort((a, b) => (a.kind === CLUSTER_KIND ? -1 : 0) - (b.kind === CLUSTER_KIND ? -1 : 0) || byKindName(a, b));
     for (const object of level) {
       const note = readinessNote(object);
       lines.push(`${indent}${object.kind}/${object.metadata.name}${note === '' ? '' : `  ${note}`}`);
@@ -326,9 +332,6 @@ function annotation(object: KubeObject | undefined, key: string): string | undef
   return object?.metadata.annotations?.[key];
 }
 
-const REVISION = 'vitess.io/revision';
-const REPARENT_FOR = 'vitess.io/reparent-for';
-
 function tabletNote(pod: KubeObject | undefined): string | undefined {
   const type = pod?.metadata.labels?.[LABEL.tabletType];
   return type === undefined ? undefined : `${type} tablet`;
@@ -349,22 +352,22 @@ function roundEvents(before: ClusterState, after: ClusterState, actions: readonl
     const by = byRef(action.by);
     switch (action.verb) {
       case 'create': {
-        const reparentFor = annotation(now, REPARENT_FOR);
+        const reparentFor = annotation(now, REPARENT_FOR_ANNOTATION);
         if (reparentFor !== undefined) events.push({ what: 'reparent-started', object, by, note: `PlannedReparentShard away from the tablet, for ${reparentFor === 'removal' ? 'its removal' : `revision ${reparentFor}`}` });
-        else if (recreatable.has(key)) events.push({ what: 'recreated', object, by, ...(tabletNote(now) === undefined ? {} : { note: `${tabletNote(now)}, revision ${annotation(now, REVISION) ?? '?'}` }) });
+        else if (recreatable.has(key)) events.push({ what: 'recreated', object, by, ...(tabletNote(now) === undefined ? {} : { note: `${tabletNote(now)}, revision ${annotation(now, REVISION_ANNOTATION) ?? '?'}` }) });
         else events.push({ what: 'created', object, by });
         recreatable.delete(key);
         break;
       }
       case 'update':
-        events.push({ what: 'moved', object, by, note: `revision ${annotation(was, REVISION) ?? '?'} -> ${annotation(now, REVISION) ?? '?'}` });
+        events.push({ what: 'moved', object, by, note: `revision ${annotation(was, REVISION_ANNOTATION) ?? '?'} -> ${annotation(now, REVISION_ANNOTATION) ?? '?'}` });
         break;
       case 'recreate-delete':
         events.push({ what: 'moved', object, by, note: 'deleted, to be created anew' });
         recreatable.add(key);
         break;
       case 'delete':
-        if (annotation(was, REPARENT_FOR) !== undefined) events.push({ what: 'reparent-cleaned-up', object, by });
+        if (annotation(was, REPARENT_FOR_ANNOTATION) !== undefined) events.push({ what: 'reparent-cleaned-up', object, by });
         else if (was?.kind === 'Pod' || was?.kind === 'Job') {
           events.push({ what: 'left-out', object, by, ...(tabletNote(was) === undefined ? {} : { note: tabletNote(was) }) });
           recreatable.add(key);
@@ -376,7 +379,7 @@ function roundEvents(before: ClusterState, after: ClusterState, actions: readonl
       case 'status': {
         if (action.by !== 'kubelet' || now === undefined) break;
         const becameReady = isReady(now) && (was === undefined || !isReady(was));
-        const reparent = annotation(now, REPARENT_FOR) !== undefined;
+        const reparent = annotation(now, REPARENT_FOR_ANNOTATION) !== undefined;
         if (reparent && becameReady) events.push({ what: 'reparent-completed', object, by });
         else if (reparent && condition(now, 'Failed').status === 'True') events.push({ what: 'reparent-failed', object, by });
         else if (becameReady && ['Pod', 'Job', 'Deployment', 'StatefulSet', 'EtcdCluster'].includes(now.kind)) events.push({ what: 'ready', object, by, ...(tabletNote(now) === undefined ? {} : { note: tabletNote(now) }) });
@@ -406,7 +409,7 @@ function rolloutMessage(object: KubeObject | undefined): string | undefined {
 
 function topConditions(state: ClusterState): TopConditions[] {
   return allObjects(state)
-    .filter((o) => o.kind === 'VitessCluster')
+    .filter((o) => o.kind === CLUSTER_KIND)
     .map((o) => ({ object: `VitessCluster/${o.metadata.name}`, ready: condition(o, 'Ready'), updated: condition(o, 'Updated') }));
 }
 

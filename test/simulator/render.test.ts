@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../lib/kube/object.ts';
-import { formatOutput, formatRollout, orderObjects, parseClusterYaml, parseSavedState, render, RenderError, renderFrom } from '../lib/render.ts';
-import { loadControllers } from '../lib/simulator/manifests.ts';
-import { converge } from '../lib/simulator/simulate.ts';
-import { getObject, updateObject } from '../lib/simulator/store.ts';
-import { layers } from '../lib/sync/index.ts';
-import { clusterController, fakeCellLayer, fakeClusterLayer } from './simulator/fakes.ts';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { formatOutput, formatRollout, orderObjects, parseClusterYaml, parseSavedState, render, RenderError, renderFrom } from '../../lib/simulator/render.ts';
+import { loadControllers } from '../../lib/simulator/manifests.ts';
+import { converge } from '../../lib/simulator/simulate.ts';
+import { getObject, updateObject } from '../../lib/simulator/store.ts';
+import { layers } from '../../lib/sync/index.ts';
+import { clusterController, fakeCellLayer, fakeClusterLayer } from './fakes.ts';
 
 const FAKE_YAML = `apiVersion: vitess.io/v1alpha1
 kind: VitessCluster
@@ -92,7 +92,7 @@ describe('render with fake layers', () => {
 });
 
 describe('render with the real hooks (smoke)', () => {
-  const seed = readFileSync(join(import.meta.dir, '..', 'examples', 'seed-my-vitess.yaml'), 'utf8');
+  const seed = readFileSync(join(import.meta.dir, '..', '..', 'examples', 'seed-my-vitess.yaml'), 'utf8');
 
   test('the seed example converges, and with --ready everything reports Ready', () => {
     const { result, objects } = render(parseClusterYaml(seed), { controllers: loadControllers(), layers, ready: true });
@@ -129,7 +129,7 @@ describe('render with the real hooks (smoke)', () => {
 });
 
 describe('render --from STATE.json --steps: watching a rollout offline', () => {
-  const root = join(import.meta.dir, '..');
+  const root = join(import.meta.dir, '..', '..');
   const seedYaml = readFileSync(join(root, 'examples', 'seed-my-vitess.yaml'), 'utf8');
   const NEW_IMAGE = 'vitess/lite:v21.0.0';
 
