@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
@@ -50,6 +50,8 @@ async function until<T>(what: () => T | undefined, ms: number): Promise<T | unde
 const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 'vtctldclient'), '--server=mini-zone1-vtctld:15999', ...args]);
 
 beforeAll(async () => {
+  // A new cluster each run: PVC folders outlive Pods within a run, not across runs.
+  rmSync(RUN_ROOT, { recursive: true, force: true });
   const t0 = Date.now();
   runner = new PodRunner(render(), tools, RUN_ROOT);
   await runner.start();
