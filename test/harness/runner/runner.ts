@@ -1,0 +1,296 @@
+/**
+ * The Pod runner: a stand-in for the kubelet over real processes. For each Pod of a rendered tree (and
+ * each Deployment/StatefulSet replica, each Job), it runs the containers as local processes: one network
+ * namespace per Pod with its own IP (a veth into a bridge that lives in a namespace of its own; nothing
+ * on the host network changes), names through a hosts file per Pod namespace (ip netns exec bind-mounts
+ * /etc/netns/<ns>/hosts on /etc/hosts), the image's /vt as a folder per Pod, volumes as folders (a PVC's
+ * folder outlives its Pod), the Pod's runAsUser/runAsGroup, env and $(VAR) expanded, init containers
+ * first. Readiness comes from the Pod's own readiness probes. Substitutions: ./substitutions.ts.
+ * Needs root (namespaces, bind mounts).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '../../../lib/kube/object.ts';
+import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type Tools } from './substitutions.ts';
+
+type Obj = KubeObject & Record<string, any>;
+interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: any[]; envFrom?: any[]; ports?: any[]; volumeMounts?: { name: string; mountPath: string }[]; readinessProbe?: any }
+
+export interface RunPod {
+  name: string; namespace: string; kind: 'Pod' | 'Job'; owner: string;
+  labels: Record<string, string>; spec: any; ip: string; netns: string; dir: string;
+  volumes: Record<string, string>; ready: Map<string, boolean>; done: boolean; failed: boolean;
+  procs: ChildProcess[]; restarts: number;
+}
+
+const sh = (args: string[]): void => {
+  const r = spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+};
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Kubernetes' $(VAR) expansion: $$(VAR) escapes, unknown names stay as written. */
+export function expand(s: string, env: Record<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n) => (m === '$$' ? '$' : n in env ? (env[n] as string) : m));
+}
+
+function matches(sel: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  return !!sel && Object.entries(sel).every(([k, v]) => labels[k] === v);
+}
+
+export class PodRunner {
+  readonly pods: RunPod[] = [];
+  private readonly bridge: string;
+  private stopped = false;
+  private nextIp = 2;
+
+  constructor(private readonly objects: Obj[], private readonly tools: Tools, private readonly root: string, private readonly prefix = 'vo') {
+    this.bridge = `${prefix}-br`;
+  }
+
+  /** Pods the tree asks for: Pods, Deployment and StatefulSet replicas, Jobs. */
+  private plan(): void {
+    for (const o of this.objects) {
+      const ns = o.metadata.namespace ?? 'default';
+      const add = (name: string, kind: 'Pod' | 'Job', owner: string, meta: any, spec: any, pvcs: Record<string, string> = {}): void => {
+        const i = this.nextIp++;
+        this.pods.push({ name, namespace: ns, kind, owner, labels: meta?.labels ?? {}, spec, ip: `10.244.0.${i}`, netns: `${this.prefix}-p${i}`,
+          dir: join(this.root, 'pods', name), volumes: pvcs, ready: new Map(), done: false, failed: false, procs: [], restarts: 0 });
+      };
+      const replicas = (n: number | undefined): number => n ?? 1;
+      if (o.kind === 'Pod') add(o.metadata.name, 'Pod', `Pod/${o.metadata.name}`, o.metadata, o.spec);
+      else if (o.kind === 'Job') add(`${o.metadata.name}-job`, 'Job', `Job/${o.metadata.name}`, o.spec.template.metadata, o.spec.template.spec);
+      else if (o.kind === 'Deployment') for (let r = 0; r < replicas(o.spec.replicas); r++) add(`${o.metadata.name}-${r}`, 'Pod', `Deployment/${o.metadata.name}`, o.spec.template.metadata, o.spec.template.spec);
+      else if (o.kind === 'StatefulSet') for (let r = 0; r < replicas(o.spec.replicas); r++) {
+        const name = `${o.metadata.name}-${r}`;
+        const pvcs: Record<string, string> = {};
+        for (const t of o.spec.volumeClaimTemplates ?? []) pvcs[t.metadata.name] = join(this.root, 'pvc', `${t.metadata.name}-${name}`);
+        add(name, 'Pod', `StatefulSet/${o.metadata.name}`, o.spec.template.metadata, { hostname: name, subdomain: o.spec.serviceName, ...o.spec.template.spec }, pvcs);
+      }
+    }
+  }
+
+  /** Cluster DNS as a hosts file: Pod hostnames, headless Services to every Pod, ClusterIP Services to the first. */
+  private hosts(): string {
+    const lines = ['127.0.0.1 localhost', '::1 localhost'];
+    for (const p of this.pods) {
+      const names = [p.name];
+      if (p.spec.hostname && p.spec.subdomain) names.push(`${p.spec.hostname}.${p.spec.subdomain}`, `${p.spec.hostname}.${p.spec.subdomain}.${p.namespace}.${CLUSTER_DOMAIN}`);
+      lines.push(`${p.ip} ${names.join(' ')}`);
+    }
+    for (const s of this.objects.filter((o) => o.kind === 'Service')) {
+      const ns = s.metadata.namespace ?? 'default';
+      const picked = this.pods.filter((p) => p.namespace === ns && p.kind === 'Pod' && matches(s.spec.selector, p.labels));
+      const names = `${s.metadata.name} ${s.metadata.name}.${ns} ${s.metadata.name}.${ns}.${CLUSTER_DOMAIN}`;
+      for (const p of s.spec.clusterIP === 'None' ? picked : picked.slice(0, 1)) lines.push(`${p.ip} ${names}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  private network(): void {
+    sh(['ip', 'netns', 'add', this.bridge]);
+    sh(['ip', '-n', this.bridge, 'link', 'add', 'br0', 'type', 'bridge']);
+    sh(['ip', '-n', this.bridge, 'addr', 'add', '10.244.0.1/24', 'dev', 'br0']);
+    sh(['ip', '-n', this.bridge, 'link', 'set', 'br0', 'up']);
+    sh(['ip', '-n', this.bridge, 'link', 'set', 'lo', 'up']);
+    const hosts = this.hosts();
+    writeFileSync(join(this.root, 'hosts'), hosts);
+    mkdirSync(`/etc/netns/${this.bridge}`, { recursive: true });
+    writeFileSync(`/etc/netns/${this.bridge}/hosts`, hosts);
+    for (const p of this.pods) {
+      const n = p.netns.slice(this.prefix.length + 2);
+      sh(['ip', 'netns', 'add', p.netns]);
+      sh(['ip', '-n', this.bridge, 'link', 'add', `v${n}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.netns]);
+      sh(['ip', '-n', this.bridge, 'link', 'set', `v${n}`, 'master', 'br0', 'up']);
+      sh(['ip', '-n', p.netns, 'addr', 'add', `${p.ip}/24`, 'dev', 'eth0']);
+      sh(['ip', '-n', p.netns, 'link', 'set', 'eth0', 'up']);
+      sh(['ip', '-n', p.netns, 'link', 'set', 'lo', 'up']);
+      mkdirSync(`/etc/netns/${p.netns}`, { recursive: true });
+      writeFileSync(`/etc/netns/${p.netns}/hosts`, hosts);
+    }
+  }
+
+  private env(p: RunPod, c: Container): Record<string, string> {
+    const env: Record<string, string> = { HOSTNAME: p.spec.hostname ?? p.name };
+    for (const ef of c.envFrom ?? []) {
+      const cm = this.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === ef.configMapRef?.name);
+      Object.assign(env, cm?.data ?? {});
+    }
+    for (const e of c.env ?? []) {
+      if ('value' in e) env[e.name] = expand(String(e.value), env);
+      else if (e.valueFrom?.fieldRef) {
+        const f = e.valueFrom.fieldRef.fieldPath;
+        env[e.name] = f === 'metadata.name' ? p.name : f === 'metadata.namespace' ? p.namespace : f === 'status.podIP' ? p.ip : '';
+      }
+    }
+    return env;
+  }
+
+  /** A shell script that mounts the container's view (image /vt, volumes) and execs the command as the Pod's user. */
+  private launcher(p: RunPod, c: Container, argv: string[], tag: string): string {
+    const layout = imageLayout(c.image, this.tools);
+    if (!layout) throw new Error(`${p.name}/${c.name}: no local layout for image ${c.image} (substitutions.ts)`);
+    const mounts: [string, string][] = [];
+    if (layout.vtFrom) {
+      const vt = join(p.dir, 'image-vt');
+      if (!existsSync(vt)) {
+        mkdirSync(join(vt, 'bin'), { recursive: true });
+        for (const b of readdirSync(join(this.tools.vitessDir, 'bin'))) linkSync(join(this.tools.vitessDir, 'bin', b), join(vt, 'bin', b));
+        cpSync(join(layout.vtFrom, 'config'), join(vt, 'config'), { recursive: true });
+        spawnSync('chown', ['-R', '999:999', vt]);
+      }
+      mounts.push([vt, '/vt']);
+    }
+    if (layout.localBin) {
+      const bin = join(p.dir, 'image-bin');
+      if (!existsSync(bin)) {
+        mkdirSync(bin, { recursive: true });
+        for (const f of layout.localBin) linkSync(f, join(bin, f.split('/').pop() as string));
+      }
+      mounts.push([bin, '/usr/local/bin']);
+    }
+    for (const m of c.volumeMounts ?? []) mounts.push([this.volume(p, m.name), m.mountPath]);
+    mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
+    const sc = p.spec.securityContext ?? {};
+    const uid = String(sc.runAsUser ?? 0), gid = String(sc.runAsGroup ?? sc.runAsUser ?? 0);
+    const env = this.env(p, c);
+    const lines = ['set -e'];
+    for (const [from, to] of mounts) lines.push(`mkdir -p ${q(to)}`, `mount --bind ${q(from)} ${q(to)}`);
+    lines.push(`cd /`);
+    const envArgs = Object.entries({ PATH: layout.path.join(':'), HOME: '/tmp', ...env }).map(([k, v]) => q(`${k}=${v}`)).join(' ');
+    lines.push(`exec setpriv --reuid=${uid} --regid=${gid} --clear-groups --no-new-privs env -i ${envArgs} ${argv.map((a) => q(expand(a, env))).join(' ')}`);
+    const file = join(p.dir, `${tag}.sh`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  }
+
+  private volume(p: RunPod, name: string): string {
+    if (!p.volumes[name]) {
+      const v = (p.spec.volumes ?? []).find((x: any) => x.name === name);
+      if (!v) throw new Error(`${p.name}: volume ${name} not declared`);
+      p.volumes[name] = v.persistentVolumeClaim ? join(this.root, 'pvc', v.persistentVolumeClaim.claimName) : join(p.dir, 'volumes', name);
+    }
+    const dir = p.volumes[name] as string;
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      const fsGroup = p.spec.securityContext?.fsGroup ?? p.spec.securityContext?.runAsUser;
+      if (fsGroup !== undefined) chownSync(dir, p.spec.securityContext?.runAsUser ?? 0, fsGroup);
+    }
+    return dir;
+  }
+
+  private run(p: RunPod, c: Container, tag: string, argv?: string[]): ChildProcess {
+    const cmd = argv ?? [...(c.command ?? []), ...(c.args ?? [])];
+    const script = this.launcher(p, c, cmd, tag);
+    const log = openSync(join(p.dir, `${tag}.log`), 'a');
+    return spawn('ip', ['netns', 'exec', p.netns, '/bin/sh', script], { stdio: ['ignore', log, log], detached: true });
+  }
+
+  private exit(proc: ChildProcess): Promise<number> {
+    return new Promise((resolve) => (proc.exitCode !== null ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code ?? 1))));
+  }
+
+  private async startPod(p: RunPod): Promise<void> {
+    mkdirSync(p.dir, { recursive: true });
+    for (const c of (p.spec.initContainers ?? []) as Container[]) {
+      for (;;) {
+        if (this.stopped) return;
+        const proc = this.run(p, c, `init-${c.name}`);
+        p.procs.push(proc);
+        if ((await this.exit(proc)) === 0) break;
+        await Bun.sleep(2000);
+      }
+    }
+    const once = p.kind === 'Job';
+    await Promise.all(((p.spec.containers ?? []) as Container[]).map(async (c) => {
+      p.ready.set(c.name, !c.readinessProbe);
+      if (c.readinessProbe) void this.probeLoop(p, c);
+      let backoff = 1000;
+      for (;;) {
+        if (this.stopped) return;
+        const proc = this.run(p, c, c.name);
+        p.procs.push(proc);
+        const code = await this.exit(proc);
+        if (once && code === 0) { p.done = true; return; }
+        if (this.stopped) return;
+        p.restarts++;
+        await Bun.sleep(backoff);
+        backoff = Math.min(backoff * 2, 10000);
+      }
+    }));
+  }
+
+  private port(c: Container, port: number | string): number {
+    if (typeof port === 'number') return port;
+    const found = (c.ports ?? []).find((x) => x.name === port);
+    if (!found) throw new Error(`${c.name}: no port named ${port}`);
+    return found.containerPort;
+  }
+
+  /** One run of the container's readiness probe, from the bridge namespace (like the kubelet on the node). */
+  async probe(p: RunPod, c: Container): Promise<boolean> {
+    const pr = c.readinessProbe;
+    const timeout = String(pr.timeoutSeconds ?? 1);
+    let r;
+    if (pr.httpGet) {
+      const url = `http://${p.ip}:${this.port(c, pr.httpGet.port)}${pr.httpGet.path ?? '/'}`;
+      r = spawnSync('ip', ['netns', 'exec', this.bridge, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeout, url], { encoding: 'utf8' });
+      const code = Number(r.stdout);
+      return code >= 200 && code < 400;
+    }
+    if (pr.tcpSocket) {
+      r = spawnSync('ip', ['netns', 'exec', this.bridge, 'timeout', timeout, 'bash', '-c', `exec 3<>/dev/tcp/${p.ip}/${this.port(c, pr.tcpSocket.port)}`]);
+      return r.status === 0;
+    }
+    if (pr.exec) {
+      const proc = this.run(p, c, `probe-${c.name}`, pr.exec.command);
+      const t = setTimeout(() => proc.kill('SIGKILL'), Number(timeout) * 1000 + 2000);
+      const code = await this.exit(proc);
+      clearTimeout(t);
+      return code === 0;
+    }
+    throw new Error(`${p.name}/${c.name}: unsupported probe ${JSON.stringify(pr)}`);
+  }
+
+  private async probeLoop(p: RunPod, c: Container): Promise<void> {
+    await Bun.sleep((c.readinessProbe.initialDelaySeconds ?? 0) * 1000);
+    while (!this.stopped) {
+      p.ready.set(c.name, await this.probe(p, c));
+      await Bun.sleep(Math.min(PROBE_PERIOD_MS, (c.readinessProbe.periodSeconds ?? 10) * 1000));
+    }
+  }
+
+  isReady(p: RunPod): boolean {
+    return p.kind === 'Job' ? p.done : p.ready.size > 0 && [...p.ready.values()].every(Boolean);
+  }
+
+  async start(): Promise<void> {
+    rmSync(join(this.root, 'pods'), { recursive: true, force: true });
+    // Left over from a run that was killed: same names, so remove them first.
+    for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')) {
+      const name = ns.split(' ')[0] as string;
+      if (name.startsWith(`${this.prefix}-`)) { spawnSync('ip', ['netns', 'del', name]); rmSync(`/etc/netns/${name}`, { recursive: true, force: true }); }
+    }
+    mkdirSync(join(this.root, 'pvc'), { recursive: true });
+    this.plan();
+    this.network();
+    for (const p of this.pods) void this.startPod(p);
+  }
+
+  /** Runs cmd inside the bridge namespace (the "node"), with the cluster's hosts file. */
+  node(cmd: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('ip', ['netns', 'exec', this.bridge, ...cmd], { encoding: 'utf8', input, timeout: 60000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.pods) for (const proc of p.procs) if (proc.exitCode === null && proc.pid) try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
+    await Bun.sleep(3000);
+    for (const p of this.pods) for (const proc of p.procs) if (proc.exitCode === null && proc.pid) try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const p of this.pods) { spawnSync('ip', ['netns', 'del', p.netns]); rmSync(`/etc/netns/${p.netns}`, { recursive: true, force: true }); }
+    spawnSync('ip', ['netns', 'del', this.bridge]);
+    rmSync(`/etc/netns/${this.bridge}`, { recursive: true, force: true });
+  }
+}
