@@ -52,9 +52,13 @@ export function pendingRemovalsOf(object: KubeObject): string[] {
  * "may hold data" wherever a removal is decided.
  */
 export function volumesOf(object: KubeObject): number | undefined {
-  const status = object.status as { volumes?: unknown; volumesUnknown?: unknown } | undefined;
-  if (status?.volumesUnknown === true) return undefined;
-  const volumes = status?.volumes;
+  const status = object.status as { volumesUnknown?: unknown } | undefined;
+  return status?.volumesUnknown === true ? undefined : reportedVolumes(object);
+}
+
+/** The count a layer reports (`status.volumes`) when it is a whole number >= 0, partial or not. */
+export function reportedVolumes(object: KubeObject): number | undefined {
+  const volumes = (object.status as { volumes?: unknown } | undefined)?.volumes;
   return typeof volumes === 'number' && Number.isInteger(volumes) && volumes >= 0 ? volumes : undefined;
 }
 

@@ -15,7 +15,7 @@ import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
 import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
-import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, type SlotSet, volumesOf } from '../rollout/slots.ts';
+import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, reportedVolumes, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
 
 /** How many children a status message names before it says "and N more". */
@@ -159,8 +159,7 @@ function observedVolumes(observed: ReadonlyMap<string, KubeObject>): { volumes: 
       if (count === undefined) {
         unknown = true;
         // A partial count still counts what is known below (it only ever errs towards "has data").
-        const reported = (child.status as { volumes?: unknown } | undefined)?.volumes;
-        if (typeof reported === 'number' && Number.isInteger(reported) && reported > 0) volumes += reported;
+        volumes += reportedVolumes(child) ?? 0;
       } else volumes += count;
     }
   }
