@@ -12,7 +12,7 @@ import { PodRunner, type RunPod } from './runner/runner.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
 const RUN_ROOT = process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run');
-const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string };
+const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string, mysqlRoot: process.env.MYSQL_ROOT as string };
 const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 180) * 1000;
 
 let runner: PodRunner;
@@ -95,7 +95,7 @@ describe('examples/minimal.yaml on real Vitess', () => {
     const sql = 'CREATE TABLE IF NOT EXISTS harness (id BIGINT PRIMARY KEY, v VARCHAR(32)); REPLACE INTO harness VALUES (1, \'real\'); SELECT v FROM harness WHERE id = 1;';
     let last = { status: null as number | null, stdout: '', stderr: '' };
     const got = await until(() => {
-      last = runner.node(['mysql', '--protocol=TCP', '-h', vtgate.ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', 'commerce', '-e', sql]);
+      last = runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgate.ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', 'commerce', '-e', sql], { rootfs: tools.mysqlRoot });
       return last.status === 0 ? last.stdout.trim() : undefined;
     }, 30000);
     expect(got, `mysql through vtgate failed: ${last.stderr.trim()}\n${errors(vtgate)}`).toBe('real');
@@ -104,7 +104,7 @@ describe('examples/minimal.yaml on real Vitess', () => {
 
 /** Steps the host's mysqld flavour cannot do under Vitess v24, checked rather than assumed. */
 describe('mysqld flavour limits', () => {
-  const flavour = spawnSync('mysqld', ['--version'], { encoding: 'utf8' }).stdout;
+  const flavour = spawnSync('chroot', [tools.mysqlRoot, '/usr/sbin/mysqld', '--version'], { encoding: 'utf8' }).stdout;
   test(`mysqld is ${flavour.includes('MariaDB') ? 'MariaDB' : 'MySQL'}: ${flavour.trim()}`, () => {
     expect(flavour).toMatch(/Ver \d+\.\d+/);
   });

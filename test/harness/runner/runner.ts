@@ -9,7 +9,7 @@
  * Needs root (namespaces, bind mounts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../../lib/kube/object.ts';
 import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type Tools } from './substitutions.ts';
@@ -156,10 +156,22 @@ export class PodRunner {
     const uid = String(sc.runAsUser ?? 0), gid = String(sc.runAsGroup ?? sc.runAsUser ?? 0);
     const env = this.env(p, c);
     const lines = ['set -e'];
-    for (const [from, to] of mounts) lines.push(`mkdir -p ${q(to)}`, `mount --bind ${q(from)} ${q(to)}`);
+    // An image with a root filesystem (substitutions.ts): mounts land inside it, with the kernel's
+    // filesystems, a /tmp of the container's own and the Pod's hosts file (which ip netns exec put on
+    // /etc/hosts), and the command runs chrooted there.
+    const root = layout.rootfs ?? '';
+    if (root) {
+      const tmp = join(p.dir, `tmp-${tag}`);
+      mkdirSync(tmp, { recursive: true, mode: 0o1777 });
+      chmodSync(tmp, 0o1777);
+      mounts.unshift(['/proc', '/proc'], ['/sys', '/sys'], ['/dev', '/dev'], [tmp, '/tmp']);
+    }
+    for (const [from, to] of mounts) lines.push(`mkdir -p ${q(root + to)}`, `mount --bind ${q(from)} ${q(root + to)}`);
+    if (root) lines.push(`touch ${q(`${root}/etc/hosts`)}`, `mount --bind /etc/hosts ${q(`${root}/etc/hosts`)}`);
     lines.push(`cd /`);
     const envArgs = Object.entries({ PATH: layout.path.join(':'), HOME: '/tmp', ...env }).map(([k, v]) => q(`${k}=${v}`)).join(' ');
-    lines.push(`exec setpriv --reuid=${uid} --regid=${gid} --clear-groups --no-new-privs env -i ${envArgs} ${argv.map((a) => q(expand(a, env))).join(' ')}`);
+    const enter = root ? `chroot ${q(root)} /usr/bin/setpriv` : 'setpriv';
+    lines.push(`exec ${enter} --reuid=${uid} --regid=${gid} --clear-groups --no-new-privs /usr/bin/env -i ${envArgs} ${argv.map((a) => q(expand(a, env))).join(' ')}`);
     const file = join(p.dir, `${tag}.sh`);
     writeFileSync(file, lines.join('\n') + '\n');
     return file;
@@ -278,9 +290,14 @@ export class PodRunner {
     for (const p of this.pods) void this.startPod(p);
   }
 
-  /** Runs cmd inside the bridge namespace (the "node"), with the cluster's hosts file. */
-  node(cmd: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync('ip', ['netns', 'exec', this.bridge, ...cmd], { encoding: 'utf8', input, timeout: 60000 });
+  /**
+   * Runs cmd inside the bridge namespace (the "node"), with the cluster's hosts file; with rootfs, chrooted
+   * into that image's root filesystem (as `kubectl run --image` would run a client), where names do not
+   * resolve: give IPs.
+   */
+  node(cmd: string[], opts: { input?: string; rootfs?: string; timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
+    const argv = opts.rootfs ? ['chroot', opts.rootfs, ...cmd] : cmd;
+    const r = spawnSync('ip', ['netns', 'exec', this.bridge, ...argv], { encoding: 'utf8', input: opts.input, timeout: opts.timeoutMs ?? 60000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
