@@ -15,5 +15,6 @@ export MYSQL_ROOT="$("$HERE/mysql.sh" | tail -n1)"
 echo "[vitess] binaries ready in $((SECONDS - t0)) s: $VITESS_DIR, $ETCD_BIN, $MYSQL_ROOT" >&2
 mkdir -p "$ROOT/.cache/test-results"
 cd "$ROOT"
-mapfile -t paths < <(ls ./test/harness/*.vitess.ts)
+# Arguments: test files to run (default: every test/harness/*.vitess.ts).
+if [[ $# -gt 0 ]]; then paths=("$@"); else mapfile -t paths < <(ls ./test/harness/*.vitess.ts); fi
 exec "$BUN" test --timeout 900000 --reporter=junit --reporter-outfile="$ROOT/.cache/test-results/vitess.xml" "${paths[@]}"
