@@ -268,16 +268,21 @@ export class PodRunner {
   async probe(p: RunPod, c: Container): Promise<boolean> {
     const pr = c.readinessProbe;
     const timeout = String(pr.timeoutSeconds ?? 1);
-    let r;
+    // Asynchronous, so that one slow probe does not hold up every other Pod's probes and processes.
+    const run = async (argv: string[]): Promise<{ code: number; out: string }> => {
+      const proc = Bun.spawn(argv, { stdout: 'pipe', stderr: 'ignore' });
+      const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+      return { code, out };
+    };
     if (pr.httpGet) {
       const url = `http://${p.ip}:${this.port(c, pr.httpGet.port)}${pr.httpGet.path ?? '/'}`;
-      r = spawnSync('ip', ['netns', 'exec', this.bridge, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeout, url], { encoding: 'utf8' });
-      const code = Number(r.stdout);
+      const r = await run(['ip', 'netns', 'exec', this.bridge, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeout, url]);
+      const code = Number(r.out);
       return code >= 200 && code < 400;
     }
     if (pr.tcpSocket) {
-      r = spawnSync('ip', ['netns', 'exec', this.bridge, 'timeout', timeout, 'bash', '-c', `exec 3<>/dev/tcp/${p.ip}/${this.port(c, pr.tcpSocket.port)}`]);
-      return r.status === 0;
+      const r = await run(['ip', 'netns', 'exec', this.bridge, 'timeout', timeout, 'bash', '-c', `exec 3<>/dev/tcp/${p.ip}/${this.port(c, pr.tcpSocket.port)}`]);
+      return r.code === 0;
     }
     if (pr.exec) {
       const proc = this.run(p, c, `probe-${c.name}`, pr.exec.command);
