@@ -57,3 +57,10 @@ export const PROBE_PERIOD_MS = 1000;
  *    but their mount points must exist: the runner creates the empty folders (/vt, /mnt/vt,
  *    /var/lib/etcd, ...) on the host, or in the image's root filesystem, when missing.
  */
+
+/**
+ * 5. Pod IPs. Each Pod name gets an IP (10.244.0.N) and network namespace once; a Pod recreated under the
+ *    same name (a tablet in a rollout, a Deployment's replica with a new template) keeps them, where
+ *    Kubernetes would give it a new IP. Names stay right either way: the hosts files are rewritten
+ *    whenever Pods come and go.
+ */
