@@ -5,7 +5,9 @@
  * on the host network changes), names through a hosts file per Pod namespace (ip netns exec bind-mounts
  * /etc/netns/<ns>/hosts on /etc/hosts), the image's /vt as a folder per Pod, volumes as folders (a PVC's
  * folder outlives its Pod), the Pod's runAsUser/runAsGroup, env and $(VAR) expanded, init containers
- * first. Readiness comes from the Pod's own readiness probes. Substitutions: ./substitutions.ts.
+ * first. Readiness comes from the Pod's own readiness probes. `sync(objects)` follows a changing tree
+ * (Pods that appear, go, or are recreated), which ./driver.ts feeds from the simulator round by round.
+ * Substitutions: ./substitutions.ts.
  * Needs root (namespaces, bind mounts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -24,7 +26,7 @@ export interface RunPod {
   labels: Record<string, string>; spec: any; ip: string; netns: string; dir: string;
   volumes: Record<string, string>; ready: Map<string, boolean>; done: boolean; failed: boolean;
   procs: ChildProcess[]; restarts: number; stopped: boolean;
-  /** Every Pod that ran under this name before, oldest first (restarts, rollouts). */
+  /** How many Pods ran under this name before this one (0 for the first; a rollout's recreation is 1). */
   generation: number;
 }
 
