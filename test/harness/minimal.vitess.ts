@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
@@ -15,7 +15,7 @@ import { PodRunner, type RunPod } from './runner/runner.ts';
 import { errors, Reader, until } from './runner/checks.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
-const RUN_ROOT = process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run');
+const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'minimal');
 const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string, mysqlRoot: process.env.MYSQL_ROOT as string };
 const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
 const ROLLOUT_WAIT_MS = Number(process.env.VITESS_ROLLOUT_WAIT_S ?? 600) * 1000;
@@ -41,8 +41,6 @@ function primaryAlias(): string | undefined {
 }
 
 beforeAll(async () => {
-  // A new cluster each run: PVC folders outlive Pods within a run, not across runs.
-  rmSync(RUN_ROOT, { recursive: true, force: true });
   const t0 = Date.now();
   runner = new PodRunner(tools, RUN_ROOT);
   await runner.start();

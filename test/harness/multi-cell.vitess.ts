@@ -7,7 +7,7 @@
  * and the probes are the example's as rendered.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
@@ -54,7 +54,6 @@ function primaryOf(shard: string): string | undefined {
 }
 
 beforeAll(async () => {
-  rmSync(RUN_ROOT, { recursive: true, force: true });
   const t0 = Date.now();
   runner = new PodRunner(tools, RUN_ROOT, 'vm');
   await runner.start();

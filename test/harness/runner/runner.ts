@@ -309,14 +309,21 @@ export class PodRunner {
     return p.kind === 'Job' ? p.done : p.ready.size > 0 && [...p.ready.values()].every(Boolean);
   }
 
-  /** Sets up the node's bridge (removing what a killed run left), then runs what the objects ask for. */
+  /**
+   * A new cluster: removes what a killed run left (its processes, namespaces and folders: PVC folders
+   * outlive Pods within a run, not across runs), sets up the node's bridge, then runs what the objects ask for.
+   */
   async start(objects: Obj[] = []): Promise<void> {
-    rmSync(join(this.root, 'pods'), { recursive: true, force: true });
     // Left over from a run that was killed: same names, so remove them first.
     for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')) {
       const name = ns.split(' ')[0] as string;
-      if (name.startsWith(`${this.prefix}-`)) { spawnSync('ip', ['netns', 'del', name]); rmSync(`/etc/netns/${name}`, { recursive: true, force: true }); }
+      if (!name.startsWith(`${this.prefix}-`)) continue;
+      // Its processes too: a killed test run leaves them running in the namespaces it made.
+      for (const pid of spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
+      spawnSync('ip', ['netns', 'del', name]);
+      rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
     }
+    rmSync(this.root, { recursive: true, force: true });
     mkdirSync(join(this.root, 'pvc'), { recursive: true });
     this.bridgeUp();
     await this.sync(objects);
