@@ -38,6 +38,11 @@ export function fileSystemResizePendingSince(claim: KubeObject): string | undefi
   return typeof pending.lastTransitionTime === 'string' ? pending.lastTransitionTime : '';
 }
 
+/** Bound to a volume: only then may its size change (the API server refuses it on a pending claim). */
+export function isBound(claim: KubeObject): boolean {
+  return at(claim, 'status', 'phase') === 'Bound';
+}
+
 /** A copy of a claim asking for `storage`. */
 export function withRequestedStorage(claim: KubeObject, storage: string): KubeObject {
   const spec = isRecord(claim.spec) ? claim.spec : {};

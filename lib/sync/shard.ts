@@ -5,14 +5,15 @@
  * Rollout order is rdonly, then replica (primary-eligible). A tablet restarts by leaving its Pod out
  * of the answer (the PVC stays) and is recreated from the new template on the next sync. A replica
  * tablet restarts or goes away only after a reparent Job for it completed, so the primary moves last.
- * A PVC is never changed once created, and outlives its tablet unless `volumeRetention` is Delete.
+ * A PVC is never changed once created but to grow it when the spec asks for more (a tablet whose
+ * filesystem can only grow on mount is then restarted), and outlives its tablet unless `volumeRetention` is Delete.
  */
 import { type Shard, ShardSpec } from '../api/shard.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
 import { compareQuantities } from '../kube/quantity.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
-import { fileSystemResizePendingSince, requestedStorage, storageCapacity, withRequestedStorage } from '../kube/volumes.ts';
+import { fileSystemResizePendingSince, isBound, requestedStorage, storageCapacity, withRequestedStorage } from '../kube/volumes.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
@@ -173,7 +174,9 @@ function claimAnswer(desiredClaim: KubeObject, observedClaim: KubeObject, notApp
   const want = requestedStorage(desiredClaim);
   const asked = requestedStorage(observedClaim);
   const order = compareQuantities(want, asked);
-  if (order === 1 && want !== undefined) return withRequestedStorage(held, want);
+  // The API server takes a new size only on a bound claim ("spec is immutable after creation except
+  // resources.requests ... for bound claims"): a pending one is asked once it is bound.
+  if (order === 1 && want !== undefined && isBound(observedClaim)) return withRequestedStorage(held, want);
   if (order === -1) notApplied.push(`PersistentVolumeClaim/${observedClaim.metadata.name}: spec.resources.requests.storage stays ${asked}, larger than the ${want} asked: a volume cannot shrink`);
   return held;
 }
@@ -204,8 +207,11 @@ export interface VolumeExpansion {
   requested: string;
   /** What it holds now (status.capacity). */
   capacity?: string;
-  /** `requested`: asked of the API server; `resizing`: the volume grows; `filesystem-resize-pending`: the node is to grow the filesystem. */
-  state: 'requested' | 'resizing' | 'filesystem-resize-pending';
+  /**
+   * `waiting-for-bind`: asked once the claim is bound; `requested`: asked of the API server;
+   * `resizing`: the volume grows; `filesystem-resize-pending`: the node is to grow the filesystem.
+   */
+  state: 'waiting-for-bind' | 'requested' | 'resizing' | 'filesystem-resize-pending';
 }
 
 /** Every desired tablet volume not yet at the size the spec or the claim asks for. */
@@ -218,7 +224,7 @@ export function volumeExpansions(desired: readonly KubeObject[], observed: Reado
     const asked = requestedStorage(live) ?? want;
     const capacity = storageCapacity(live);
     const name = claim.metadata.name;
-    if (compareQuantities(want, asked) === 1) return [{ name, requested: want, capacity, state: 'requested' }];
+    if (compareQuantities(want, asked) === 1) return [{ name, requested: want, capacity, state: isBound(live) ? 'requested' : 'waiting-for-bind' }];
     if (fileSystemResizePendingSince(live) !== undefined) return [{ name, requested: asked, capacity, state: 'filesystem-resize-pending' }];
     if (capacity !== undefined && compareQuantities(capacity, asked) === -1) return [{ name, requested: asked, capacity, state: 'resizing' }];
     return [];
@@ -231,6 +237,8 @@ function expansionMessage(expansion: VolumeExpansion): string {
   switch (expansion.state) {
     case 'requested':
       return `${volume}: asking to grow it to ${expansion.requested}${from}; the API server refuses while its storage class does not set allowVolumeExpansion: true (see the VitessShard's events)`;
+    case 'waiting-for-bind':
+      return `${volume}: to grow to ${expansion.requested} once it is bound (a pending claim's size cannot change)`;
     case 'resizing':
       return `${volume}: growing to ${expansion.requested}${from}`;
     case 'filesystem-resize-pending':

@@ -123,3 +123,12 @@ describe("the shard's tablet PDB", () => {
     expect(response.children.some((c) => c.kind === 'PodDisruptionBudget')).toBe(false);
   });
 });
+
+test('a pending (unbound) claim is not asked to grow: the API server refuses a size change before it is bound', () => {
+  const body = withStorage(request('seed-x-80-all-ready'), '6Gi');
+  body.children['PersistentVolumeClaim.v1']![RDONLY]!.status = { phase: 'Pending' };
+  const response = sync(body);
+  expect(child(response, 'PersistentVolumeClaim', RDONLY)?.spec.resources.requests.storage).toBe('4Gi');
+  expect(child(response, 'PersistentVolumeClaim', REPLICA)?.spec.resources.requests.storage).toBe('6Gi');
+  expect((response.status.volumeExpansion as { name: string; state: string }[]).find((e) => e.name === RDONLY)?.state).toBe('waiting-for-bind');
+});
