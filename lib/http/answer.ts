@@ -3,9 +3,12 @@
  * answers a few MiB), and once handed to the runtime it stays in memory until the client has read
  * it: a client that never reads would pin it until the idle timeout. So a 200 larger than
  * `streamAboveBytes` is charged to the budget (429 if it does not fit: the answer is dropped, and
- * Metacontroller asks again after Retry-After), sent as a stream the runtime pulls only as the
- * socket drains, and cut off (connection closed) when the client reads it slower than the minimum
- * rate. The charge is given back when the last byte is handed over, or the transfer ends otherwise.
+ * Metacontroller asks again after Retry-After) and sent as a stream the runtime pulls only as the
+ * socket drains (Bun then sends it chunked: Go's client, Metacontroller's, reads either). When the
+ * client reads it slower than the minimum rate the stream is failed and the answer dropped: the
+ * client gets a truncated body (an error to Metacontroller, which applies nothing), and what stays
+ * pinned until the idle timeout closes the connection is the one chunk the runtime already took.
+ * The charge is given back when the last byte is handed over, or the transfer ends otherwise.
  * Smaller answers go out as they are: the kernel's socket buffer takes them whole.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -39,11 +42,15 @@ export function answerBudget(options: AnswerBudgetOptions): MiddlewareHandler<Ho
   };
 }
 
-/** `bytes` as a pull stream, holding `charge` until it is read, cancelled or cut off for slowness. */
-function meteredStream(bytes: Uint8Array, charge: Charge, rate: RateOptions): ReadableStream<Uint8Array> {
+/** `answer` as a pull stream, holding `charge` until it is read, cancelled or cut off for slowness. */
+function meteredStream(answer: Uint8Array, charge: Charge, rate: RateOptions): ReadableStream<Uint8Array> {
+  // Dropped when the transfer ends, so a failed stream the runtime keeps until the connection
+  // closes does not keep the answer with it; chunks are copies for the same reason.
+  let bytes: Uint8Array | undefined = answer;
   let offset = 0;
   let watch = { stop: () => undefined as void };
   const done = () => {
+    bytes = undefined;
     watch.stop();
     charge.release();
   };
@@ -60,8 +67,9 @@ function meteredStream(bytes: Uint8Array, charge: Charge, rate: RateOptions): Re
         );
       },
       pull(controller) {
+        if (bytes === undefined) return;
         const end = Math.min(offset + CHUNK_BYTES, bytes.byteLength);
-        controller.enqueue(bytes.subarray(offset, end));
+        controller.enqueue(bytes.slice(offset, end));
         offset = end;
         if (offset >= bytes.byteLength) {
           controller.close();
