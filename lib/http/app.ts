@@ -114,6 +114,9 @@ function jsonPostThenAuth(auth: AuthOptions): MiddlewareHandler<HookEnv> {
 function syncHandler(layer: Layer, clock: () => Date) {
   return function sync(c: Context<HookEnv>): Response {
     const text = c.get('body') ?? '';
+    // The parse is all that is needed from here on: the text (up to the body limit) can go while
+    // the sync runs.
+    c.set('body', undefined);
     let body: unknown;
     try {
       body = JSON.parse(text);

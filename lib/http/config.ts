@@ -18,8 +18,9 @@ export const DEFAULTS = {
   maxInFlight: 64,
   retryAfterSeconds: 1,
   // The bytes of bodies and large answers held at once, sized with the Pod's 256Mi limit
-  // (metacontroller/hooks.yaml): peak memory measured at baseline + about 3x this (docs/hook-server.md).
-  bufferBudgetBytes: 48 * MIB,
+  // (metacontroller/hooks.yaml): 64 concurrent 8 MiB bodies peak under it (`npm run bench:memory`,
+  // figures in docs/hook-server.md). Four such bodies at once; Metacontroller's are kilobytes.
+  bufferBudgetBytes: 32 * MIB,
   // Bodies and large answers must move at this average rate once the grace period is over; real
   // clients in a cluster move megabytes per second, a trickling one is cut off after the grace.
   minBytesPerSecond: 64 * 1024,

@@ -20,7 +20,7 @@ test('defaults', () => {
     timeoutMs: 8000,
     maxInFlight: 64,
     retryAfterSeconds: 1,
-    bufferBudgetBytes: 48 * 1024 * 1024,
+    bufferBudgetBytes: 32 * 1024 * 1024,
     minBytesPerSecond: 65536,
     slowGraceMs: 2000,
     idleTimeoutSeconds: 120,
