@@ -9,7 +9,7 @@
  *   -> body read within the size limit (413), the budget (429) and the minimum rate (408)
  *   -> sync limit (429) -> ETag (304) -> sync
  * Nothing a client can hold by sending slowly is counted by a limit that refuses others: a body
- * being received holds only the bytes it has sent (docs/decisions/0007-slow-clients-and-the-buffer-budget.md).
+ * being received holds only the bytes it has sent (docs/decisions/0008-slow-clients-and-the-buffer-budget.md).
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
