@@ -100,6 +100,11 @@ export interface SlotSet {
    * by key. Every other observed child no slot carries is held by the pipeline (see `carryAll`).
    */
   removals?: string[];
+  /**
+   * Observed children the layer keeps as they are outside the rollout, by key: a completed reparent
+   * Job, the shard's record of when it last failed over, until the next may start (see shard.ts).
+   */
+  kept?: string[];
   /** `Kind/name: why` of desired values the layer could not apply (a volume asked to shrink). */
   notApplied?: string[];
   /**
@@ -128,10 +133,15 @@ export function carryAll(
   if (lost.length > 0) throw new Error(`bug: desired children no rollout slot carries: ${lost.join(', ')}`);
   const answered = new Set(answer.map(objectKey));
   const removals = new Set(slotSet.removals ?? []);
+  const kept = new Set(slotSet.kept ?? []);
   const held: KubeObject[] = [];
   const unclassified: string[] = [];
   for (const [key, child] of observed) {
     if (carried.has(key) || answered.has(key) || removals.has(key)) continue;
+    if (kept.has(key)) {
+      held.push(heldChild(child));
+      continue;
+    }
     unclassified.push(key);
     // Already being deleted: answering it would not stop that, and it is no longer ours to keep.
     if (child.metadata.deletionTimestamp === undefined) held.push(heldChild(child));

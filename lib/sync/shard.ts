@@ -19,6 +19,7 @@ import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
 import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
+import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { reparentJobName, tabletName } from '../vitess/names.ts';
 import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
@@ -120,7 +121,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   const notApplied: string[] = [];
   const needsReparent = canReparent(spec, observed);
   const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
-    tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed) : undefined;
+    tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
   const slots: Slot[] = [];
   // The shard's PDB first (it only counts Pods); gone with the second-to-last tablet.
   for (const child of desired) if (child.kind === BUDGET_KIND) slots.push({ desired: child, observed: observed.get(objectKey(child)), method: 'apply' });
@@ -151,12 +152,16 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
       }
     }
   }
-  // Reparent Jobs no gate answers are obsolete (done, or made for another revision): they go.
-  // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
-  // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
-  const removals = [...observed.values()].filter((child) => child.kind === 'Job').map(objectKey);
+  // Reparent Jobs no gate answers are obsolete (done, or made for another revision): they go, but
+  // for one that completed less than REPARENT_SPACING_MS ago, kept as the record of the shard's last
+  // failover until the next may start. Every other observed child no slot carries (a tablet whose
+  // type label is missing or foreign, a kind we do not make here) is held by the pipeline's general
+  // rule and reported unclassified.
+  const jobs = [...observed.values()].filter((child) => child.kind === 'Job');
+  const kept = jobs.filter((job) => isRecentReparent(job, now)).map(objectKey);
+  const removals = jobs.map(objectKey).filter((key) => !kept.includes(key));
   const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
-  return { slots, pendingRemovals: [], removals, notApplied, unsettled };
+  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled };
 }
 
 /**
@@ -254,11 +259,13 @@ function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {
  * The gate of a replica tablet: a completed `PlannedReparentShard --avoid-primary` Job made for this
  * very change (its target revision). A Job made for another revision is stale and replaced first.
  */
-function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>): Gate {
+function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>, now: Date): Gate {
   const alias = tabletAlias(spec.cell, tablet.uid);
   const name = reparentJobName(tablet.name);
   const job = observed.get(`Job/${name}`);
   if (job === undefined) {
+    const wait = reparentSpacingWait(observed, now);
+    if (wait !== undefined) return { state: 'pending', prerequisites: [], message: wait };
     const fresh = withRevision(asKubeObject(reparentJob(shardScope(spec), tablet, alias, spec.images.vitess, spec.vtctldAddress, forRevision)));
     return { state: 'pending', prerequisites: [fresh], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
   }
@@ -270,4 +277,50 @@ function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, 
   }
   if (isReady(job)) return { state: 'open', prerequisites: [heldChild(job)], message: '' };
   return { state: 'pending', prerequisites: [heldChild(job)], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
+}
+
+/**
+ * The least time between the end of one reparent of a shard and the start of the next: vtgate's
+ * --buffer-min-time-between-failovers, plus a margin for vtgate seeing the new primary after the Job
+ * completed (the harness saw a second failover 59.6 s after the first go unbuffered, and reads fail).
+ */
+const REPARENT_MARGIN_SECONDS = 10;
+export const REPARENT_SPACING_MS = (VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS + REPARENT_MARGIN_SECONDS) * 1000;
+
+/**
+ * When a reparent Job's failover ended, in ms: its completionTime; one still running is under way,
+ * so ends now at the earliest. A failed Job, or one with an unreadable time, says nothing (the failed
+ * gate pauses the rollout; an obsolete one is deleted).
+ */
+function failoverEnd(job: KubeObject, now: Date): number | undefined {
+  if (job.kind !== 'Job' || job.metadata.annotations?.[REPARENT_FOR_ANNOTATION] === undefined) return undefined;
+  return completionOf(job) ?? (isFailedJob(job) || (job.status as { completionTime?: unknown } | undefined)?.completionTime !== undefined ? undefined : now.getTime());
+}
+
+function completionOf(job: KubeObject): number | undefined {
+  const completion = (job.status as { completionTime?: unknown } | undefined)?.completionTime;
+  const end = typeof completion === 'string' ? Date.parse(completion) : NaN;
+  return Number.isNaN(end) ? undefined : end;
+}
+
+/** A completed reparent Job whose failover ended less than the spacing ago. */
+function isRecentReparent(job: KubeObject, now: Date): boolean {
+  const end = failoverEnd(job, now) === undefined ? undefined : completionOf(job);
+  return end !== undefined && now.getTime() - end < REPARENT_SPACING_MS;
+}
+
+/** Why the shard's next reparent must wait, or undefined when it may start now. */
+function reparentSpacingWait(observed: ReadonlyMap<string, KubeObject>, now: Date): string | undefined {
+  let last: KubeObject | undefined;
+  let lastEnd = -Infinity;
+  for (const child of observed.values()) {
+    const end = failoverEnd(child, now);
+    if (end !== undefined && end > lastEnd) [last, lastEnd] = [child, end];
+  }
+  if (last === undefined) return undefined;
+  const remaining = lastEnd + REPARENT_SPACING_MS - now.getTime();
+  if (remaining <= 0) return undefined;
+  const why = `vtgate buffers one failover per shard per ${VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS}s (--buffer-min-time-between-failovers)`;
+  if (completionOf(last) === undefined) return `waiting for reparent Job ${last.metadata.name} to finish before the next reparent: ${why}`;
+  return `waiting ${Math.ceil(remaining / 1000)}s before the next reparent: ${why}`;
 }

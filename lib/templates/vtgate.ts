@@ -1,7 +1,7 @@
 /** vtgate: the MySQL-protocol query router of a cell (web 15000, gRPC 15999, MySQL 3306). */
 import type { V1Deployment, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
-import { flagArgs, serverFlags } from '../vitess/flags.ts';
+import { flagArgs, serverFlags, VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
@@ -27,6 +27,8 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     'mysql-auth-server-impl': 'none',
     // Buffer queries during a planned reparent, so a rollout's PlannedReparentShard is invisible to apps.
     'enable-buffer': 'true',
+    // Vitess' default, stated because the shard layer spaces its reparents by it.
+    'buffer-min-time-between-failovers': `${VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS}s`,
   };
   const deployment = componentDeployment({
     scope,

@@ -61,3 +61,11 @@ export function topoFlags(topology: TopologySpec): FlagMap {
     'topo-global-root': topology.global.root,
   };
 }
+
+/**
+ * vtgate buffers a shard's primary traffic through a failover only if the shard's previous failover
+ * ended at least this long before (`--buffer-min-time-between-failovers`, Vitess' default 1m0s);
+ * a faster one is not buffered, and reads fail with "primary is not serving". vtgate is given it
+ * explicitly, and the shard layer spaces its reparents by it (lib/sync/shard.ts).
+ */
+export const VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS = 60;
