@@ -132,3 +132,42 @@ test('a pending (unbound) claim is not asked to grow: the API server refuses a s
   expect(child(response, 'PersistentVolumeClaim', REPLICA)?.spec.resources.requests.storage).toBe('6Gi');
   expect((response.status.volumeExpansion as { name: string; state: string }[]).find((e) => e.name === RDONLY)?.state).toBe('waiting-for-bind');
 });
+
+describe('reparents spaced by vtgate --buffer-min-time-between-failovers', () => {
+  const REPLICA_1 = 'vitess-vttablet-zone1-0214747901';
+  /** Mid-rollout: the first replica tablet restarted on its new revision; its reparent Job completed `ago` ms before FIXED_NOW. */
+  function firstReplicaDone(agoMs: number): Request {
+    const body = request('seed-x-80-reparent-complete-restarts-tablet');
+    const job = body.children['Job.batch/v1']![`${REPLICA}-reparent`]!;
+    const pod = body.children['Pod.v1']![REPLICA]!;
+    pod.metadata.annotations = { ...pod.metadata.annotations, 'vitess.io/revision': job.metadata.annotations!['vitess.io/reparent-for']! };
+    job.status = { ...job.status, completionTime: new Date(FIXED_NOW.getTime() - agoMs).toISOString() };
+    return body;
+  }
+
+  test('10 s after the last reparent: no Job for the next replica yet, the last Job kept, and the rollout says how long it waits', () => {
+    const response = sync(firstReplicaDone(10_000));
+    expect(child(response, 'Job', `${REPLICA_1}-reparent`)).toBeUndefined();
+    expect(child(response, 'Pod', REPLICA_1)).toBeDefined();
+    expect(child(response, 'Job', `${REPLICA}-reparent`)).toBeDefined();
+    expect((response.status.rollout as { message: string }).message).toContain('waiting 60s before the next reparent: vtgate buffers one failover per shard per 60s');
+    expect(response.status.unclassified).toBeUndefined();
+    expect(response.resyncAfterSeconds).toBe(10);
+  });
+
+  test('70 s after it: the next replica gets its Job, and the last one goes', () => {
+    const response = sync(firstReplicaDone(70_000));
+    expect(child(response, 'Job', `${REPLICA_1}-reparent`)?.spec.template.spec.containers[0].command.join(' ')).toContain('--avoid-primary=zone1-0214747901');
+    expect(child(response, 'Job', `${REPLICA}-reparent`)).toBeUndefined();
+    expect(child(response, 'Pod', REPLICA_1)).toBeDefined();
+  });
+
+  test('while another reparent Job still runs, the next waits for it to finish', () => {
+    const body = firstReplicaDone(0);
+    const job = body.children['Job.batch/v1']![`${REPLICA}-reparent`]!;
+    job.status = { active: 1, startTime: '2025-12-31T23:59:00Z' };
+    const response = sync(body);
+    expect(child(response, 'Job', `${REPLICA_1}-reparent`)).toBeUndefined();
+    expect((response.status.rollout as { message: string }).message).toContain(`waiting for reparent Job ${REPLICA}-reparent to finish before the next reparent`);
+  });
+});
