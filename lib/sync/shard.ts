@@ -285,7 +285,7 @@ function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, 
  * completed (the harness saw a second failover 59.6 s after the first go unbuffered, and reads fail).
  */
 const REPARENT_MARGIN_SECONDS = 10;
-export const REPARENT_SPACING_MS = (VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS + REPARENT_MARGIN_SECONDS) * 1000;
+const REPARENT_SPACING_MS = (VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS + REPARENT_MARGIN_SECONDS) * 1000;
 
 /**
  * When a reparent Job's failover ended, in ms: its completionTime; one still running is under way,
@@ -293,8 +293,13 @@ export const REPARENT_SPACING_MS = (VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS + 
  * gate pauses the rollout; an obsolete one is deleted).
  */
 function failoverEnd(job: KubeObject, now: Date): number | undefined {
-  if (job.kind !== 'Job' || job.metadata.annotations?.[REPARENT_FOR_ANNOTATION] === undefined) return undefined;
-  return completionOf(job) ?? (isFailedJob(job) || (job.status as { completionTime?: unknown } | undefined)?.completionTime !== undefined ? undefined : now.getTime());
+  if (!isReparentJob(job)) return undefined;
+  if ((job.status as { completionTime?: unknown } | undefined)?.completionTime !== undefined) return completionOf(job);
+  return isFailedJob(job) ? undefined : now.getTime();
+}
+
+function isReparentJob(child: KubeObject): boolean {
+  return child.kind === 'Job' && child.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined;
 }
 
 function completionOf(job: KubeObject): number | undefined {
@@ -305,7 +310,7 @@ function completionOf(job: KubeObject): number | undefined {
 
 /** A completed reparent Job whose failover ended less than the spacing ago. */
 function isRecentReparent(job: KubeObject, now: Date): boolean {
-  const end = failoverEnd(job, now) === undefined ? undefined : completionOf(job);
+  const end = isReparentJob(job) ? completionOf(job) : undefined;
   return end !== undefined && now.getTime() - end < REPARENT_SPACING_MS;
 }
 
