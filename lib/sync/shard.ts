@@ -153,12 +153,14 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
     }
   }
   // Reparent Jobs no gate answers are obsolete (done, or made for another revision): they go, but
-  // for one that completed less than REPARENT_SPACING_MS ago, kept as the record of the shard's last
-  // failover until the next may start. Every other observed child no slot carries (a tablet whose
-  // type label is missing or foreign, a kind we do not make here) is held by the pipeline's general
-  // rule and reported unclassified.
+  // while another replica tablet is still to move (a gate), one that completed less than
+  // REPARENT_SPACING_MS ago is kept as the record of the shard's last failover until the next may
+  // start. Once nothing is left to move they go, so a finished rollout leaves no Job behind.
+  // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
+  // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
   const jobs = [...observed.values()].filter((child) => child.kind === 'Job');
-  const kept = jobs.filter((job) => isRecentReparent(job, now)).map(objectKey);
+  const moreToMove = slots.some((slot) => slot.gate !== undefined);
+  const kept = moreToMove ? jobs.filter((job) => isRecentReparent(job, now)).map(objectKey) : [];
   const removals = jobs.map(objectKey).filter((key) => !kept.includes(key));
   const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
   return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled };
