@@ -4,6 +4,7 @@
  * the topology and vtctld located. Everything below the cluster reads only these resolved values.
  */
 import { overlay } from '../overlay.ts';
+import { resolveMonitoring } from './access.ts';
 import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } from '../vitess/images.ts';
 import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
@@ -54,6 +55,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const tabletCells = cluster.cells.map((cell) => cell.name).filter((cell) => cluster.keyspaces.some((keyspace) => keyspace.cells.includes(cell)));
   const defaultVtorc = vtorcOf(cluster.cells.find((cell) => cell.name === GLOBAL_CELL));
   const rollout = resolveRollout(cluster);
+  const monitoring = resolveMonitoring(cluster.monitoring);
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => resolveKeyspace(cluster, keyspace));
@@ -76,6 +78,9 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       backupFlags: cluster.backupFlags,
       rollout,
       confirmRemoval: cluster.confirmRemoval ?? [],
+      mysqlUsers: cluster.mysqlUsers,
+      tls: cluster.tls,
+      monitoring,
       etcd: cell.etcd === undefined ? undefined : resolveEtcd(cluster, cell.etcd),
       vtctld: component(cell.vtctld, vitessImage, DEFAULT_REPLICAS.vtctld),
       vtgate: component(cell.vtgate, vitessImage, DEFAULT_REPLICAS.vtgate),

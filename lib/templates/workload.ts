@@ -2,7 +2,7 @@
  * The shapes shared by every stateless Vitess component (vtctld, vtgate, vtorc): a Deployment,
  * a Service in front of it, and a PodDisruptionBudget. Component modules fill in what differs.
  */
-import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
@@ -20,6 +20,9 @@ export interface ComponentWorkload {
   envFrom?: V1EnvFromSource[];
   /** Extra Pod template annotations, e.g. a hash of a ConfigMap the Pods read, so a change rolls them. */
   podAnnotations?: Record<string, string>;
+  /** Secrets mounted into the container (lib/templates/access.ts). */
+  volumes?: V1Volume[];
+  volumeMounts?: V1VolumeMount[];
 }
 
 export function componentDeployment(workload: ComponentWorkload): V1Deployment {
@@ -58,8 +61,10 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
               readinessProbe: workload.readinessProbe,
               livenessProbe: workload.livenessProbe,
               resources: resources(spec.resources),
+              volumeMounts: nonEmpty(workload.volumeMounts),
             }),
           ],
+          volumes: nonEmpty(workload.volumes),
         },
       },
     },
@@ -89,6 +94,11 @@ export function componentDisruptionBudget(scope: Scope, name: string, component:
     metadata: objectMeta(scope, name, component),
     spec: { maxUnavailable: 1, selector: { matchLabels: componentSelector(scope, component) } },
   };
+}
+
+/** A list, or nothing when empty: a template without mounts reads (and hashes) as one that never had them. */
+export function nonEmpty<T>(list: readonly T[] | undefined): T[] | undefined {
+  return list === undefined || list.length === 0 ? undefined : [...list];
 }
 
 /** A named TCP port for a Service. */

@@ -6,4 +6,6 @@ export const PORTS = {
   mysql: 3306,
   etcdClient: 2379,
   etcdPeer: 2380,
+  /** mysqld-exporter's HTTP port (its default), serving /metrics. */
+  mysqldExporter: 9104,
 } as const;
