@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { TLS_ROTATION_ANNOTATION } from '../../lib/templates/access.ts';
 import { MYSQLD_EXPORTER_PORT } from '../../lib/templates/tablet.ts';
@@ -171,5 +173,31 @@ describe('monitoring.mysqldExporter: the tablets\' metrics sidecar', () => {
   test('the image is overridable', () => {
     const custom = find(seedWith({ monitoring: { mysqldExporter: { image: 'registry.local/mysqld-exporter:v0.17.2' } } }), 'Pod', VTTABLET_POD);
     expect(container(custom, 'mysqld-exporter').image).toBe('registry.local/mysqld-exporter:v0.17.2');
+  });
+});
+
+describe('metacontroller/components/prometheus: the PodMonitors match what the templates render', () => {
+  const monitors = parseAllDocuments(readFileSync(new URL('../../metacontroller/components/prometheus/podmonitors.yaml', import.meta.url), 'utf8')).map(
+    (d) => d.toJSON() as { metadata: { name: string }; spec: { selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; values: string[] }[] }; podMetricsEndpoints: { port: string; path: string }[] } },
+  );
+  const objects = seedWith({ monitoring: { mysqldExporter: {} } });
+  const componentOf = (o: KubeObject) => (o.kind === 'Pod' ? o.metadata.labels : (o.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels)?.['vitess.io/component'];
+  const selects = (monitor: (typeof monitors)[number], component: string | undefined) =>
+    component !== undefined && (monitor.spec.selector.matchLabels?.['vitess.io/component'] === component || (monitor.spec.selector.matchExpressions ?? []).some((e) => e.key === 'vitess.io/component' && e.values.includes(component)));
+
+  test('every Pod with a metrics port is selected by a PodMonitor that scrapes that port by name', () => {
+    const scraped = new Set(monitors.flatMap((m) => m.spec.podMetricsEndpoints.map((e) => e.port)));
+    for (const o of workloads(objects).filter((o) => o.kind !== 'Job')) {
+      const ports = containersOf(o).flatMap((c) => (c.ports ?? []).map((p) => p.name ?? ''));
+      const metricsPorts = ports.filter((port) => ['web', MYSQLD_EXPORTER_PORT, 'client'].includes(port));
+      expect({ object: `${o.kind}/${o.metadata.name}`, hasMetrics: metricsPorts.length > 0 }).toEqual({ object: `${o.kind}/${o.metadata.name}`, hasMetrics: true });
+      const monitor = monitors.find((m) => selects(m, componentOf(o)));
+      expect({ object: `${o.kind}/${o.metadata.name}`, monitor: monitor?.metadata.name !== undefined }).toEqual({ object: `${o.kind}/${o.metadata.name}`, monitor: true });
+      for (const port of metricsPorts) expect(scraped.has(port)).toBe(true);
+    }
+  });
+
+  test('every endpoint scrapes /metrics (where Vitess, etcd and mysqld-exporter serve Prometheus metrics)', () => {
+    expect(monitors.flatMap((m) => m.spec.podMetricsEndpoints.map((e) => e.path))).toEqual(['/metrics', '/metrics', '/metrics']);
   });
 });
