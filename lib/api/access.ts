@@ -83,3 +83,34 @@ export function tabletTls(tls: TlsSpec | undefined): TlsSpec | undefined {
   if (tls?.grpc === undefined) return undefined;
   return { grpc: tls.grpc, rotation: tls.rotation };
 }
+
+/**
+ * vtadmin (optional): vtadmin-api and vtadmin-web, run in the cell that holds vtctld. The browser
+ * talks to both, so both addresses are ones your users reach (an Ingress, a port-forward):
+ * `apiAddress` goes into the web app's config, `webAddress` is the origin vtadmin-api allows (CORS).
+ * Access control: `rbac` (a Secret key holding vtadmin's RBAC config) or, only when asked, `allowAll`.
+ */
+export const Vtadmin = v.object({
+  image: v.optional(Image),
+  replicas: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  resources: v.optional(Resources),
+  apiAddress: v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/"']+(\/[^\s"']*)?$/, 'must be an http(s) URL such as https://vtadmin-api.example.com')),
+  webAddress: v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/,"']+$/, 'must be an http(s) origin such as https://vtadmin.example.com')),
+  rbac: v.optional(v.object({ secretName: SecretName, key: v.optional(SecretKey, 'rbac.yaml') })),
+  allowAll: v.optional(v.boolean(), false),
+});
+
+/** The vitess/vtadmin image: the vtadmin binary, and vtadmin-web served by nginx. The release of DEFAULT_IMAGES.vitess. */
+export const DEFAULT_VTADMIN_IMAGE = 'vitess/vtadmin:v24.0.3';
+
+/** What the cell that runs vtadmin gets: image and replicas decided, and where vtctld and the vtgates are. */
+export const ResolvedVtadmin = v.object({
+  ...Vtadmin.entries,
+  image: Image,
+  replicas: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** vtctld's web and gRPC addresses and every vtgate's gRPC address: vtadmin's static discovery. */
+  vtctld: v.object({ web: v.string(), grpc: v.string() }),
+  vtgates: v.array(v.string()),
+});
+
+export type ResolvedVtadminSpec = v.InferOutput<typeof ResolvedVtadmin>;

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
-import { Monitoring, MysqlUsers, Tls } from './access.ts';
+import { Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 
 export const KIND = 'VitessCluster';
@@ -96,6 +96,7 @@ export const ClusterSpec = v.object({
   mysqlUsers: v.optional(MysqlUsers),
   tls: v.optional(Tls),
   monitoring: v.optional(Monitoring),
+  vtadmin: v.optional(Vtadmin),
 });
 
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;

@@ -18,6 +18,7 @@ import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
 import { vtgateObjects } from '../templates/vtgate.ts';
+import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
 import { descendantsOf } from '../rollout/slots.ts';
@@ -75,5 +76,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
       }),
     );
   }
+  // vtadmin last: a console should never hold up the data plane's rollout.
+  if (spec.vtadmin !== undefined) objects.push(...asKubeObjects(vtadminObjects(scope, spec.vtadmin)));
   return objects;
 }

@@ -2,7 +2,7 @@
  * The shapes shared by every stateless Vitess component (vtctld, vtgate, vtorc): a Deployment,
  * a Service in front of it, and a PodDisruptionBudget. Component modules fill in what differs.
  */
-import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1PodSecurityContext, V1Probe, V1Service, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
@@ -11,8 +11,9 @@ export interface ComponentWorkload {
   scope: Scope;
   name: string;
   component: string;
-  spec: ResolvedComponentSpec;
-  command: string[];
+  spec: Pick<ResolvedComponentSpec, 'image' | 'replicas' | 'resources'>;
+  /** The container's command; absent: the image's entrypoint. */
+  command?: string[];
   ports: V1ContainerPort[];
   readinessProbe: V1Probe;
   livenessProbe: V1Probe;
@@ -23,6 +24,8 @@ export interface ComponentWorkload {
   /** Secrets mounted into the container (lib/templates/access.ts). */
   volumes?: V1Volume[];
   volumeMounts?: V1VolumeMount[];
+  /** Another Pod security context than the Vitess user's (an image that must run as its own user). */
+  securityContext?: V1PodSecurityContext;
 }
 
 export function componentDeployment(workload: ComponentWorkload): V1Deployment {
@@ -40,7 +43,7 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
       template: {
         metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } },
         spec: {
-          securityContext: podSecurityContext(),
+          securityContext: workload.securityContext ?? podSecurityContext(),
           // Spread replicas over nodes so one node failure leaves the component serving.
           topologySpreadConstraints: [
             {
@@ -71,7 +74,7 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
   };
 }
 
-export function componentService(scope: Scope, name: string, component: string, spec: ResolvedComponentSpec, ports: V1ServicePort[]): V1Service {
+export function componentService(scope: Scope, name: string, component: string, spec: Pick<ResolvedComponentSpec, 'service'>, ports: V1ServicePort[]): V1Service {
   const meta = objectMeta(scope, name, component);
   return {
     apiVersion: 'v1',
