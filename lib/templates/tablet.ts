@@ -6,17 +6,19 @@
  * copies mysqlctld and Vitess' config files into a shared emptyDir, and the mysqld container runs them
  * inside the MySQL image (lib/vitess/images.ts).
  */
-import type { V1Container, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
-import { LABEL } from '../vitess/labels.ts';
+import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
+import { EXTRA_MY_CNF_ENV, myCnfText } from '../vitess/mycnf.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
 import { grpcTls, rotationAnnotations } from './access.ts';
+import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
 
@@ -35,6 +37,8 @@ const SHARED_VTROOT = '/mnt/vt';
  */
 const EXPORTER_CNF = 'mysqld-exporter.cnf';
 const EXPORTER_CNF_TEXT = `[client]\\nuser=vt_monitoring\\nsocket=${MYSQL_SOCKET}\\n`;
+/** The pool's my.cnf overrides, written by the init container, read by mysqlctld through EXTRA_MY_CNF. */
+const EXTRA_MY_CNF = 'config/extra-my.cnf';
 
 export interface TabletScope extends Scope {
   cell: string;
@@ -63,7 +67,9 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   const exporter = scope.monitoring?.mysqldExporter;
   const meta = objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet));
   const rotation = rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined);
-  const copyVitess = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`;
+  // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
+  // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
+  const myCnf = myCnfText(pool.mysql.config);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -75,11 +81,15 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
       enableServiceLinks: false,
       // mysqld needs time to shut down cleanly; vttablet drains queries first.
       terminationGracePeriodSeconds: 120,
+      // By default a shard's tablets spread over nodes: one node failure takes at most one of them.
+      ...podPlacement(pool, [spreadOverNodes(shardTabletSelector(scope))]),
       initContainers: [
         container({
           name: 'vt-init',
           image: pool.image,
-          command: ['/bin/sh', '-ec', exporter === undefined ? copyVitess : `${copyVitess} && printf '${EXPORTER_CNF_TEXT}' > ${SHARED_VTROOT}/${EXPORTER_CNF}`],
+          command: ['/bin/sh', '-ec', vtInitScript(myCnf !== undefined, exporter !== undefined)],
+          env: myCnf === undefined ? undefined : [{ name: 'MY_CNF', value: myCnf }],
+          resources: resources(pool.initContainers?.resources),
           volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
         }),
       ],
@@ -101,7 +111,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
               pool.mysql.extraFlags,
             ),
           ],
-          env,
+          env: myCnf === undefined ? env : [...env, extraMyCnfEnv()],
           ports: [containerPort('mysql', PORTS.mysql)],
           readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 2 },
           resources: resources(pool.mysql.resources),
@@ -152,6 +162,38 @@ function mysqldExporter(exporter: NonNullable<ResolvedMonitoringSpec['mysqldExpo
 
 /** The name of the exporter's port, which PodMonitors scrape (metacontroller/components/prometheus). */
 export const MYSQLD_EXPORTER_PORT = 'mysqld-metrics';
+
+/** Copies mysqlctld and Vitess' config for the MySQL image; with overrides, writes them beside that config. */
+function vtInitScript(withMyCnf: boolean, withExporter: boolean): string {
+  const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`;
+  const withOverrides = withMyCnf ? `${copy} && printf '%s' "$MY_CNF" > ${SHARED_VTROOT}/${EXTRA_MY_CNF}` : copy;
+  return withExporter ? `${withOverrides} && printf '${EXPORTER_CNF_TEXT}' > ${SHARED_VTROOT}/${EXPORTER_CNF}` : withOverrides;
+}
+
+function extraMyCnfEnv(): V1EnvVar {
+  return { name: EXTRA_MY_CNF_ENV, value: `${VTROOT}/${EXTRA_MY_CNF}` };
+}
+
+/** Every tablet of this shard in this cell, both pools: what the default spread and the shard's PDB count. */
+function shardTabletSelector(scope: TabletScope): Record<string, string> {
+  return componentSelector({ cluster: scope.cluster, cell: scope.cell, keyspace: scope.keyspace, shard: scope.shard }, TABLET_COMPONENT);
+}
+
+/**
+ * At most one tablet of the shard (in this cell) down at a time through voluntary disruptions (node
+ * drains: evictions). Only with 2 tablets or more: with one, no eviction could ever pass a budget
+ * that protects anything. The rollout deletes tablet Pods itself, which a PDB does not block; but a
+ * restarting tablet counts as unavailable, so a drain waits for it.
+ */
+export function tabletDisruptionBudget(scope: TabletScope, name: string, tablets: number): V1PodDisruptionBudget | undefined {
+  if (tablets < 2) return undefined;
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(scope, name, TABLET_COMPONENT),
+    spec: { maxUnavailable: 1, selector: { matchLabels: shardTabletSelector(scope) } },
+  };
+}
 
 function vttabletFlags(scope: TabletScope, tablet: TabletIdentity): Record<string, string> {
   return {

@@ -6,12 +6,15 @@ import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDis
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
+import type { PlacementSpec } from '../api/placement.ts';
+import { podPlacement, spreadOverNodes } from './placement.ts';
 
 export interface ComponentWorkload {
   scope: Scope;
   name: string;
   component: string;
-  spec: Pick<ResolvedComponentSpec, 'image' | 'replicas' | 'resources'>;
+  /** A Vitess component's settings, or another workload's (vtadmin) with the same image, replicas, resources and placement. */
+  spec: Pick<ResolvedComponentSpec, 'image' | 'replicas' | 'resources'> & PlacementSpec;
   /** The container's command; absent: the image's entrypoint. */
   command?: string[];
   ports: V1ContainerPort[];
@@ -44,15 +47,8 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
         metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } },
         spec: {
           securityContext: workload.securityContext ?? podSecurityContext(),
-          // Spread replicas over nodes so one node failure leaves the component serving.
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: 'kubernetes.io/hostname',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: componentSelector(scope, component) },
-            },
-          ],
+          // By default, replicas spread over nodes so one node failure leaves the component serving.
+          ...podPlacement(spec, [spreadOverNodes(componentSelector(scope, component))]),
           containers: [
             container({
               name: component,
