@@ -5,11 +5,13 @@
  * on the host network changes), names through a hosts file per Pod namespace (ip netns exec bind-mounts
  * /etc/netns/<ns>/hosts on /etc/hosts), the image's /vt as a folder per Pod, volumes as folders (a PVC's
  * folder outlives its Pod), the Pod's runAsUser/runAsGroup, env and $(VAR) expanded, init containers
- * first. Readiness comes from the Pod's own readiness probes. Substitutions: ./substitutions.ts.
+ * first. Readiness comes from the Pod's own readiness probes. `sync(objects)` follows a changing tree
+ * (Pods that appear, go, or are recreated), which ./driver.ts feeds from the simulator round by round.
+ * Substitutions: ./substitutions.ts.
  * Needs root (namespaces, bind mounts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
+import { chmodSync, cpSync, renameSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../../lib/kube/object.ts';
 import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type Tools } from './substitutions.ts';
@@ -19,10 +21,16 @@ interface Container { name: string; image: string; command?: string[]; args?: st
 
 export interface RunPod {
   name: string; namespace: string; kind: 'Pod' | 'Job'; owner: string;
+  /** What the Pod was made from (a Pod's or Job's uid, a workload's template): a new key is a new Pod. */
+  key: string;
   labels: Record<string, string>; spec: any; ip: string; netns: string; dir: string;
   volumes: Record<string, string>; ready: Map<string, boolean>; done: boolean; failed: boolean;
-  procs: ChildProcess[]; restarts: number;
+  procs: ChildProcess[]; restarts: number; stopped: boolean;
+  /** How many Pods ran under this name before this one (0 for the first; a rollout's recreation is 1). */
+  generation: number;
 }
+
+type Planned = Pick<RunPod, 'name' | 'namespace' | 'kind' | 'owner' | 'key' | 'labels' | 'spec' | 'volumes'>;
 
 const sh = (args: string[]): void => {
   const r = spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
@@ -42,33 +50,39 @@ function matches(sel: Record<string, string> | undefined, labels: Record<string,
 export class PodRunner {
   readonly pods: RunPod[] = [];
   private readonly bridge: string;
+  private objects: Obj[] = [];
   private stopped = false;
   private nextIp = 2;
+  /** Pod name -> its IP and namespace: a Pod recreated under the same name keeps them (see substitutions.ts). */
+  private readonly addresses = new Map<string, { ip: string; netns: string }>();
+  /** Pod name -> how many Pods ran under it. */
+  private readonly generations = new Map<string, number>();
 
-  constructor(private readonly objects: Obj[], private readonly tools: Tools, private readonly root: string, private readonly prefix = 'vo') {
+  constructor(private readonly tools: Tools, private readonly root: string, private readonly prefix = 'vo') {
     this.bridge = `${prefix}-br`;
   }
 
-  /** Pods the tree asks for: Pods, Deployment and StatefulSet replicas, Jobs. */
-  private plan(): void {
-    for (const o of this.objects) {
-      const ns = o.metadata.namespace ?? 'default';
-      const add = (name: string, kind: 'Pod' | 'Job', owner: string, meta: any, spec: any, pvcs: Record<string, string> = {}): void => {
-        const i = this.nextIp++;
-        this.pods.push({ name, namespace: ns, kind, owner, labels: meta?.labels ?? {}, spec, ip: `10.244.0.${i}`, netns: `${this.prefix}-p${i}`,
-          dir: join(this.root, 'pods', name), volumes: pvcs, ready: new Map(), done: false, failed: false, procs: [], restarts: 0 });
+  /** Pods the tree asks for: Pods, Deployment and StatefulSet replicas, Jobs (until they are deleted). */
+  private plan(objects: Obj[]): Planned[] {
+    const out: Planned[] = [];
+    for (const o of objects) {
+      const namespace = o.metadata.namespace ?? 'default';
+      const add = (name: string, kind: 'Pod' | 'Job', owner: string, key: string, meta: any, spec: any, volumes: Record<string, string> = {}): void => {
+        out.push({ name, namespace, kind, owner, key, labels: meta?.labels ?? {}, spec, volumes });
       };
       const replicas = (n: number | undefined): number => n ?? 1;
-      if (o.kind === 'Pod') add(o.metadata.name, 'Pod', `Pod/${o.metadata.name}`, o.metadata, o.spec);
-      else if (o.kind === 'Job') add(`${o.metadata.name}-job`, 'Job', `Job/${o.metadata.name}`, o.spec.template.metadata, o.spec.template.spec);
-      else if (o.kind === 'Deployment') for (let r = 0; r < replicas(o.spec.replicas); r++) add(`${o.metadata.name}-${r}`, 'Pod', `Deployment/${o.metadata.name}`, o.spec.template.metadata, o.spec.template.spec);
+      const template = (t: any): string => JSON.stringify(t);
+      if (o.kind === 'Pod') add(o.metadata.name, 'Pod', `Pod/${o.metadata.name}`, o.metadata.uid ?? template(o.spec), o.metadata, o.spec);
+      else if (o.kind === 'Job') add(`${o.metadata.name}-job`, 'Job', `Job/${o.metadata.name}`, o.metadata.uid ?? template(o.spec), o.spec.template.metadata, o.spec.template.spec);
+      else if (o.kind === 'Deployment') for (let r = 0; r < replicas(o.spec.replicas); r++) add(`${o.metadata.name}-${r}`, 'Pod', `Deployment/${o.metadata.name}`, template(o.spec.template), o.spec.template.metadata, o.spec.template.spec);
       else if (o.kind === 'StatefulSet') for (let r = 0; r < replicas(o.spec.replicas); r++) {
         const name = `${o.metadata.name}-${r}`;
         const pvcs: Record<string, string> = {};
         for (const t of o.spec.volumeClaimTemplates ?? []) pvcs[t.metadata.name] = join(this.root, 'pvc', `${t.metadata.name}-${name}`);
-        add(name, 'Pod', `StatefulSet/${o.metadata.name}`, o.spec.template.metadata, { hostname: name, subdomain: o.spec.serviceName, ...o.spec.template.spec }, pvcs);
+        add(name, 'Pod', `StatefulSet/${o.metadata.name}`, template(o.spec.template), o.spec.template.metadata, { hostname: name, subdomain: o.spec.serviceName, ...o.spec.template.spec }, pvcs);
       }
     }
+    return out;
   }
 
   /** Cluster DNS as a hosts file: Pod hostnames, headless Services to every Pod, ClusterIP Services to the first. */
@@ -88,27 +102,39 @@ export class PodRunner {
     return lines.join('\n') + '\n';
   }
 
-  private network(): void {
+  /** Rewrites every namespace's hosts file in place (same inode: the bind mounts of running containers see it). */
+  private writeHosts(): void {
+    const hosts = this.hosts();
+    writeFileSync(join(this.root, 'hosts'), hosts);
+    for (const ns of [this.bridge, ...this.pods.map((p) => p.netns)]) {
+      mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+      writeFileSync(`/etc/netns/${ns}/hosts`, hosts);
+    }
+  }
+
+  private bridgeUp(): void {
     sh(['ip', 'netns', 'add', this.bridge]);
     sh(['ip', '-n', this.bridge, 'link', 'add', 'br0', 'type', 'bridge']);
     sh(['ip', '-n', this.bridge, 'addr', 'add', '10.244.0.1/24', 'dev', 'br0']);
     sh(['ip', '-n', this.bridge, 'link', 'set', 'br0', 'up']);
     sh(['ip', '-n', this.bridge, 'link', 'set', 'lo', 'up']);
-    const hosts = this.hosts();
-    writeFileSync(join(this.root, 'hosts'), hosts);
-    mkdirSync(`/etc/netns/${this.bridge}`, { recursive: true });
-    writeFileSync(`/etc/netns/${this.bridge}/hosts`, hosts);
-    for (const p of this.pods) {
-      const n = p.netns.slice(this.prefix.length + 2);
-      sh(['ip', 'netns', 'add', p.netns]);
-      sh(['ip', '-n', this.bridge, 'link', 'add', `v${n}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', p.netns]);
-      sh(['ip', '-n', this.bridge, 'link', 'set', `v${n}`, 'master', 'br0', 'up']);
-      sh(['ip', '-n', p.netns, 'addr', 'add', `${p.ip}/24`, 'dev', 'eth0']);
-      sh(['ip', '-n', p.netns, 'link', 'set', 'eth0', 'up']);
-      sh(['ip', '-n', p.netns, 'link', 'set', 'lo', 'up']);
-      mkdirSync(`/etc/netns/${p.netns}`, { recursive: true });
-      writeFileSync(`/etc/netns/${p.netns}/hosts`, hosts);
-    }
+  }
+
+  /** The Pod's network namespace, a veth into the bridge, its IP. */
+  private address(name: string): { ip: string; netns: string } {
+    const known = this.addresses.get(name);
+    if (known) return known;
+    const i = this.nextIp++;
+    if (i > 254) throw new Error('the runner\'s /24 is full');
+    const a = { ip: `10.244.0.${i}`, netns: `${this.prefix}-p${i}` };
+    sh(['ip', 'netns', 'add', a.netns]);
+    sh(['ip', '-n', this.bridge, 'link', 'add', `v${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', a.netns]);
+    sh(['ip', '-n', this.bridge, 'link', 'set', `v${i}`, 'master', 'br0', 'up']);
+    sh(['ip', '-n', a.netns, 'addr', 'add', `${a.ip}/24`, 'dev', 'eth0']);
+    sh(['ip', '-n', a.netns, 'link', 'set', 'eth0', 'up']);
+    sh(['ip', '-n', a.netns, 'link', 'set', 'lo', 'up']);
+    this.addresses.set(name, a);
+    return a;
   }
 
   private env(p: RunPod, c: Container): Record<string, string> {
@@ -156,10 +182,22 @@ export class PodRunner {
     const uid = String(sc.runAsUser ?? 0), gid = String(sc.runAsGroup ?? sc.runAsUser ?? 0);
     const env = this.env(p, c);
     const lines = ['set -e'];
-    for (const [from, to] of mounts) lines.push(`mkdir -p ${q(to)}`, `mount --bind ${q(from)} ${q(to)}`);
+    // An image with a root filesystem (substitutions.ts): mounts land inside it, with the kernel's
+    // filesystems, a /tmp of the container's own and the Pod's hosts file (which ip netns exec put on
+    // /etc/hosts), and the command runs chrooted there.
+    const root = layout.rootfs ?? '';
+    if (root) {
+      const tmp = join(p.dir, `tmp-${tag}`);
+      mkdirSync(tmp, { recursive: true, mode: 0o1777 });
+      chmodSync(tmp, 0o1777);
+      mounts.unshift(['/proc', '/proc'], ['/sys', '/sys'], ['/dev', '/dev'], [tmp, '/tmp']);
+    }
+    for (const [from, to] of mounts) lines.push(`mkdir -p ${q(root + to)}`, `mount --bind ${q(from)} ${q(root + to)}`);
+    if (root) lines.push(`touch ${q(`${root}/etc/hosts`)}`, `mount --bind /etc/hosts ${q(`${root}/etc/hosts`)}`);
     lines.push(`cd /`);
     const envArgs = Object.entries({ PATH: layout.path.join(':'), HOME: '/tmp', ...env }).map(([k, v]) => q(`${k}=${v}`)).join(' ');
-    lines.push(`exec setpriv --reuid=${uid} --regid=${gid} --clear-groups --no-new-privs env -i ${envArgs} ${argv.map((a) => q(expand(a, env))).join(' ')}`);
+    const enter = root ? `chroot ${q(root)} /usr/bin/setpriv` : 'setpriv';
+    lines.push(`exec ${enter} --reuid=${uid} --regid=${gid} --clear-groups --no-new-privs /usr/bin/env -i ${envArgs} ${argv.map((a) => q(expand(a, env))).join(' ')}`);
     const file = join(p.dir, `${tag}.sh`);
     writeFileSync(file, lines.join('\n') + '\n');
     return file;
@@ -195,7 +233,7 @@ export class PodRunner {
     mkdirSync(p.dir, { recursive: true });
     for (const c of (p.spec.initContainers ?? []) as Container[]) {
       for (;;) {
-        if (this.stopped) return;
+        if (p.stopped) return;
         const proc = this.run(p, c, `init-${c.name}`);
         p.procs.push(proc);
         if ((await this.exit(proc)) === 0) break;
@@ -208,12 +246,12 @@ export class PodRunner {
       if (c.readinessProbe) void this.probeLoop(p, c);
       let backoff = 1000;
       for (;;) {
-        if (this.stopped) return;
+        if (p.stopped) return;
         const proc = this.run(p, c, c.name);
         p.procs.push(proc);
         const code = await this.exit(proc);
         if (once && code === 0) { p.done = true; return; }
-        if (this.stopped) return;
+        if (p.stopped) return;
         p.restarts++;
         await Bun.sleep(backoff);
         backoff = Math.min(backoff * 2, 10000);
@@ -232,16 +270,21 @@ export class PodRunner {
   async probe(p: RunPod, c: Container): Promise<boolean> {
     const pr = c.readinessProbe;
     const timeout = String(pr.timeoutSeconds ?? 1);
-    let r;
+    // Asynchronous, so that one slow probe does not hold up every other Pod's probes and processes.
+    const run = async (argv: string[]): Promise<{ code: number; out: string }> => {
+      const proc = Bun.spawn(argv, { stdout: 'pipe', stderr: 'ignore' });
+      const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+      return { code, out };
+    };
     if (pr.httpGet) {
       const url = `http://${p.ip}:${this.port(c, pr.httpGet.port)}${pr.httpGet.path ?? '/'}`;
-      r = spawnSync('ip', ['netns', 'exec', this.bridge, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeout, url], { encoding: 'utf8' });
-      const code = Number(r.stdout);
+      const r = await run(['ip', 'netns', 'exec', this.bridge, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', timeout, url]);
+      const code = Number(r.out);
       return code >= 200 && code < 400;
     }
     if (pr.tcpSocket) {
-      r = spawnSync('ip', ['netns', 'exec', this.bridge, 'timeout', timeout, 'bash', '-c', `exec 3<>/dev/tcp/${p.ip}/${this.port(c, pr.tcpSocket.port)}`]);
-      return r.status === 0;
+      const r = await run(['ip', 'netns', 'exec', this.bridge, 'timeout', timeout, 'bash', '-c', `exec 3<>/dev/tcp/${p.ip}/${this.port(c, pr.tcpSocket.port)}`]);
+      return r.code === 0;
     }
     if (pr.exec) {
       const proc = this.run(p, c, `probe-${c.name}`, pr.exec.command);
@@ -255,8 +298,9 @@ export class PodRunner {
 
   private async probeLoop(p: RunPod, c: Container): Promise<void> {
     await Bun.sleep((c.readinessProbe.initialDelaySeconds ?? 0) * 1000);
-    while (!this.stopped) {
-      p.ready.set(c.name, await this.probe(p, c));
+    while (!p.stopped) {
+      const ok = await this.probe(p, c);
+      if (!p.stopped) p.ready.set(c.name, ok);
       await Bun.sleep(Math.min(PROBE_PERIOD_MS, (c.readinessProbe.periodSeconds ?? 10) * 1000));
     }
   }
@@ -265,31 +309,100 @@ export class PodRunner {
     return p.kind === 'Job' ? p.done : p.ready.size > 0 && [...p.ready.values()].every(Boolean);
   }
 
-  async start(): Promise<void> {
-    rmSync(join(this.root, 'pods'), { recursive: true, force: true });
+  /**
+   * A new cluster: removes what a killed run left (its processes, namespaces and folders: PVC folders
+   * outlive Pods within a run, not across runs), sets up the node's bridge, then runs what the objects ask for.
+   */
+  async start(objects: Obj[] = []): Promise<void> {
     // Left over from a run that was killed: same names, so remove them first.
     for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n')) {
       const name = ns.split(' ')[0] as string;
-      if (name.startsWith(`${this.prefix}-`)) { spawnSync('ip', ['netns', 'del', name]); rmSync(`/etc/netns/${name}`, { recursive: true, force: true }); }
+      if (!name.startsWith(`${this.prefix}-`)) continue;
+      // Its processes too: a killed test run leaves them running in the namespaces it made.
+      for (const pid of spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
+      spawnSync('ip', ['netns', 'del', name]);
+      rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
     }
+    rmSync(this.root, { recursive: true, force: true });
     mkdirSync(join(this.root, 'pvc'), { recursive: true });
-    this.plan();
-    this.network();
-    for (const p of this.pods) void this.startPod(p);
+    this.bridgeUp();
+    await this.sync(objects);
   }
 
-  /** Runs cmd inside the bridge namespace (the "node"), with the cluster's hosts file. */
-  node(cmd: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync('ip', ['netns', 'exec', this.bridge, ...cmd], { encoding: 'utf8', input, timeout: 60000 });
+  /**
+   * The kubelet's loop over a new set of objects: starts the Pods (and Jobs) that appeared, stops those
+   * that went away (as a deleted Pod is: SIGTERM, up to its grace period, then SIGKILL), and replaces a
+   * Pod whose key changed (recreated under the same name, or a workload's new template). A PVC's folder
+   * stays. Returns when every stopped Pod has exited and every new one has been launched.
+   */
+  async sync(objects: Obj[]): Promise<void> {
+    if (this.stopped) return;
+    this.objects = objects;
+    const planned = this.plan(objects);
+    const wanted = new Map(planned.map((p) => [p.name, p]));
+    const gone = this.pods.filter((p) => wanted.get(p.name)?.key !== p.key);
+    await Promise.all(gone.map((p) => this.stopPod(p)));
+    for (const p of gone) this.pods.splice(this.pods.indexOf(p), 1);
+    const fresh: RunPod[] = [];
+    for (const want of planned) {
+      if (this.pods.some((p) => p.name === want.name)) continue;
+      const a = this.address(want.name);
+      const generation = this.generations.get(want.name) ?? 0;
+      this.generations.set(want.name, generation + 1);
+      const p: RunPod = { ...want, ip: a.ip, netns: a.netns, dir: join(this.root, 'pods', want.name), ready: new Map(), done: false, failed: false, procs: [], restarts: 0, stopped: false, generation };
+      this.pods.push(p);
+      fresh.push(p);
+    }
+    this.writeHosts();
+    for (const p of fresh) {
+      // A new Pod starts from a clean container filesystem (emptyDirs too); its PVC folders are kept,
+      // and the old Pod's folder (logs) is kept beside it as <name>~<generation>.
+      if (existsSync(p.dir)) renameSync(p.dir, `${p.dir}~${p.generation - 1}`);
+      void this.startPod(p);
+    }
+  }
+
+  /** Whether the kubelet would report this object ready: its Pods' probes, a Job's completion. */
+  readyFor(o: Obj): boolean {
+    const mine = (owner: string): RunPod[] => this.pods.filter((p) => p.owner === owner);
+    switch (o.kind) {
+      case 'Pod': return mine(`Pod/${o.metadata.name}`).some((p) => p.key === o.metadata.uid && this.isReady(p));
+      case 'Job': return mine(`Job/${o.metadata.name}`).some((p) => p.done);
+      case 'Deployment':
+      case 'StatefulSet': {
+        const pods = mine(`${o.kind}/${o.metadata.name}`).filter((p) => p.key === JSON.stringify(o.spec.template));
+        return pods.length === (o.spec.replicas ?? 1) && pods.every((p) => this.isReady(p));
+      }
+      default: return true;
+    }
+  }
+
+  private async stopPod(p: RunPod): Promise<void> {
+    p.stopped = true;
+    const live = (): ChildProcess[] => p.procs.filter((proc) => proc.exitCode === null && proc.signalCode === null && proc.pid);
+    for (const proc of live()) try { process.kill(-(proc.pid as number), 'SIGTERM'); } catch { /* gone */ }
+    const grace = Math.min(Number(p.spec.terminationGracePeriodSeconds ?? 30), 60) * 1000;
+    const end = Date.now() + grace;
+    while (live().length > 0 && Date.now() < end) await Bun.sleep(200);
+    for (const proc of live()) try { process.kill(-(proc.pid as number), 'SIGKILL'); } catch { /* gone */ }
+    p.ready.clear();
+  }
+
+  /**
+   * Runs cmd inside the bridge namespace (the "node"), with the cluster's hosts file; with rootfs, chrooted
+   * into that image's root filesystem (as `kubectl run --image` would run a client), where names do not
+   * resolve: give IPs.
+   */
+  node(cmd: string[], opts: { input?: string; rootfs?: string; timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
+    const argv = opts.rootfs ? ['chroot', opts.rootfs, ...cmd] : cmd;
+    const r = spawnSync('ip', ['netns', 'exec', this.bridge, ...argv], { encoding: 'utf8', input: opts.input, timeout: opts.timeoutMs ?? 60000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const p of this.pods) for (const proc of p.procs) if (proc.exitCode === null && proc.pid) try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
-    await Bun.sleep(3000);
-    for (const p of this.pods) for (const proc of p.procs) if (proc.exitCode === null && proc.pid) try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
-    for (const p of this.pods) { spawnSync('ip', ['netns', 'del', p.netns]); rmSync(`/etc/netns/${p.netns}`, { recursive: true, force: true }); }
+    await Promise.all(this.pods.map((p) => this.stopPod(p)));
+    for (const a of this.addresses.values()) { spawnSync('ip', ['netns', 'del', a.netns]); rmSync(`/etc/netns/${a.netns}`, { recursive: true, force: true }); }
     spawnSync('ip', ['netns', 'del', this.bridge]);
     rmSync(`/etc/netns/${this.bridge}`, { recursive: true, force: true });
   }

@@ -9,27 +9,33 @@ export interface Tools {
   vitessDir: string;
   /** Folder holding the etcd binary (the control plane build's). */
   etcdBin: string;
+  /** A Debian sid root filesystem with Oracle MySQL's mysql-server-core and mysql-client-core (mysql.sh). */
+  mysqlRoot: string;
 }
 
 /**
- * 1. Images. There is no container runtime here, so an image is a folder of binaries:
+ * 1. Images. There is no container runtime here, so an image is a folder of binaries or a root filesystem:
  *    - vitess/lite:* -> the Pod's own copy of the image's /vt (bin/ from the Vitess build at the module
- *      version go.mod pins, config/ from that module's source), bind-mounted at /vt. MySQL comes from
- *      the host (/usr/sbin/mysqld: Debian's MariaDB 10.11 where no MySQL 8 server package is reachable),
- *      where the image has MySQL 8.4.
+ *      version go.mod pins, config/ from that module's source), bind-mounted at /vt over the host's root
+ *      (the Vitess binaries are static Go programs; the image's own MySQL 8.4 is not used: mysqld runs
+ *      from the mysql:* image, as the manifests say).
  *    - quay.io/coreos/etcd:* -> the control plane build's etcd (v3.7.0 in place of the image's v3.5.x)
  *      and an etcdctl built at the same version, in a per-Pod folder bind-mounted at /usr/local/bin
  *      (where the image has them).
- *    - mysql:* (the tablet's mysqld container, which runs the mysqlctld that vt-init copied) -> the
- *      host's /usr/sbin/mysqld: MariaDB 10.11 from Debian, as no reachable registry carries a MySQL 8
- *      server; see docs/vitess-harness.md for what MariaDB cannot do under Vitess v24.
+ *    - mysql:* (the tablet's mysqld container, which runs the mysqlctld that vt-init copied) -> a Debian
+ *      sid root filesystem holding Oracle MySQL (mysql-server-core 9.7.x; Docker's mysql:8.0/8.4 images
+ *      are not reachable here, and the host's Debian bookworm has no MySQL server), entered with chroot
+ *      as a container runtime enters its image: the volumes bind-mounted inside it, its own /proc, /dev,
+ *      /tmp, and the Pod's hosts file. mysqlctld finds /usr/sbin/mysqld and /usr/share/mysql there, as
+ *      in the MySQL image. The version differs from the manifests' tag (9.7 for 8.0.40); see
+ *      docs/vitess-harness.md.
  */
-export interface ImageLayout { vtFrom?: string; localBin?: string[]; path: string[] }
+export interface ImageLayout { vtFrom?: string; localBin?: string[]; rootfs?: string; path: string[] }
 export function imageLayout(image: string, tools: Tools): ImageLayout | undefined {
   const path = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
   if (image.startsWith('vitess/lite:')) return { vtFrom: join(tools.vitessDir, 'vt'), path: ['/vt/bin', ...path] };
   if (image.includes('/etcd:')) return { localBin: [join(tools.etcdBin, 'etcd'), join(tools.vitessDir, 'bin', 'etcdctl')], path };
-  if (image.startsWith('mysql:')) return { path };
+  if (image.startsWith('mysql:')) return { rootfs: tools.mysqlRoot, path };
   return undefined;
 }
 
@@ -47,7 +53,14 @@ export const CLUSTER_DOMAIN = 'svc.cluster.local';
 export const PROBE_PERIOD_MS = 1000;
 
 /**
- * 4. Mount points on the host. Bind mounts happen in each container's own mount namespace (ip netns exec
- *    makes one), but their mount points must exist: the runner creates the empty folders (/vt, /mnt/vt,
- *    /var/lib/etcd, ...) on the host when missing.
+ * 4. Mount points. Bind mounts happen in each container's own mount namespace (ip netns exec makes one),
+ *    but their mount points must exist: the runner creates the empty folders (/vt, /mnt/vt,
+ *    /var/lib/etcd, ...) on the host, or in the image's root filesystem, when missing.
+ */
+
+/**
+ * 5. Pod IPs. Each Pod name gets an IP (10.244.0.N) and network namespace once; a Pod recreated under the
+ *    same name (a tablet in a rollout, a Deployment's replica with a new template) keeps them, where
+ *    Kubernetes would give it a new IP. Names stay right either way: the hosts files are rewritten
+ *    whenever Pods come and go.
  */

@@ -1,0 +1,116 @@
+/**
+ * examples/multi-cell.yaml run for real (a global cell with the global topology and vtctld, two data
+ * cells each with its own etcd, vtgate and vtorc, one sharded keyspace in both data cells), scaled to
+ * the harness machine: the example asks for 32 tablets (4 shards x 2 cells x 4) and 9 etcd members,
+ * which do not fit 2 cores and a few GB beside the rest. Every change to the example is in `scaled()`
+ * below and in docs/vitess-harness.md; the topology layout, the cells and their components, the flags
+ * and the probes are the example's as rendered.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { parseClusterYaml } from '../../lib/simulator/render.ts';
+import { errors, until } from './runner/checks.ts';
+import { Driver, type Driven } from './runner/driver.ts';
+import { PodRunner, type RunPod } from './runner/runner.ts';
+
+const ROOT = join(import.meta.dir, '..', '..');
+const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'multi-cell');
+const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string, mysqlRoot: process.env.MYSQL_ROOT as string };
+const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
+const DATA_CELLS = ['eu-west-1a', 'eu-west-1b'];
+const SHARDS = ['-80', '80-'];
+
+/** The example with fewer processes: the changes, one by one. */
+function scaled(example: KubeObject & { spec: any }): KubeObject {
+  const spec = structuredClone(example.spec);
+  // No S3 here: without backup storage a new tablet starts empty instead of restoring.
+  delete spec.backupFlags;
+  for (const cell of spec.cells) {
+    if (cell.etcd) cell.etcd.size = 1; // 3 members per cell -> 1
+    if (cell.vtctld) cell.vtctld.replicas = 1; // 2 -> 1
+    if (cell.vtgate) cell.vtgate.replicas = 1; // 3 per data cell -> 1
+  }
+  const keyspace = spec.keyspaces[0];
+  keyspace.shards = [{ keyRange: { start: '', end: '80' } }, { keyRange: { start: '80', end: '' } }]; // 4 shards -> 2
+  keyspace.tablets.replica.replicas = 1; // 3 per cell -> 1: 2 primary-eligible tablets per shard, one in each data cell
+  delete keyspace.tablets.rdonly; // 1 per cell -> none
+  return { ...example, spec };
+}
+
+let runner: PodRunner;
+let startup: Driven;
+let startupMs = 0;
+const example = parseClusterYaml(readFileSync(join(ROOT, 'examples/multi-cell.yaml'), 'utf8')) as KubeObject & { spec: any };
+
+const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 'vtctldclient'), '--server=shop-global-vtctld:15999', ...args]);
+const vtgateOf = (cell: string): RunPod => runner.pods.find((p) => p.labels['vitess.io/component'] === 'vtgate' && p.labels['vitess.io/cell'] === cell) as RunPod;
+const mysql = (cell: string, sql: string, target = 'orders') =>
+  runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateOf(cell).ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
+function primaryOf(shard: string): string | undefined {
+  const m = /"primary_alias":\s*\{\s*"cell":\s*"([^"]+)",\s*"uid":\s*(\d+)/.exec(vtctld('GetShard', `orders/${shard}`).stdout);
+  return m ? `${m[1]}-${(m[2] as string).padStart(10, '0')}` : undefined;
+}
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  runner = new PodRunner(tools, RUN_ROOT, 'vm');
+  await runner.start();
+  startup = await new Driver(runner, [scaled(example)]).converge(READY_WAIT_MS);
+  startupMs = Date.now() - t0;
+  console.log(`multi-cell start-up: ${(startupMs / 1000).toFixed(0)} s, ${startup.rounds} rounds, converged ${startup.converged}; ${runner.pods.length} pods, not Ready: ${runner.pods.filter((p) => !runner.isReady(p)).map((p) => p.name).join(', ') || 'none'}`);
+});
+
+afterAll(async () => {
+  await runner?.stop();
+});
+
+describe('examples/multi-cell.yaml (scaled) on real Vitess, driven by the simulator', () => {
+  test('the hooks converge over real processes: every Pod Ready by its own probes, every Job completed', () => {
+    const notReady = runner.pods.filter((p) => !runner.isReady(p));
+    if (notReady.length > 0 || !startup.converged) throw new Error(`converged ${startup.converged} after ${startupMs / 1000} s; not Ready: ${notReady.map((p) => p.name).join(', ')}\n${notReady.map(errors).join('\n')}`);
+    expect(runner.pods.filter((p) => p.labels['vitess.io/component'] === 'vttablet').length).toBe(SHARDS.length * DATA_CELLS.length);
+  });
+
+  test('vtorc elects a primary for every shard', async () => {
+    const primaries = await until(() => {
+      const got = SHARDS.map(primaryOf);
+      return got.every(Boolean) ? got : undefined;
+    }, 90000);
+    console.log(`primaries: ${SHARDS.map((s, i) => `${s}=${primaries?.[i] ?? 'none'}`).join(', ')}`);
+    expect(primaries, SHARDS.map((s) => vtctld('GetShard', `orders/${s}`).stdout).join('\n')).toBeDefined();
+  });
+
+  test('a vtgate in each data cell writes to and reads from every shard, wherever its primary is', async () => {
+    const vschema = JSON.stringify({ sharded: true, vindexes: { hash: { type: 'hash' } }, tables: { harness: { column_vindexes: [{ column: 'id', name: 'hash' }] } } });
+    const applied = vtctld('ApplyVSchema', `--vschema=${vschema}`, 'orders');
+    expect(applied.status, applied.stderr).toBe(0);
+    let last = mysql(DATA_CELLS[0] as string, 'SELECT 1');
+    const created = await until(() => {
+      last = mysql(DATA_CELLS[0] as string, 'CREATE TABLE IF NOT EXISTS harness (id BIGINT PRIMARY KEY, cell VARCHAR(32))');
+      return last.status === 0 ? true : undefined;
+    }, 60000);
+    expect(created, last.stderr).toBe(true);
+    // Ten rows from each cell's vtgate: the hash vindex spreads them over both shards.
+    for (const [c, cell] of DATA_CELLS.entries()) {
+      const rows = Array.from({ length: 10 }, (_, i) => `(${c * 100 + i + 1}, '${cell}')`).join(', ');
+      const done = await until(() => {
+        last = mysql(cell, `INSERT IGNORE INTO harness VALUES ${rows}`); // idempotent when retried (REPLACE is unsupported in sharded keyspaces)
+        return last.status === 0 ? true : undefined;
+      }, 60000);
+      expect(done, `insert through ${cell}'s vtgate: ${last.stderr}`).toBe(true);
+    }
+    for (const cell of DATA_CELLS) {
+      const all = mysql(cell, 'SELECT cell, count(*) FROM harness GROUP BY cell ORDER BY cell');
+      expect(all.stdout.trim().split('\n'), `${cell}: ${all.stderr}`).toEqual(DATA_CELLS.map((c) => `${c}\t10`));
+      for (const shard of SHARDS) {
+        const n = mysql(cell, 'SELECT count(*) FROM harness', `orders:${shard}`);
+        expect(Number(n.stdout.trim()), `${cell} -> orders:${shard}: ${n.stderr}`).toBeGreaterThan(0);
+      }
+    }
+    // Each shard's primary is in one of the two cells, and both cells' vtgates wrote to it: one of them
+    // reached it across cells (vtgate's --cells-to-watch spans every cell of its keyspaces).
+    console.log(`primaries by cell: ${SHARDS.map((s) => `${s}=${primaryOf(s)}`).join(', ')}`);
+  });
+});
