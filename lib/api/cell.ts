@@ -1,5 +1,6 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
+import { MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
@@ -24,6 +25,10 @@ export const CellSpec = v.object({
   vtorc: v.optional(ResolvedComponent),
   /** Every cell of the cluster that runs tablets: the cells this cell's vtgate watches. */
   tabletCells: v.optional(v.array(DnsLabel), []),
+  /** vtgate's MySQL users (static auth); absent: any user. */
+  mysqlUsers: v.optional(MysqlUsers),
+  /** vtadmin, in the cell that holds vtctld. */
+  vtadmin: v.optional(ResolvedVtadmin),
   /** Keyspaces deployed in this cell. */
   keyspaces: v.optional(v.array(CellKeyspace), []),
 });

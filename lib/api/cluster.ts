@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
+import { Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 
@@ -100,6 +101,11 @@ export const ClusterSpec = v.object({
   backupFlags: v.optional(Flags),
   rollout: v.optional(Rollout),
   confirmRemoval: v.optional(ConfirmRemoval),
+  /** Access and observability (lib/api/access.ts): vtgate's MySQL users, TLS, the tablets' metrics sidecar. */
+  mysqlUsers: v.optional(MysqlUsers),
+  tls: v.optional(Tls),
+  monitoring: v.optional(Monitoring),
+  vtadmin: v.optional(Vtadmin),
 });
 
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;

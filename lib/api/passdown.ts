@@ -3,6 +3,7 @@
  * so a child never reads its grandparent and never re-applies defaults.
  */
 import * as v from 'valibot';
+import { ResolvedMonitoring, Tls } from './access.ts';
 import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 
@@ -83,6 +84,9 @@ export const LayerBase = {
   backupFlags: v.optional(Flags),
   rollout: ResolvedRollout,
   confirmRemoval: v.optional(ConfirmRemoval, []),
+  /** TLS (a cell's has vtgate's MySQL part too, the layers below gRPC only) and the tablets' metrics sidecar. */
+  tls: v.optional(Tls),
+  monitoring: v.optional(ResolvedMonitoring),
 };
 
 export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;

@@ -4,6 +4,7 @@
  * the topology and vtctld located. Everything below the cluster reads only these resolved values.
  */
 import { overlay } from '../overlay.ts';
+import { DEFAULT_VTADMIN_IMAGE, resolveMonitoring, type ResolvedVtadminSpec } from './access.ts';
 import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } from '../vitess/images.ts';
 import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
@@ -17,7 +18,7 @@ import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, Shar
 /** The cell that holds the global topology and vtctld in the seed; it runs no tablets. */
 export const GLOBAL_CELL = 'global';
 
-const DEFAULT_REPLICAS = { vtctld: 1, vtgate: 2, vtorc: 1 } as const;
+const DEFAULT_REPLICAS = { vtctld: 1, vtgate: 2, vtorc: 1, vtadmin: 1 } as const;
 const DEFAULT_TABLETS = { replica: 2, rdonly: 0 } as const;
 const DEFAULT_ETCD_SIZE = 3;
 /**
@@ -39,8 +40,27 @@ export function globalTopology(cluster: Cluster, name: string): { address: strin
 
 /** vtctld's gRPC address: the vtctld of the `global` cell, else of the first cell with one. */
 export function vtctldAddress(cluster: Cluster, name: string): string | undefined {
-  const holder = cluster.cells.find((cell) => cell.name === GLOBAL_CELL && cell.vtctld !== undefined) ?? cluster.cells.find((cell) => cell.vtctld !== undefined);
+  const holder = vtctldCell(cluster);
   return holder === undefined ? undefined : `${cellComponentName(cellObjectName(name, holder.name), 'vtctld')}:${PORTS.grpc}`;
+}
+
+/** The cell whose vtctld the cluster uses: the `global` cell's, else the first cell with one. */
+function vtctldCell(cluster: Cluster): CellSpecValue | undefined {
+  return cluster.cells.find((cell) => cell.name === GLOBAL_CELL && cell.vtctld !== undefined) ?? cluster.cells.find((cell) => cell.vtctld !== undefined);
+}
+
+/** vtadmin, for the cell that holds vtctld: its discovery is that vtctld and every cell's vtgate. */
+function resolveVtadmin(cluster: Cluster, name: string): ResolvedVtadminSpec | undefined {
+  const holder = vtctldCell(cluster);
+  if (cluster.vtadmin === undefined || holder === undefined) return undefined;
+  const vtctld = cellComponentName(cellObjectName(name, holder.name), 'vtctld');
+  return {
+    ...cluster.vtadmin,
+    image: cluster.vtadmin.image ?? DEFAULT_VTADMIN_IMAGE,
+    replicas: cluster.vtadmin.replicas ?? DEFAULT_REPLICAS.vtadmin,
+    vtctld: { web: `${vtctld}:${PORTS.web}`, grpc: `${vtctld}:${PORTS.grpc}` },
+    vtgates: cluster.cells.filter((cell) => cell.vtgate !== undefined).map((cell) => `${cellComponentName(cellObjectName(name, cell.name), 'vtgate')}:${PORTS.grpc}`),
+  };
 }
 
 /** Everything one cell needs, without the selector and template its VitessCell object adds. */
@@ -55,6 +75,9 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const tabletCells = cluster.cells.map((cell) => cell.name).filter((cell) => cluster.keyspaces.some((keyspace) => keyspace.cells.includes(cell)));
   const defaultVtorc = vtorcOf(cluster.cells.find((cell) => cell.name === GLOBAL_CELL));
   const rollout = resolveRollout(cluster);
+  const monitoring = resolveMonitoring(cluster.monitoring);
+  const vtadmin = resolveVtadmin(cluster, name);
+  const vtadminCell = vtctldCell(cluster)?.name;
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone));
@@ -77,6 +100,10 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       backupFlags: cluster.backupFlags,
       rollout,
       confirmRemoval: cluster.confirmRemoval ?? [],
+      mysqlUsers: cluster.mysqlUsers,
+      tls: cluster.tls,
+      monitoring,
+      vtadmin: cell.name === vtadminCell ? vtadmin : undefined,
       etcd: cell.etcd === undefined ? undefined : inZone(resolveEtcd(cluster, cell.etcd), cell.zone),
       vtctld: component(cell.vtctld, vitessImage, DEFAULT_REPLICAS.vtctld, cell.zone),
       vtgate: component(cell.vtgate, vitessImage, DEFAULT_REPLICAS.vtgate, cell.zone),

@@ -4,6 +4,7 @@
  * keyspace record with its durability policy, then its VitessKeyspace.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
+import { tabletTls } from '../api/access.ts';
 import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
@@ -17,6 +18,7 @@ import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
 import { vtgateObjects } from '../templates/vtgate.ts';
+import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
 import { descendantsOf } from '../rollout/slots.ts';
@@ -43,6 +45,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     vtctldAddress: spec.vtctldAddress,
     vitessImage: spec.images.vitess,
     backupFlags: spec.backupFlags,
+    tls: spec.tls,
+    mysqlUsers: spec.mysqlUsers,
   };
   const objects: KubeObject[] = [];
   // Order matters to the rollout: topology first, then the control plane, then the data plane.
@@ -63,6 +67,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         vtctldAddress: spec.vtctldAddress,
         images: spec.images,
         backupFlags: spec.backupFlags,
+        tls: tabletTls(spec.tls),
+        monitoring: spec.monitoring,
         rollout: { ...spec.rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,
@@ -70,5 +76,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
       }),
     );
   }
+  // vtadmin last: a console should never hold up the data plane's rollout.
+  if (spec.vtadmin !== undefined) objects.push(...asKubeObjects(vtadminObjects(scope, spec.vtadmin)));
   return objects;
 }

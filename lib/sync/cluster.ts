@@ -56,6 +56,12 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
   if (vtctldAddress(spec, name) === undefined) {
     problems.push('spec.cells: no cell runs vtctld: cells cannot be registered');
   }
+  if (spec.vtadmin !== undefined) {
+    // vtadmin refuses to start without one of --rbac and --no-rbac; allowing everyone is never a default.
+    if (spec.vtadmin.rbac === undefined && !spec.vtadmin.allowAll) problems.push('spec.vtadmin: set rbac (a Secret with vtadmin\'s RBAC config) or allowAll: true');
+    if (spec.vtadmin.rbac !== undefined && spec.vtadmin.allowAll) problems.push('spec.vtadmin: set rbac or allowAll, not both');
+    if (spec.tls?.grpc !== undefined) problems.push('spec.vtadmin: not supported with spec.tls.grpc yet (vtadmin\'s gRPC clients get no certificate)');
+  }
   spec.cells.forEach((cell, i) => {
     if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
   });

@@ -76,6 +76,8 @@ function shardScope(spec: Shard): TabletScope {
     template: spec.template,
     topology: spec.topology,
     backupFlags: spec.backupFlags,
+    tls: spec.tls,
+    monitoring: spec.monitoring,
   };
 }
 

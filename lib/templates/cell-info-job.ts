@@ -16,6 +16,7 @@ export function cellInfoJob(scope: CellScope): V1Job {
     component: 'cell-info',
     image: scope.vitessImage,
     vtctldAddress: scope.vtctldAddress,
+    tls: scope.tls,
     // vtctld may not be up yet when the Job starts: retry for a while rather than fail.
     backoffLimit: 20,
     script: `if $VTCTLDCLIENT GetCellInfo ${cell} >/dev/null 2>&1; then $VTCTLDCLIENT UpdateCellInfo ${args}; else $VTCTLDCLIENT AddCellInfo ${args}; fi`,

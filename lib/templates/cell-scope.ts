@@ -1,4 +1,5 @@
 /** What every cell-level template needs: the cell's scope, object-name prefix and topology. */
+import type { MysqlUsersSpec, TlsSpec } from '../api/access.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TopologySpec } from '../api/passdown.ts';
 import type { Scope } from './meta.ts';
@@ -11,4 +12,6 @@ export interface CellScope extends Scope {
   vtctldAddress: string;
   vitessImage: string;
   backupFlags?: FlagsSpec;
+  tls?: TlsSpec;
+  mysqlUsers?: MysqlUsersSpec;
 }

@@ -24,6 +24,7 @@ export function keyspaceJob(scope: CellScope, keyspace: string, durabilityPolicy
     component: KEYSPACE_JOB_COMPONENT,
     image: scope.vitessImage,
     vtctldAddress: scope.vtctldAddress,
+    tls: scope.tls,
     // vtctld may not be up yet when the Job starts: retry for a while rather than fail.
     backoffLimit: 20,
     script: [

@@ -18,6 +18,7 @@ export function reparentJob(scope: TabletScope, tablet: TabletIdentity, alias: s
     component: 'reparent',
     image,
     vtctldAddress,
+    tls: scope.tls,
     script: `$VTCTLDCLIENT PlannedReparentShard --avoid-primary=${alias} ${scope.keyspace}/${scope.shard}`,
     labels: tabletLabels(tablet),
     annotations: { [REPARENT_FOR_ANNOTATION]: forRevision },

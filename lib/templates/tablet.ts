@@ -6,7 +6,8 @@
  * copies mysqlctld and Vitess' config files into a shared emptyDir, and the mysqld container runs them
  * inside the MySQL image (lib/vitess/images.ts).
  */
-import type { V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
@@ -16,6 +17,7 @@ import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
+import { grpcTls, rotationAnnotations } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
@@ -27,6 +29,14 @@ const MYSQLCTL_SOCKET = `${VTDATAROOT}/mysqlctl.sock`;
 const MYSQL_SOCKET = `${VTDATAROOT}/mysql.sock`;
 /** Where the init container puts mysqlctld and Vitess' config, mounted at /vt in the MySQL container. */
 const SHARED_VTROOT = '/mnt/vt';
+/**
+ * mysqld-exporter's client config, written by the init container: the `vt_monitoring` user that
+ * Vitess' init_db.sql creates for monitoring (no password, `@localhost`), over mysqld's socket.
+ * mysqld-exporter takes a socket only from a my.cnf (`--mysqld.address` is host:port), and a TCP
+ * connection would not match `@localhost` (Vitess' my.cnf sets skip-name-resolve).
+ */
+const EXPORTER_CNF = 'mysqld-exporter.cnf';
+const EXPORTER_CNF_TEXT = `[client]\\nuser=vt_monitoring\\nsocket=${MYSQL_SOCKET}\\n`;
 /** The pool's my.cnf overrides, written by the init container, read by mysqlctld through EXTRA_MY_CNF. */
 const EXTRA_MY_CNF = 'config/extra-my.cnf';
 
@@ -36,6 +46,8 @@ export interface TabletScope extends Scope {
   shard: string;
   topology: TopologySpec;
   backupFlags?: FlagsSpec;
+  tls?: TlsSpec;
+  monitoring?: ResolvedMonitoringSpec;
 }
 
 export interface TabletIdentity {
@@ -51,13 +63,17 @@ export function tabletLabels(tablet: TabletIdentity): Record<string, string> {
 export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1Pod {
   const env = [POD_IP_ENV, { name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }];
   const dataMount = { name: 'vtdataroot', mountPath: VTDATAROOT };
+  const tls = grpcTls(scope.tls, 'vttablet', true);
+  const exporter = scope.monitoring?.mysqldExporter;
+  const meta = objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet));
+  const rotation = rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
   const myCnf = myCnfText(pool.mysql.config);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet)),
+    metadata: Object.keys(rotation).length === 0 ? meta : { ...meta, annotations: { ...meta.annotations, ...rotation } },
     spec: {
       hostname: tablet.name,
       subdomain: tabletServiceName(scope.cluster, scope.cell),
@@ -71,7 +87,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         container({
           name: 'vt-init',
           image: pool.image,
-          command: ['/bin/sh', '-ec', vtInitScript(myCnf !== undefined)],
+          command: ['/bin/sh', '-ec', vtInitScript(myCnf !== undefined, exporter !== undefined)],
           env: myCnf === undefined ? undefined : [{ name: 'MY_CNF', value: myCnf }],
           resources: resources(pool.initContainers?.resources),
           volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
@@ -104,27 +120,54 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         container({
           name: 'vttablet',
           image: pool.image,
-          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), backupFlags(scope.backupFlags), pool.vttablet.extraFlags)],
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), tls.flags, backupFlags(scope.backupFlags), pool.vttablet.extraFlags)],
           env,
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
           readinessProbe: httpProbe('/healthz', 'web'),
           livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
           resources: resources(pool.vttablet.resources),
-          volumeMounts: [dataMount],
+          volumeMounts: [dataMount, ...tls.volumeMounts],
         }),
+        ...(exporter === undefined ? [] : [mysqldExporter(exporter)]),
       ],
       volumes: [
         { name: 'vt', emptyDir: {} },
         { name: 'vtdataroot', persistentVolumeClaim: { claimName: tablet.name } },
+        ...tls.volumes,
       ],
     },
   };
 }
 
+/**
+ * The mysqld-exporter sidecar: reads the config the init container wrote, reaches mysqld over its
+ * socket, serves /metrics on its port. No probes: a sidecar must never make the tablet unready (a
+ * rollout waits on tablet readiness) nor restart it.
+ */
+function mysqldExporter(exporter: NonNullable<ResolvedMonitoringSpec['mysqldExporter']>): V1Container {
+  return container({
+    name: 'mysqld-exporter',
+    image: exporter.image,
+    command: ['/bin/mysqld_exporter', `--config.my-cnf=${SHARED_VTROOT}/${EXPORTER_CNF}`, `--web.listen-address=:${PORTS.mysqldExporter}`],
+    ports: [containerPort(MYSQLD_EXPORTER_PORT, PORTS.mysqldExporter)],
+    resources: resources(exporter.resources),
+    // Read only: the exporter needs the config and the socket, never to write the data. Not nested
+    // (the socket's directory is no mount point inside a read-only mount).
+    volumeMounts: [
+      { name: 'vt', mountPath: SHARED_VTROOT, readOnly: true },
+      { name: 'vtdataroot', mountPath: VTDATAROOT, readOnly: true },
+    ],
+  });
+}
+
+/** The name of the exporter's port, which PodMonitors scrape (metacontroller/components/prometheus). */
+export const MYSQLD_EXPORTER_PORT = 'mysqld-metrics';
+
 /** Copies mysqlctld and Vitess' config for the MySQL image; with overrides, writes them beside that config. */
-function vtInitScript(withMyCnf: boolean): string {
+function vtInitScript(withMyCnf: boolean, withExporter: boolean): string {
   const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`;
-  return withMyCnf ? `${copy} && printf '%s' "$MY_CNF" > ${SHARED_VTROOT}/${EXTRA_MY_CNF}` : copy;
+  const withOverrides = withMyCnf ? `${copy} && printf '%s' "$MY_CNF" > ${SHARED_VTROOT}/${EXTRA_MY_CNF}` : copy;
+  return withExporter ? `${withOverrides} && printf '${EXPORTER_CNF_TEXT}' > ${SHARED_VTROOT}/${EXPORTER_CNF}` : withOverrides;
 }
 
 function extraMyCnfEnv(): V1EnvVar {

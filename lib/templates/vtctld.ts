@@ -9,6 +9,7 @@ import { shortHash } from '../kube/hash.ts';
 import { flagArgs, serverFlags, topoFlags } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
+import { grpcTls, rotationAnnotations } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness, objectMeta } from './meta.ts';
 import { componentDeployment, componentService, containerPort, servicePort } from './workload.ts';
@@ -18,6 +19,9 @@ const COMPONENT = 'vtctld';
 export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V1Service, V1ConfigMap, V1Deployment] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
   const config = vtctldConfigMap(scope, name);
+  const tls = grpcTls(scope.tls, COMPONENT, true);
+  // The readiness probe's vtctldclient is a gRPC client of this vtctld like any other.
+  const probeTls = grpcTls(scope.tls, 'vtctldclient', false);
   const deployment = componentDeployment({
     scope,
     name,
@@ -26,7 +30,7 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
     command: [
       '/vt/bin/vtctld',
       // No `--cell`: a no-op for vtctld in v24, removed in v26.
-      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, scope.backupFlags, spec.extraFlags),
+      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, tls.flags, scope.backupFlags, spec.extraFlags),
     ],
     ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
     envFrom: [{ configMapRef: { name } }],
@@ -34,12 +38,14 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
     // a probe reads only the status code. vtctldclient GetKeyspaces makes the same check (a topology
     // read through vtctld's gRPC) and exits non-zero when it fails.
     readinessProbe: {
-      exec: { command: ['/vt/bin/vtctldclient', `--server=localhost:${PORTS.grpc}`, 'GetKeyspaces'] },
+      exec: { command: ['/vt/bin/vtctldclient', ...flagArgs({ server: `localhost:${PORTS.grpc}` }, probeTls.flags), 'GetKeyspaces'] },
       periodSeconds: 10,
       timeoutSeconds: 5,
     },
     livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
-    podAnnotations: { 'vitess.io/config-hash': shortHash(config.data) },
+    podAnnotations: { 'vitess.io/config-hash': shortHash(config.data), ...rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined) },
+    volumes: tls.volumes,
+    volumeMounts: tls.volumeMounts,
   });
   return [componentService(scope, name, COMPONENT, spec, [servicePort('web', PORTS.web), servicePort('grpc', PORTS.grpc)]), config, deployment];
 }

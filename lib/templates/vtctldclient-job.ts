@@ -3,7 +3,11 @@
  * vtctlclient) talks to vtctld's gRPC port.
  */
 import type { V1Job } from '@kubernetes/client-node';
+import type { TlsSpec } from '../api/access.ts';
+import { flagArgs } from '../vitess/flags.ts';
+import { grpcTls } from './access.ts';
 import { container, objectMeta, podSecurityContext, type Scope } from './meta.ts';
+import { nonEmpty } from './workload.ts';
 
 export interface VtctldclientJob {
   scope: Scope;
@@ -17,11 +21,14 @@ export interface VtctldclientJob {
   annotations?: Record<string, string>;
   /** Tries before the Job is Failed. */
   backoffLimit: number;
+  /** With `grpc`, vtctldclient talks to vtctld over mutual TLS. */
+  tls?: TlsSpec;
 }
 
 export function vtctldclientJob(job: VtctldclientJob): V1Job {
   const base = objectMeta(job.scope, job.name, job.component, job.labels);
   const meta = { ...base, annotations: { ...base.annotations, ...job.annotations } };
+  const tls = grpcTls(job.tls, 'vtctldclient', false);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -38,9 +45,11 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
               name: 'vtctldclient',
               image: job.image,
               command: ['/bin/sh', '-ec', job.script],
-              env: [{ name: 'VTCTLDCLIENT', value: `/vt/bin/vtctldclient --server=${job.vtctldAddress}` }],
+              env: [{ name: 'VTCTLDCLIENT', value: ['/vt/bin/vtctldclient', ...flagArgs({ server: job.vtctldAddress }, tls.flags)].join(' ') }],
+              volumeMounts: nonEmpty(tls.volumeMounts),
             }),
           ],
+          volumes: nonEmpty(tls.volumes),
         },
       },
     },

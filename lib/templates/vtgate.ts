@@ -4,6 +4,7 @@ import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { flagArgs, serverFlags, VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
+import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness } from './meta.ts';
 import { componentDeployment, componentDisruptionBudget, componentService, containerPort, servicePort } from './workload.ts';
@@ -16,14 +17,17 @@ const COMPONENT = 'vtgate';
  */
 export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tabletCells: readonly string[]): (V1Service | V1Deployment | V1PodDisruptionBudget)[] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
+  // Users, then TLS on the MySQL port and on gRPC (server, and client of the tablets).
+  const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true));
   const flags = {
     cell: scope.cell,
     'cells-to-watch': (tabletCells.length > 0 ? tabletCells : [scope.cell]).join(','),
     'tablet-types-to-wait': 'PRIMARY,REPLICA',
     'service-map': 'grpc-vtgateservice',
     'mysql-server-port': String(PORTS.mysql),
-    // No user list yet: without an explicit implementation vtgate looks for `static` and exits
+    // Without users (spec.mysqlUsers): without an explicit implementation vtgate looks for `static` and exits
     // ("no AuthServer name static registered"). `none` lets any user in, as the MySQL port's Service is cluster-internal.
+    // With users, access.flags sets `static` and the file.
     'mysql-auth-server-impl': 'none',
     // Buffer queries during a planned reparent, so a rollout's PlannedReparentShard is invisible to apps.
     'enable-buffer': 'true',
@@ -35,13 +39,16 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     name,
     component: COMPONENT,
     spec,
-    command: ['/vt/bin/vtgate', ...flagArgs(serverFlags(scope.topology), flags, spec.extraFlags)],
+    command: ['/vt/bin/vtgate', ...flagArgs(serverFlags(scope.topology), flags, access.flags, spec.extraFlags)],
     ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc), containerPort('mysql', PORTS.mysql)],
     // vtgate's /debug/health answers 200 even when unhealthy (its IsHealthy returns nil). vtgate
     // opens its MySQL listener only once it has started serving, after waiting for tablets: the port
     // answering is the readiness that matters to clients, and it fails when vtgate is not up.
     readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 10 },
     livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
+    volumes: access.volumes,
+    volumeMounts: access.volumeMounts,
+    podAnnotations: rotationAnnotations(scope.tls, scope.tls?.mysql !== undefined || scope.tls?.grpc !== undefined),
   });
   const service = componentService(scope, name, COMPONENT, spec, [
     servicePort('web', PORTS.web),

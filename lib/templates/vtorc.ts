@@ -7,6 +7,7 @@ import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { flagArgs, topoFlags } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
+import { grpcTls, rotationAnnotations } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness } from './meta.ts';
 import { componentDeployment, containerPort } from './workload.ts';
@@ -21,15 +22,20 @@ export function vtorcDeployment(scope: CellScope, spec: ResolvedComponentSpec, k
     cell: scope.cell,
     'clusters-to-watch': keyspaces.join(','),
   };
+  // vtorc serves no gRPC: it is only a client of the tablets' tablet manager.
+  const tls = grpcTls(scope.tls, COMPONENT, false);
   return componentDeployment({
     scope,
     name: cellComponentName(scope.cellObject, COMPONENT),
     component: COMPONENT,
     spec,
-    command: ['/vt/bin/vtorc', ...flagArgs(flags, spec.extraFlags)],
+    command: ['/vt/bin/vtorc', ...flagArgs(flags, tls.flags, spec.extraFlags)],
     ports: [containerPort('web', PORTS.web)],
     // vtorc's /debug/health answers 500 when its health test fails (go/vt/vtorc/server/api.go).
     readinessProbe: httpProbe('/debug/health', 'web'),
     livenessProbe: lenientLiveness(httpProbe('/debug/liveness', 'web')),
+    podAnnotations: rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined),
+    volumes: tls.volumes,
+    volumeMounts: tls.volumeMounts,
   });
 }

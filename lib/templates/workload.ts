@@ -2,18 +2,21 @@
  * The shapes shared by every stateless Vitess component (vtctld, vtgate, vtorc): a Deployment,
  * a Service in front of it, and a PodDisruptionBudget. Component modules fill in what differs.
  */
-import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1PodSecurityContext, V1Probe, V1Service, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
+import type { PlacementSpec } from '../api/placement.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 
 export interface ComponentWorkload {
   scope: Scope;
   name: string;
   component: string;
-  spec: ResolvedComponentSpec;
-  command: string[];
+  /** A Vitess component's settings, or another workload's (vtadmin) with the same image, replicas, resources and placement. */
+  spec: Pick<ResolvedComponentSpec, 'image' | 'replicas' | 'resources'> & PlacementSpec;
+  /** The container's command; absent: the image's entrypoint. */
+  command?: string[];
   ports: V1ContainerPort[];
   readinessProbe: V1Probe;
   livenessProbe: V1Probe;
@@ -21,6 +24,11 @@ export interface ComponentWorkload {
   envFrom?: V1EnvFromSource[];
   /** Extra Pod template annotations, e.g. a hash of a ConfigMap the Pods read, so a change rolls them. */
   podAnnotations?: Record<string, string>;
+  /** Secrets mounted into the container (lib/templates/access.ts). */
+  volumes?: V1Volume[];
+  volumeMounts?: V1VolumeMount[];
+  /** Another Pod security context than the Vitess user's (an image that must run as its own user). */
+  securityContext?: V1PodSecurityContext;
 }
 
 export function componentDeployment(workload: ComponentWorkload): V1Deployment {
@@ -38,7 +46,7 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
       template: {
         metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } },
         spec: {
-          securityContext: podSecurityContext(),
+          securityContext: workload.securityContext ?? podSecurityContext(),
           // By default, replicas spread over nodes so one node failure leaves the component serving.
           ...podPlacement(spec, [spreadOverNodes(componentSelector(scope, component))]),
           containers: [
@@ -52,15 +60,17 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
               readinessProbe: workload.readinessProbe,
               livenessProbe: workload.livenessProbe,
               resources: resources(spec.resources),
+              volumeMounts: nonEmpty(workload.volumeMounts),
             }),
           ],
+          volumes: nonEmpty(workload.volumes),
         },
       },
     },
   };
 }
 
-export function componentService(scope: Scope, name: string, component: string, spec: ResolvedComponentSpec, ports: V1ServicePort[]): V1Service {
+export function componentService(scope: Scope, name: string, component: string, spec: Pick<ResolvedComponentSpec, 'service'>, ports: V1ServicePort[]): V1Service {
   const meta = objectMeta(scope, name, component);
   return {
     apiVersion: 'v1',
@@ -83,6 +93,11 @@ export function componentDisruptionBudget(scope: Scope, name: string, component:
     metadata: objectMeta(scope, name, component),
     spec: { maxUnavailable: 1, selector: { matchLabels: componentSelector(scope, component) } },
   };
+}
+
+/** A list, or nothing when empty: a template without mounts reads (and hashes) as one that never had them. */
+export function nonEmpty<T>(list: readonly T[] | undefined): T[] | undefined {
+  return list === undefined || list.length === 0 ? undefined : [...list];
 }
 
 /** A named TCP port for a Service. */

@@ -62,6 +62,65 @@ export function topoFlags(topology: TopologySpec): FlagMap {
   };
 }
 
+/** The files of one certificate: cert-manager's `tls.crt`, `tls.key` and `ca.crt`, mounted from a Secret. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/**
+ * vtgate's static MySQL users from a file. vtgate re-reads the file on a ticker of
+ * `--mysql-auth-static-reload-interval` (go/mysql/auth_server_static.go), so an edited Secret
+ * reaches the users once the kubelet refreshed the mounted file, without a restart.
+ */
+export function staticAuthFlags(file: string, reloadInterval: string): FlagMap {
+  return { 'mysql-auth-server-impl': 'static', 'mysql-auth-server-static-file': file, 'mysql-auth-static-reload-interval': reloadInterval };
+}
+
+/**
+ * TLS on vtgate's MySQL port. `--mysql-server-ssl-ca` makes vtgate ask for and verify client
+ * certificates; `--mysql-server-require-secure-transport` rejects plain connections.
+ */
+export function mysqlServerTlsFlags(files: TlsFiles, options: { requireSecureTransport: boolean; verifyClients: boolean }): FlagMap {
+  return {
+    'mysql-server-ssl-cert': files.cert,
+    'mysql-server-ssl-key': files.key,
+    ...(options.verifyClients ? { 'mysql-server-ssl-ca': files.ca } : {}),
+    ...(options.requireSecureTransport ? { 'mysql-server-require-secure-transport': 'true' } : {}),
+  };
+}
+
+/** A gRPC server with TLS; `--grpc-ca` also makes it ask for and verify client certificates (mutual TLS). */
+export function grpcServerTlsFlags(files: TlsFiles): FlagMap {
+  return { 'grpc-cert': files.cert, 'grpc-key': files.key, 'grpc-ca': files.ca };
+}
+
+/**
+ * The gRPC clients each binary runs, by the prefix of their `--<client>-grpc-{cert,key,ca,server-name}`
+ * flags (what v24.0.3's `--help` lists): `tablet` (queries, streams), `tablet-manager` (reparents,
+ * replication control, the throttler), `binlog-player` (vreplication), `vtctld` (vtctldclient).
+ */
+export const GRPC_CLIENTS = {
+  vtgate: ['tablet'],
+  vtctld: ['tablet', 'tablet-manager'],
+  vttablet: ['tablet', 'tablet-manager', 'binlog-player'],
+  vtorc: ['tablet-manager'],
+  vtctldclient: ['vtctld'],
+} as const;
+
+/** Client certificate and server check for every gRPC client of `binary`; servers are checked against `serverName`. */
+export function grpcClientTlsFlags(binary: keyof typeof GRPC_CLIENTS, files: TlsFiles, serverName: string): FlagMap {
+  const flags: Record<string, string> = {};
+  for (const client of GRPC_CLIENTS[binary]) {
+    flags[`${client}-grpc-cert`] = files.cert;
+    flags[`${client}-grpc-key`] = files.key;
+    flags[`${client}-grpc-ca`] = files.ca;
+    flags[`${client}-grpc-server-name`] = serverName;
+  }
+  return flags;
+}
+
 /**
  * vtgate buffers a shard's primary traffic through a failover only if the shard's previous failover
  * ended at least this long before (`--buffer-min-time-between-failovers`, Vitess' default 1m0s);

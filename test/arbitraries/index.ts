@@ -12,6 +12,13 @@ export function runs(extra: fc.Parameters<unknown> = {}): fc.Parameters<unknown>
   return { numRuns: Number(process.env.FC_RUNS ?? 1000), ...(seed === undefined ? {} : { seed }), ...extra };
 }
 
+/**
+ * The time limit of one law: bun cannot interrupt a synchronous property, so a limit only turns a slow
+ * machine's pass into a failure. It is far above any run seen (0.1 s per case, at least 30 minutes) and
+ * grows with FC_RUNS, so that a 100,000-case run is not reported as timed out after it passed.
+ */
+export const LAW_TIMEOUT_MS = Math.max(1_800_000, Number(process.env.FC_RUNS ?? 1000) * 100);
+
 /** A fixed seed for the regression run of a property (same cases every time). */
 export const REGRESSION_SEED = 20240917;
 

@@ -4,6 +4,9 @@
  * metacontroller/components/ builds on top of it and is accepted too (server-side dry run).
  */
 import { describe, expect, test } from 'bun:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { type Obj, read, ref } from './support/kube.ts';
 import { componentDirs, kustomize, applyComponent } from './support/kustomize.ts';
 import { applyCrds, applyManifests, ensureCrds, hasManifests, MANIFESTS, metacontrollerCrds, ourCrds } from './support/install.ts';
@@ -68,7 +71,10 @@ describe('install', () => {
       const objects: Obj[] = applyComponent(kustomize(MANIFESTS), dir, { missingFile });
       if (standIns.length > 0) console.log(`[e2e] component ${name}: stand-in content for ${standIns.join(', ')}`);
       expect(objects.length).toBeGreaterThan(0);
-      // CRDs a component adds must be installed for real before objects of their kinds can be validated.
+      // CRDs a component adds must be installed for real before objects of their kinds can be validated;
+      // so must those of kinds it expects the cluster to have (a stand-in per component in fixtures/components/).
+      const expected = join(import.meta.dir, 'fixtures', 'components', `${name}-crds.yaml`);
+      if (existsSync(expected)) await applyCrds(parseAllDocuments(readFileSync(expected, 'utf8')).map((d) => d.toJSON() as Obj));
       const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
       if (crds.length > 0) await applyCrds(crds);
       await applyManifests(objects, { dryRun: true });

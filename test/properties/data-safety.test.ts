@@ -14,10 +14,10 @@ import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { type KubeObject, objectKey } from '../../lib/kube/object.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
-import { runs } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { caseAt, casesOf, conditionOf, depthsOf, invalidCaseAt, LAYER_SCENARIOS, SHARED_SEED, syncBody, VITESS_KINDS } from '../arbitraries/system.ts';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 const RUNS = runs({ seed: SHARED_SEED });
 
 /** Counts the cases that exercised a law's interesting branch, so a law cannot pass vacuously. */

@@ -5,11 +5,11 @@
  */
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { runs } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { caseAt, DEPTH_KINDS, LAYER_SCENARIOS, SHARED_SEED, syncBody } from '../arbitraries/system.ts';
 
 /** Three quarters of the scenarios reach the shard layer; the rest stop higher (no keyspaces). */
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 
 describe('determinism', () => {
   DEPTH_KINDS.forEach((kind, depth) => {

@@ -13,10 +13,10 @@ import { describe, test } from 'bun:test';
 import fc from 'fast-check';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
-import { runs } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { casesOf, LAYER_SCENARIOS, requestBody, SHARED_SEED, syncBody, VITESS_KINDS } from '../arbitraries/system.ts';
 
-const TIMEOUT_MS = 600_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 const RUNS = runs({ seed: SHARED_SEED });
 
 /** Metacontroller's child key: kind, API group (not version), name. */

@@ -11,10 +11,10 @@ import { canonicalJson, isRecord, type KubeObject, objectKey } from '../../lib/k
 import { compareQuantities } from '../../lib/kube/quantity.ts';
 import { requestedStorage } from '../../lib/kube/volumes.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
-import { runs } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { appliedOf, casesOf, LAYER_SCENARIOS, NAMESPACE, SHARED_SEED } from '../arbitraries/system.ts';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 
 /** Fields that never change once set, per kind. */
 const IMMUTABLE: Readonly<Record<string, readonly string[][]>> = {

@@ -17,10 +17,10 @@ import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
 import { REVISION_ANNOTATION } from '../../lib/rollout/planner.ts';
 import { REPARENT_FOR_ANNOTATION } from '../../lib/templates/reparent-job.ts';
 import { reparentJobName } from '../../lib/vitess/names.ts';
-import { runs } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { caseAt, casesOf, hasTrueCondition, type LayerCase, LAYER_SCENARIOS, NAMESPACE, SHARED_SEED, VITESS_KINDS } from '../arbitraries/system.ts';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 const RUNS = runs({ seed: SHARED_SEED });
 
 function exercised(counter: { n: number }): void {

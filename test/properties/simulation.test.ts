@@ -19,7 +19,7 @@ import { objectRef } from '../../lib/simulator/metacontroller.ts';
 import { allObjects, getObject, storeKey, type ClusterState } from '../../lib/simulator/store.ts';
 import { REPARENT_FOR_ANNOTATION } from '../../lib/templates/reparent-job.ts';
 import { reparentJobName } from '../../lib/vitess/names.ts';
-import { runs, scaledRuns } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs, scaledRuns } from '../arbitraries/index.ts';
 import {
   asParent,
   CLUSTER_KEY,
@@ -38,7 +38,7 @@ import {
 
 const SIM_RUNS = runs({ seed: SHARED_SEED, numRuns: scaledRuns(0.08, 5) });
 const INVALID_RUNS = runs({ seed: SHARED_SEED, numRuns: scaledRuns(0.05, 5) });
-const TIMEOUT_MS = 600_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 const SCENARIOS = simScenario();
 
 /** Counts what a law actually saw, so it cannot pass vacuously (checked when there are enough runs). */

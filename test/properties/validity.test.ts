@@ -7,10 +7,10 @@ import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { DNS_LABEL_MAX, isDnsLabel, isLabelValue, STATEFULSET_NAME_MAX } from '../../lib/kube/names.ts';
 import { isRecord, type KubeObject } from '../../lib/kube/object.ts';
-import { runs } from '../arbitraries/index.ts';
+import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { casesOf, LAYER_SCENARIOS, SHARED_SEED } from '../arbitraries/system.ts';
 
-const TIMEOUT_MS = 120_000;
+const TIMEOUT_MS = LAW_TIMEOUT_MS;
 
 /** A label key: an optional DNS-1123 subdomain prefix (<= 253) and '/', then a name of <= 63 [A-Za-z0-9-_.], alphanumeric at both ends. */
 export function isLabelKey(key: string): boolean {

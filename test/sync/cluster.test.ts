@@ -26,3 +26,23 @@ describe('sync-cluster status: Vitess images replaced because too old', () => {
     expect(syncCluster(modern).imageOverrides).toBeUndefined();
   });
 });
+
+describe('vtadmin problems', () => {
+  const sync = (vtadmin: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    const seed = seedCluster();
+    const parent = { ...seed, spec: { ...(seed.spec as object), vtadmin, ...extra } };
+    return clusterLayer.sync(parseSyncRequest({ controller: {}, parent, children: {} }, 'VitessCluster'), { now: NOW }).status.problems as string[] | undefined;
+  };
+  const addresses = { apiAddress: 'http://a', webAddress: 'http://b' };
+
+  test('neither rbac nor allowAll: invalid (vtadmin would refuse to start; allowing everyone is never a default)', () => {
+    expect(sync(addresses)).toEqual(["spec.vtadmin: set rbac (a Secret with vtadmin's RBAC config) or allowAll: true"]);
+  });
+
+  test('both, or with gRPC TLS (vtadmin\'s clients get no certificate): invalid; rbac alone or allowAll alone: fine', () => {
+    expect(sync({ ...addresses, rbac: { secretName: 'r' }, allowAll: true })).toEqual(['spec.vtadmin: set rbac or allowAll, not both']);
+    expect(sync({ ...addresses, allowAll: true }, { tls: { grpc: { secretName: 'g', serverName: 'n' } } })?.join()).toContain('spec.tls.grpc');
+    expect(sync({ ...addresses, rbac: { secretName: 'r' } })).toBeUndefined();
+    expect(sync({ ...addresses, allowAll: true })).toBeUndefined();
+  });
+});

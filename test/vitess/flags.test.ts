@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import type { TopologySpec } from '../../lib/api/passdown.ts';
-import { dashed, flagArgs, GLOG_FLAGS, serverFlags, topoFlags } from '../../lib/vitess/flags.ts';
+import { dashed, flagArgs, GLOG_FLAGS, GRPC_CLIENTS, grpcClientTlsFlags, grpcServerTlsFlags, mysqlServerTlsFlags, serverFlags, staticAuthFlags, topoFlags } from '../../lib/vitess/flags.ts';
 import { runs } from '../arbitraries/index.ts';
 
 const flagName = fc.string({ unit: fc.constantFrom(...'abcxyz_-.9'.split('')), minLength: 1, maxLength: 12 }).map((s) => `f${s}`);
@@ -88,5 +88,29 @@ describe('serverFlags / topoFlags', () => {
       '--topo-global-root=/vitess/global',
     ]);
     expect(Object.keys(topoFlags(TOPOLOGY))).toEqual(['topo-implementation', 'topo-global-server-address', 'topo-global-root']);
+  });
+});
+
+describe('TLS and auth flags', () => {
+  const files = { cert: '/c', key: '/k', ca: '/a' };
+
+  test('each gRPC client of a binary gets cert, key, CA and the server name; nothing for clients it does not run', () => {
+    const flags = grpcClientTlsFlags('vtorc', files, 'vitess');
+    expect(flags).toEqual({ 'tablet-manager-grpc-cert': '/c', 'tablet-manager-grpc-key': '/k', 'tablet-manager-grpc-ca': '/a', 'tablet-manager-grpc-server-name': 'vitess' });
+    for (const [binary, clients] of Object.entries(GRPC_CLIENTS)) {
+      const names = Object.keys(grpcClientTlsFlags(binary as keyof typeof GRPC_CLIENTS, files, 'n'));
+      expect(names.length).toBe(clients.length * 4);
+      expect(names.every((name) => clients.some((client) => name.startsWith(`${client}-grpc-`)))).toBe(true);
+    }
+  });
+
+  test('a server verifies client certificates (--grpc-ca); the MySQL port only when asked', () => {
+    expect(grpcServerTlsFlags(files)).toEqual({ 'grpc-cert': '/c', 'grpc-key': '/k', 'grpc-ca': '/a' });
+    expect(mysqlServerTlsFlags(files, { requireSecureTransport: false, verifyClients: false })).toEqual({ 'mysql-server-ssl-cert': '/c', 'mysql-server-ssl-key': '/k' });
+  });
+
+  test('static auth overrides vtgate\'s `none` in place when layered after it', () => {
+    const args = flagArgs({ 'mysql-auth-server-impl': 'none', 'enable-buffer': 'true' }, staticAuthFlags('/u.json', '10s'));
+    expect(args).toEqual(['--mysql-auth-server-impl=static', '--enable-buffer=true', '--mysql-auth-server-static-file=/u.json', '--mysql-auth-static-reload-interval=10s']);
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * The Kubernetes side of access settings: Secrets mounted where the Vitess flags point
+ * (lib/vitess/flags.ts), and the annotation that restarts certificate users on a rotation.
+ *
+ * Secret volumes are mounted whole (no subPath), so the kubelet refreshes the files in place when a
+ * Secret changes: that is what lets vtgate re-read its users without a restart.
+ */
+import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { MysqlUsersSpec, TlsSpec } from '../api/access.ts';
+import { type FlagMap, grpcClientTlsFlags, grpcServerTlsFlags, GRPC_CLIENTS, mysqlServerTlsFlags, staticAuthFlags, type TlsFiles } from '../vitess/flags.ts';
+
+/** The Pod template annotation that carries `tls.rotation`: a new value gives the Pods a new revision. */
+export const TLS_ROTATION_ANNOTATION = 'vitess.io/tls-rotation';
+
+const GRPC_TLS = { volume: 'grpc-tls', dir: '/vt/tls/grpc' } as const;
+const MYSQL_TLS = { volume: 'mysql-tls', dir: '/vt/tls/mysql' } as const;
+const MYSQL_USERS = { volume: 'mysql-users', dir: '/vt/secrets/mysql-users' } as const;
+
+/** Owner and group read only; the Pods' fsGroup (999) gives the Vitess user the group. */
+const SECRET_FILE_MODE = 0o440;
+
+/** Volumes and mounts a container needs, and the flags that point at them. */
+export interface Mounted {
+  volumes: V1Volume[];
+  volumeMounts: V1VolumeMount[];
+  flags: FlagMap;
+}
+
+export const NOTHING_MOUNTED: Mounted = { volumes: [], volumeMounts: [], flags: {} };
+
+/** Several mounts as one. */
+export function mounted(...parts: Mounted[]): Mounted {
+  return {
+    volumes: parts.flatMap((part) => part.volumes),
+    volumeMounts: parts.flatMap((part) => part.volumeMounts),
+    flags: Object.assign({}, ...parts.map((part) => part.flags)) as FlagMap,
+  };
+}
+
+function secretMount(place: { volume: string; dir: string }, secretName: string, flags: FlagMap, items?: { key: string; path: string }[]): Mounted {
+  return {
+    volumes: [{ name: place.volume, secret: { secretName, defaultMode: SECRET_FILE_MODE, ...(items === undefined ? {} : { items }) } }],
+    volumeMounts: [{ name: place.volume, mountPath: place.dir, readOnly: true }],
+    flags,
+  };
+}
+
+function tlsFiles(dir: string): TlsFiles {
+  return { cert: `${dir}/tls.crt`, key: `${dir}/tls.key`, ca: `${dir}/ca.crt` };
+}
+
+/**
+ * gRPC TLS of one binary: its server flags (when it serves gRPC) and its clients' flags, over the
+ * shared certificate. Nothing without `tls.grpc`.
+ */
+export function grpcTls(tls: TlsSpec | undefined, binary: keyof typeof GRPC_CLIENTS, serves: boolean): Mounted {
+  const grpc = tls?.grpc;
+  if (grpc === undefined) return NOTHING_MOUNTED;
+  const files = tlsFiles(GRPC_TLS.dir);
+  return secretMount(GRPC_TLS, grpc.secretName, { ...(serves ? grpcServerTlsFlags(files) : {}), ...grpcClientTlsFlags(binary, files, grpc.serverName) });
+}
+
+/** TLS on vtgate's MySQL port. */
+export function mysqlTls(tls: TlsSpec | undefined): Mounted {
+  const mysql = tls?.mysql;
+  if (mysql === undefined) return NOTHING_MOUNTED;
+  return secretMount(MYSQL_TLS, mysql.secretName, mysqlServerTlsFlags(tlsFiles(MYSQL_TLS.dir), mysql));
+}
+
+/**
+ * vtgate's MySQL users. Only the named key is mounted: a Secret without it keeps the new Pod from
+ * starting (and the old ones serving, as vtgate surges), rather than starting a vtgate nobody can log in to.
+ */
+export function mysqlUsers(users: MysqlUsersSpec | undefined): Mounted {
+  if (users === undefined) return NOTHING_MOUNTED;
+  const file = `${MYSQL_USERS.dir}/${users.key}`;
+  return secretMount(MYSQL_USERS, users.secretName, staticAuthFlags(file, users.reloadInterval), [{ key: users.key, path: users.key }]);
+}
+
+/** The rotation annotation for Pods that load certificates; none without TLS or without a rotation value. */
+export function rotationAnnotations(tls: TlsSpec | undefined, loadsCertificates: boolean): Record<string, string> {
+  if (!loadsCertificates || tls?.rotation === undefined) return {};
+  return { [TLS_ROTATION_ANNOTATION]: tls.rotation };
+}
