@@ -3,6 +3,7 @@
  * so a child never reads its grandparent and never re-applies defaults.
  */
 import * as v from 'valibot';
+import { ResolvedBackup } from './backup.ts';
 import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
@@ -77,6 +78,8 @@ export const LayerBase = {
   vtctldAddress: v.pipe(v.string(), v.minLength(1)),
   images: v.object({ vitess: Image }),
   backupFlags: v.optional(Flags),
+  /** The backup storage and engine (lib/api/backup.ts), when backups are configured. */
+  backup: v.optional(ResolvedBackup),
   rollout: ResolvedRollout,
   confirmRemoval: v.optional(ConfirmRemoval, []),
 };

@@ -43,6 +43,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     vtctldAddress: spec.vtctldAddress,
     vitessImage: spec.images.vitess,
     backupFlags: spec.backupFlags,
+    backup: spec.backup,
   };
   const objects: KubeObject[] = [];
   // Order matters to the rollout: topology first, then the control plane, then the data plane.
@@ -63,6 +64,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         vtctldAddress: spec.vtctldAddress,
         images: spec.images,
         backupFlags: spec.backupFlags,
+        backup: spec.backup,
+        backupJobs: keyspace.backupJobs,
         rollout: { ...spec.rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,

@@ -15,8 +15,9 @@ import { heldChild } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
+import { backupCronJob, backupCronJobName, initialBackupJob, initialBackupJobName } from '../templates/backup.ts';
 import { type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
-import { reparentJobName, tabletName } from '../vitess/names.ts';
+import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName } from '../vitess/names.ts';
 import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 
@@ -30,10 +31,13 @@ export const shardDefinition: LayerDefinition<Shard> = {
   problems: () => [],
   children: (spec) => {
     const scope = shardScope(spec);
-    return desiredTablets(spec).flatMap((tablet) => {
+    const tablets = desiredTablets(spec).flatMap((tablet) => {
       const pool = spec.tablets[tablet.type];
       return asKubeObjects([tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)]);
     });
+    const schedule = spec.backup === undefined ? undefined : spec.backupJobs?.schedule;
+    const cron = schedule === undefined ? [] : asKubeObjects([backupCronJob(scope, shardObject(spec), schedule, spec.images.vitess, spec.vtctldAddress)]);
+    return [...cron, ...tablets];
   },
   maxInFlight: (spec) => spec.rollout.tablets,
   confirmRemoval: (spec) => spec.confirmRemoval,
@@ -48,6 +52,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
       }),
       retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
+      backup: backupStatus(spec, observed),
     };
   },
 };
@@ -63,7 +68,13 @@ function shardScope(spec: Shard): TabletScope {
     template: spec.template,
     topology: spec.topology,
     backupFlags: spec.backupFlags,
+    backup: spec.backup,
   };
+}
+
+/** The shard's object name as sync-keyspace makes it, for the names of its backup Jobs. */
+function shardObject(spec: Shard): string {
+  return shardObjectName(keyspaceObjectName(cellObjectName(spec.cluster, spec.cell), spec.keyspace), spec.name);
 }
 
 /** Tablet lists by spec: each sync parses a fresh spec object, so this computes the list once per sync. */
@@ -108,7 +119,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   const needsReparent = canReparent(spec, observed);
   const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
     tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed) : undefined;
-  const slots: Slot[] = [];
+  const slots: Slot[] = [...backupSlots(spec, desiredByKey, observed)];
   for (const type of TABLET_TYPES) {
     for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
@@ -134,8 +145,82 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   // Reparent Jobs no gate answers are obsolete (done, or made for another revision): they go.
   // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
   // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
-  const removals = [...observed.values()].filter((child) => child.kind === 'Job').map(objectKey);
+  // So do a CronJob no longer wanted (it holds no data; the backups it made stay in the storage).
+  const removals = [...observed.values()].filter((child) => child.kind === 'Job' || (child.kind === 'CronJob' && !desiredByKey.has(objectKey(child)))).map(objectKey);
   return { slots, pendingRemovals: [], removals };
+}
+
+/**
+ * The backup CronJob (a desired child, applied in place) and the initial backup Job. The initial
+ * backup seeds a new shard, so it is wanted only while the shard has no volume yet or once it exists:
+ * it is created with the shard's first tablets (which wait for a backup) and then held as it is, never
+ * re-run by a spec change. A shard that had data before backups were configured gets none: its first
+ * backup is the first scheduled BackupShard (vtbackup refuses to seed a shard whose tablets serve).
+ */
+function backupSlots(spec: Shard, desiredByKey: ReadonlyMap<string, KubeObject>, observed: ReadonlyMap<string, KubeObject>): Slot[] {
+  const slots: Slot[] = [];
+  const cronKey = `CronJob/${backupCronJobName(shardObject(spec))}`;
+  const cron = desiredByKey.get(cronKey);
+  if (cron !== undefined) slots.push({ desired: cron, observed: observed.get(cronKey), method: 'apply' });
+  const job = initialBackupWanted(spec, observed);
+  if (job !== undefined) slots.push(job);
+  return slots;
+}
+
+function initialBackupWanted(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Slot | undefined {
+  if (spec.backup === undefined || spec.backupJobs?.initial !== true) return undefined;
+  const key = `Job/${initialBackupJobName(shardObject(spec))}`;
+  const seen = observed.get(key);
+  if (seen !== undefined) return { desired: heldChild(seen), observed: seen, method: 'replace' };
+  if (hasVolumes(observed)) return undefined;
+  const job = initialBackupJob(shardScope(spec), shardObject(spec), spec.backup, spec.backupFlags, spec.tablets.replica);
+  return { desired: withRevision(asKubeObject(job)), method: 'replace' };
+}
+
+/**
+ * What the hook can tell about the shard's backups from Kubernetes objects alone: where they go,
+ * the initial backup Job's state, and the latest successful backup Job (the CronJob's
+ * status.lastSuccessfulTime, or the initial Job's completionTime). Backups made by hand are not seen;
+ * which backup a tablet restored is in its vttablet log only.
+ */
+function backupStatus(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Record<string, unknown> | undefined {
+  if (spec.backup === undefined) return undefined;
+  const location = describeLocation(spec.backup.location);
+  if (spec.backupJobs === undefined) return { location, takenBy: "the keyspace's first cell" };
+  const object = shardObject(spec);
+  const job = observed.get(`Job/${initialBackupJobName(object)}`);
+  const cron = observed.get(`CronJob/${backupCronJobName(object)}`);
+  const cronStatus = (cron?.status ?? {}) as { lastScheduleTime?: string; lastSuccessfulTime?: string };
+  const jobDone = job !== undefined && isReady(job) ? (job.status as { completionTime?: string } | undefined)?.completionTime : undefined;
+  const latest = [jobDone, cronStatus.lastSuccessfulTime].filter((t): t is string => typeof t === 'string').sort().at(-1);
+  return {
+    location,
+    engine: spec.backup.engine,
+    initialBackup: initialBackupState(spec.backupJobs.initial, job, observed),
+    schedule: spec.backupJobs.schedule?.cron,
+    lastScheduleTime: cronStatus.lastScheduleTime,
+    latestBackupTime: latest,
+  };
+}
+
+function initialBackupState(wanted: boolean, job: KubeObject | undefined, observed: ReadonlyMap<string, KubeObject>): string {
+  if (!wanted) return 'disabled';
+  if (job === undefined) return hasVolumes(observed) ? 'none: the shard had data before backups were configured; the first scheduled backup is its first' : 'creating';
+  if (isFailedJob(job)) return `failed: see the logs of Job ${job.metadata.name}`;
+  return isReady(job) ? 'complete' : 'running';
+}
+
+function hasVolumes(observed: ReadonlyMap<string, KubeObject>): boolean {
+  return [...observed.values()].some((child) => child.kind === 'PersistentVolumeClaim');
+}
+
+function describeLocation(location: NonNullable<Shard['backup']>['location']): string {
+  if (location.s3 !== undefined) return `s3://${location.s3.bucket}/${location.s3.root ?? ''}`;
+  if (location.gcs !== undefined) return `gs://${location.gcs.bucket}/${location.gcs.root ?? ''}`;
+  if (location.azblob !== undefined) return `azblob://${location.azblob.account}/${location.azblob.container}/${location.azblob.root ?? ''}`;
+  if (location.ceph !== undefined) return `ceph (config from Secret ${location.ceph.configSecret.name})`;
+  if (location.file !== undefined) return `file: ${location.file.claimName !== undefined ? `PVC ${location.file.claimName}` : 'volume'}/${location.file.root ?? ''}`;
+  return 'none';
 }
 
 function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {

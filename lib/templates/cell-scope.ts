@@ -1,4 +1,5 @@
 /** What every cell-level template needs: the cell's scope, object-name prefix and topology. */
+import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TopologySpec } from '../api/passdown.ts';
 import type { Scope } from './meta.ts';
@@ -11,4 +12,5 @@ export interface CellScope extends Scope {
   vtctldAddress: string;
   vitessImage: string;
   backupFlags?: FlagsSpec;
+  backup?: ResolvedBackupSpec;
 }

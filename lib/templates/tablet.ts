@@ -7,6 +7,7 @@
  * inside the MySQL image (lib/vitess/images.ts).
  */
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
 import { LABEL } from '../vitess/labels.ts';
@@ -17,14 +18,17 @@ import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
+import { backupStorage, vttabletBackupFlags } from './backup.ts';
 
-const VTROOT = '/vt';
-const VTDATAROOT = '/vt/vtdataroot';
+export const VTROOT = '/vt';
+export const VTDATAROOT = '/vt/vtdataroot';
 /** mysqlctld's control socket, shared by the two containers through the data volume. */
 const MYSQLCTL_SOCKET = `${VTDATAROOT}/mysqlctl.sock`;
 const MYSQL_SOCKET = `${VTDATAROOT}/mysql.sock`;
 /** Where the init container puts mysqlctld and Vitess' config, mounted at /vt in the MySQL container. */
-const SHARED_VTROOT = '/mnt/vt';
+export const SHARED_VTROOT = '/mnt/vt';
+/** Vitess' init_db.sql as the init container copies it, for mysqlctld and vtbackup alike. */
+export const INIT_DB_SQL_FILE = `${VTROOT}/config/init_db.sql`;
 
 export interface TabletScope extends Scope {
   cell: string;
@@ -32,6 +36,7 @@ export interface TabletScope extends Scope {
   shard: string;
   topology: TopologySpec;
   backupFlags?: FlagsSpec;
+  backup?: ResolvedBackupSpec;
 }
 
 export interface TabletIdentity {
@@ -47,6 +52,7 @@ export function tabletLabels(tablet: TabletIdentity): Record<string, string> {
 export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1Pod {
   const env = [POD_IP_ENV, { name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }];
   const dataMount = { name: 'vtdataroot', mountPath: VTDATAROOT };
+  const storage = backupStorage(scope.backup);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -78,7 +84,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
                 'socket-file': MYSQLCTL_SOCKET,
                 'mysql-socket': MYSQL_SOCKET,
                 'db-dba-user': 'vt_dba',
-                'init-db-sql-file': `${VTROOT}/config/init_db.sql`,
+                'init-db-sql-file': INIT_DB_SQL_FILE,
                 'wait-time': '2h',
               },
               pool.mysql.extraFlags,
@@ -93,18 +99,19 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         container({
           name: 'vttablet',
           image: pool.image,
-          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), backupFlags(scope.backupFlags), pool.vttablet.extraFlags)],
-          env,
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
+          env: [...env, ...storage.env],
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
           readinessProbe: httpProbe('/healthz', 'web'),
           livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
           resources: resources(pool.vttablet.resources),
-          volumeMounts: [dataMount],
+          volumeMounts: [dataMount, ...storage.mounts],
         }),
       ],
       volumes: [
         { name: 'vt', emptyDir: {} },
         { name: 'vtdataroot', persistentVolumeClaim: { claimName: tablet.name } },
+        ...storage.volumes,
       ],
     },
   };
@@ -128,12 +135,6 @@ function vttabletFlags(scope: TabletScope, tablet: TabletIdentity): Record<strin
     'db-repl-user': 'vt_repl',
     'db-filtered-user': 'vt_filtered',
   };
-}
-
-/** With backup storage configured, a new tablet restores from the latest backup before serving. */
-function backupFlags(flags: FlagsSpec | undefined): FlagsSpec | undefined {
-  if (flags === undefined || Object.keys(flags).length === 0) return undefined;
-  return { 'restore-from-backup': 'true', ...flags };
 }
 
 export function tabletVolumeClaim(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1PersistentVolumeClaim {

@@ -9,6 +9,7 @@ import { shortHash } from '../kube/hash.ts';
 import { flagArgs, serverFlags, topoFlags } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
+import { backupStorage, vtctldBackupFlags } from './backup.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness, objectMeta } from './meta.ts';
 import { componentDeployment, componentService, containerPort, servicePort } from './workload.ts';
@@ -18,6 +19,8 @@ const COMPONENT = 'vtctld';
 export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V1Service, V1ConfigMap, V1Deployment] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
   const config = vtctldConfigMap(scope, name);
+  // vtctld lists and removes backups (GetBackups, RemoveBackup): it reads the storage too.
+  const storage = backupStorage(scope.backup);
   const deployment = componentDeployment({
     scope,
     name,
@@ -26,8 +29,11 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
     command: [
       '/vt/bin/vtctld',
       // No `--cell`: a no-op for vtctld in v24, removed in v26.
-      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, scope.backupFlags, spec.extraFlags),
+      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, vtctldBackupFlags(scope.backup, scope.backupFlags), spec.extraFlags),
     ],
+    env: storage.env.length > 0 ? storage.env : undefined,
+    volumes: storage.volumes,
+    volumeMounts: storage.mounts,
     ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
     envFrom: [{ configMapRef: { name } }],
     // vtctld's /debug/health answers 200 with the body "not ok" when the topology is unreachable, and

@@ -2,7 +2,7 @@
  * The shapes shared by every stateless Vitess component (vtctld, vtgate, vtorc): a Deployment,
  * a Service in front of it, and a PodDisruptionBudget. Component modules fill in what differs.
  */
-import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1Probe, V1Service, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
@@ -18,6 +18,9 @@ export interface ComponentWorkload {
   livenessProbe: V1Probe;
   env?: V1EnvVar[];
   envFrom?: V1EnvFromSource[];
+  /** Volumes of the Pod and their mounts in the component's container (backup storage for vtctld). */
+  volumes?: V1Volume[];
+  volumeMounts?: V1VolumeMount[];
   /** Extra Pod template annotations, e.g. a hash of a ConfigMap the Pods read, so a change rolls them. */
   podAnnotations?: Record<string, string>;
 }
@@ -58,8 +61,10 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
               readinessProbe: workload.readinessProbe,
               livenessProbe: workload.livenessProbe,
               resources: resources(spec.resources),
+              volumeMounts: workload.volumeMounts?.length ? workload.volumeMounts : undefined,
             }),
           ],
+          volumes: workload.volumes?.length ? workload.volumes : undefined,
         },
       },
     },
