@@ -119,6 +119,13 @@ export function backupCronJob(scope: TabletScope, shardObject: string, schedule:
 }
 
 /**
+ * The initial backup is always made by the builtin engine: the MySQL image it runs in has no
+ * xtrabackup, and a restore uses the engine that made the backup ("Restores will always be done with
+ * whichever engine created a given backup", vttablet --help), so xtrabackup tablets restore it too.
+ */
+const INITIAL_ENGINE = { engine: 'builtin' } as const satisfies Pick<ResolvedBackupSpec, 'engine'>;
+
+/**
  * The initial backup of a new shard: vtbackup runs its own mysqld, so like mysqlctld it runs in the
  * shard's MySQL image (a backup restores only into the MySQL version that made it), with vtbackup and
  * Vitess' config copied in from the Vitess image.
@@ -154,7 +161,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
               image: pool.mysqlImage,
               command: [
                 `${VTROOT}/bin/vtbackup`,
-                ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, INIT_DB_SQL_FILE), storage.flags, engineFlags(backup), raw),
+                ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, INIT_DB_SQL_FILE), storage.flags, engineFlags(INITIAL_ENGINE), raw),
               ],
               env,
               volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts],

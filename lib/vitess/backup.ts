@@ -77,7 +77,7 @@ export function storageEnv(location: BackupLocationSpec, paths: StoragePaths): R
  * The engine flags, for vttablet and vtbackup (which make backups). xtrabackup 8.0 cannot stream
  * tar, Vitess' default stream mode, so xbstream is ours; its user defaults to the tablet's DBA user.
  */
-export function engineFlags(backup: ResolvedBackupSpec): FlagMap {
+export function engineFlags(backup: Pick<ResolvedBackupSpec, 'engine' | 'xtrabackup'>): FlagMap {
   if (backup.engine !== 'xtrabackup') return { 'backup-engine-implementation': 'builtin' };
   const x = backup.xtrabackup ?? {};
   return {

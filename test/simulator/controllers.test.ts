@@ -44,6 +44,7 @@ describe('our CompositeController manifests', () => {
       'vitess-shard:Pod': 'OnDelete',
       'vitess-shard:PersistentVolumeClaim': 'InPlace',
       'vitess-shard:Job': 'OnDelete',
+      'vitess-shard:CronJob': 'InPlace',
     });
   });
 
