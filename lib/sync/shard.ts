@@ -35,9 +35,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
       const pool = spec.tablets[tablet.type];
       return asKubeObjects([tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)]);
     });
-    const schedule = spec.backup === undefined ? undefined : spec.backupJobs?.schedule;
-    const cron = schedule === undefined ? [] : asKubeObjects([backupCronJob(scope, shardObject(spec), schedule, spec.images.vitess, spec.vtctldAddress)]);
-    return [...cron, ...tablets];
+    return [...backupJobs(spec, scope), ...tablets];
   },
   maxInFlight: (spec) => spec.rollout.tablets,
   confirmRemoval: (spec) => spec.confirmRemoval,
@@ -151,30 +149,29 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
 }
 
 /**
- * The backup CronJob (a desired child, applied in place) and the initial backup Job. The initial
- * backup seeds a new shard, so it is wanted only while the shard has no volume yet or once it exists:
- * it is created with the shard's first tablets (which wait for a backup) and then held as it is, never
- * re-run by a spec change. A shard that had data before backups were configured gets none: its first
- * backup is the first scheduled BackupShard (vtbackup refuses to seed a shard whose tablets serve).
+ * The shard's backup CronJob and initial backup Job, in the keyspace's first cell. The initial backup
+ * Job is an ordinary Job child: replaced (run again) when its spec changes, which is harmless: it backs
+ * up nothing when the shard has a complete backup or a primary (lib/templates/backup.ts).
  */
-function backupSlots(spec: Shard, desiredByKey: ReadonlyMap<string, KubeObject>, observed: ReadonlyMap<string, KubeObject>): Slot[] {
-  const slots: Slot[] = [];
-  const cronKey = `CronJob/${backupCronJobName(shardObject(spec))}`;
-  const cron = desiredByKey.get(cronKey);
-  if (cron !== undefined) slots.push({ desired: cron, observed: observed.get(cronKey), method: 'apply' });
-  const job = initialBackupWanted(spec, observed);
-  if (job !== undefined) slots.push(job);
-  return slots;
+function backupJobs(spec: Shard, scope: TabletScope): KubeObject[] {
+  if (spec.backup === undefined || spec.backupJobs === undefined) return [];
+  const object = shardObject(spec);
+  const { schedule, initial } = spec.backupJobs;
+  return asKubeObjects([
+    ...(schedule === undefined ? [] : [backupCronJob(scope, object, schedule, spec.images.vitess, spec.vtctldAddress)]),
+    ...(initial ? [initialBackupJob(scope, object, spec.backup, spec.backupFlags, spec.tablets.replica, spec.vtctldAddress)] : []),
+  ]);
 }
 
-function initialBackupWanted(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Slot | undefined {
-  if (spec.backup === undefined || spec.backupJobs?.initial !== true) return undefined;
-  const key = `Job/${initialBackupJobName(shardObject(spec))}`;
-  const seen = observed.get(key);
-  if (seen !== undefined) return { desired: heldChild(seen), observed: seen, method: 'replace' };
-  if (hasVolumes(observed)) return undefined;
-  const job = initialBackupJob(shardScope(spec), shardObject(spec), spec.backup, spec.backupFlags, spec.tablets.replica);
-  return { desired: withRevision(asKubeObject(job)), method: 'replace' };
+/** The backup CronJob is applied in place; the initial backup Job, like every Job, is replaced. */
+function backupSlots(spec: Shard, desiredByKey: ReadonlyMap<string, KubeObject>, observed: ReadonlyMap<string, KubeObject>): Slot[] {
+  const object = shardObject(spec);
+  const slots: Slot[] = [];
+  for (const key of [`CronJob/${backupCronJobName(object)}`, `Job/${initialBackupJobName(object)}`]) {
+    const desired = desiredByKey.get(key);
+    if (desired !== undefined) slots.push({ desired, observed: observed.get(key), method: desired.kind === 'Job' ? 'replace' : 'apply' });
+  }
+  return slots;
 }
 
 /**
@@ -196,22 +193,19 @@ function backupStatus(spec: Shard, observed: ReadonlyMap<string, KubeObject>): R
   return {
     location,
     engine: spec.backup.engine,
-    initialBackup: initialBackupState(spec.backupJobs.initial, job, observed),
+    initialBackup: initialBackupState(spec.backupJobs.initial, job),
     schedule: spec.backupJobs.schedule?.cron,
     lastScheduleTime: cronStatus.lastScheduleTime,
     latestBackupTime: latest,
   };
 }
 
-function initialBackupState(wanted: boolean, job: KubeObject | undefined, observed: ReadonlyMap<string, KubeObject>): string {
+function initialBackupState(wanted: boolean, job: KubeObject | undefined): string {
   if (!wanted) return 'disabled';
-  if (job === undefined) return hasVolumes(observed) ? 'none: the shard had data before backups were configured; the first scheduled backup is its first' : 'creating';
+  if (job === undefined) return 'creating';
   if (isFailedJob(job)) return `failed: see the logs of Job ${job.metadata.name}`;
+  // Complete: a backup was made, or one existed, or the shard had a primary already (the Job's log says which).
   return isReady(job) ? 'complete' : 'running';
-}
-
-function hasVolumes(observed: ReadonlyMap<string, KubeObject>): boolean {
-  return [...observed.values()].some((child) => child.kind === 'PersistentVolumeClaim');
 }
 
 function describeLocation(location: NonNullable<Shard['backup']>['location']): string {

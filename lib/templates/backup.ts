@@ -127,20 +127,32 @@ const INITIAL_ENGINE = { engine: 'builtin' } as const satisfies Pick<ResolvedBac
 
 /**
  * The initial backup of a new shard: vtbackup runs its own mysqld, so like mysqlctld it runs in the
- * shard's MySQL image (a backup restores only into the MySQL version that made it), with vtbackup and
- * Vitess' config copied in from the Vitess image.
+ * shard's MySQL image (a backup restores only into the MySQL version that made it), with vtbackup,
+ * vtctldclient and Vitess' config copied in from the Vitess image.
+ *
+ * vtbackup --initial-backup backs up nothing when the shard has a complete backup, and refuses while a
+ * tablet of the shard is registered as serving. A shard with a primary serves already (backups were
+ * configured after it had data): the Job then ends without a backup, and the first scheduled
+ * BackupShard is the shard's first. A new shard has no primary until its tablets restored this backup;
+ * its tablets are registered as REPLICA for a moment before they turn RESTORE to wait for it, so
+ * vtbackup may refuse once: the container is restarted until they wait.
  */
-export function initialBackupJob(scope: TabletScope, shardObject: string, backup: ResolvedBackupSpec, raw: FlagsSpec | undefined, pool: TabletPoolSpec): V1Job {
+export function initialBackupJob(scope: TabletScope, shardObject: string, backup: ResolvedBackupSpec, raw: FlagsSpec | undefined, pool: TabletPoolSpec, vtctldAddress: string): V1Job {
   const storage = backupStorage(backup);
   const meta = objectMeta(scope, initialBackupJobName(shardObject), INITIAL_BACKUP_COMPONENT);
-  const env = [{ name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }, ...storage.env];
+  const env = [
+    { name: 'VTROOT', value: VTROOT },
+    { name: 'VTDATAROOT', value: VTDATAROOT },
+    { name: 'VTCTLDCLIENT', value: `${VTROOT}/bin/vtctldclient --server=${vtctldAddress}` },
+    ...storage.env,
+  ];
+  const target = `--keyspace=${scope.keyspace} --shard=${shellQuote(scope.shard)}`;
+  const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, INIT_DB_SQL_FILE), storage.flags, engineFlags(INITIAL_ENGINE), raw)];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: meta,
     spec: {
-      // vtbackup refuses while a new tablet is still registered as serving (before it turns RESTORE
-      // to wait for this very backup): retried until the tablets wait.
       backoffLimit: 10,
       template: {
         metadata: { labels: meta.labels, annotations: meta.annotations },
@@ -151,7 +163,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
             container({
               name: 'vt-init',
               image: pool.image,
-              command: ['/bin/sh', '-ec', `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/vtbackup ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`],
+              command: ['/bin/sh', '-ec', `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/vtbackup /vt/bin/vtctldclient ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`],
               volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
             }),
           ],
@@ -160,8 +172,15 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
               name: 'vtbackup',
               image: pool.mysqlImage,
               command: [
-                `${VTROOT}/bin/vtbackup`,
-                ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, INIT_DB_SQL_FILE), storage.flags, engineFlags(INITIAL_ENGINE), raw),
+                '/bin/sh',
+                '-ec',
+                [
+                  `if $VTCTLDCLIENT GetTablets ${target} --tablet-type=primary 2>/dev/null | grep -q .; then`,
+                  `  echo '${scope.keyspace}/${scope.shard} has a primary: it serves already, so no initial backup; its first scheduled backup is its first'`,
+                  '  exit 0',
+                  'fi',
+                  `exec ${vtbackup.map(shellQuote).join(' ')}`,
+                ].join('\n'),
               ],
               env,
               volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts],
@@ -172,4 +191,9 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
       },
     },
   };
+}
+
+/** A word for /bin/sh: kept as it is when it is plainly safe, else single-quoted. */
+function shellQuote(word: string): string {
+  return /^[-A-Za-z0-9_./=:,@%+]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }

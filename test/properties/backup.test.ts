@@ -23,7 +23,10 @@ const STORAGE = /^(backup-storage-implementation|s3-|gcs-|azblob-|ceph-|file-bac
 
 /** `--name=value` flags of a container's command, by name. */
 function flagsOf(c: ContainerLike): Record<string, string> {
-  return Object.fromEntries((c.command ?? []).filter((a) => a.startsWith('--')).map((a) => [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  const command = c.command ?? [];
+  // The initial backup Job runs vtbackup from a script: its words are on the `exec` line.
+  const words = command[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') : command;
+  return Object.fromEntries(words.filter((a) => a.startsWith('--')).map((a) => [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
 }
 
 function storageOf(flags: Record<string, string>): Record<string, string> {

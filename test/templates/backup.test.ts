@@ -52,13 +52,17 @@ describe('backup Jobs', () => {
     expect((long.metadata?.name ?? '').length).toBeLessThanOrEqual(52);
   });
   test('initial backup: vtbackup in the MySQL image, always the builtin engine', () => {
-    const job = initialBackupJob(SCOPE, 'c-zone1-ks-x-80', { location: { gcs: { bucket: 'b' } }, engine: 'xtrabackup' }, undefined, POOL);
+    const job = initialBackupJob(SCOPE, 'c-zone1-ks-x-80', { location: { gcs: { bucket: 'b' } }, engine: 'xtrabackup' }, undefined, POOL, 'vtctld:15999');
     const pod = job.spec?.template.spec;
     expect(pod?.containers[0]?.image).toBe('mysql:8.0.40');
     expect(pod?.initContainers?.[0]?.image).toBe('vitess/lite:v24.0.3');
-    const command = pod?.containers[0]?.command ?? [];
-    expect(command).toContain('--initial-backup=true');
-    expect(command).toContain('--backup-engine-implementation=builtin');
-    expect(command.filter((a) => a.startsWith('--xtrabackup'))).toEqual([]);
+    const script = pod?.containers[0]?.command?.[2] ?? '';
+    // A shard with a primary serves already: no initial backup (vtbackup would refuse).
+    expect(script).toContain('$VTCTLDCLIENT GetTablets --keyspace=ks --shard=-80 --tablet-type=primary');
+    expect(script).toContain('exec /vt/bin/vtbackup ');
+    expect(script).toContain(' --initial-backup=true ');
+    expect(script).toContain(' --backup-engine-implementation=builtin');
+    expect(script).not.toContain('--xtrabackup');
+    expect(pod?.containers[0]?.env).toContainEqual({ name: 'VTCTLDCLIENT', value: '/vt/bin/vtctldclient --server=vtctld:15999' });
   });
 });
