@@ -176,9 +176,10 @@ function backupSlots(spec: Shard, desiredByKey: ReadonlyMap<string, KubeObject>,
 
 /**
  * What the hook can tell about the shard's backups from Kubernetes objects alone: where they go,
- * the initial backup Job's state, and the latest successful backup Job (the CronJob's
- * status.lastSuccessfulTime, or the initial Job's completionTime). Backups made by hand are not seen;
- * which backup a tablet restored is in its vttablet log only.
+ * the initial backup Job's state and completion (which may have found a backup or a primary and made
+ * none: its log says), and the latest successful scheduled backup (the CronJob's
+ * status.lastSuccessfulTime). Backups made by hand are not seen; which backup a tablet restored is
+ * in its vttablet log only.
  */
 function backupStatus(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Record<string, unknown> | undefined {
   if (spec.backup === undefined) return undefined;
@@ -189,14 +190,15 @@ function backupStatus(spec: Shard, observed: ReadonlyMap<string, KubeObject>): R
   const cron = observed.get(`CronJob/${backupCronJobName(object)}`);
   const cronStatus = (cron?.status ?? {}) as { lastScheduleTime?: string; lastSuccessfulTime?: string };
   const jobDone = job !== undefined && isReady(job) ? (job.status as { completionTime?: string } | undefined)?.completionTime : undefined;
-  const latest = [jobDone, cronStatus.lastSuccessfulTime].filter((t): t is string => typeof t === 'string').sort().at(-1);
   return {
     location,
     engine: spec.backup.engine,
     initialBackup: initialBackupState(spec.backupJobs.initial, job),
     schedule: spec.backupJobs.schedule?.cron,
+    initialBackupCompletionTime: typeof jobDone === 'string' ? jobDone : undefined,
     lastScheduleTime: cronStatus.lastScheduleTime,
-    latestBackupTime: latest,
+    // The latest successful BackupShard Job: the latest backup the hook can know of.
+    lastSuccessfulBackupTime: cronStatus.lastSuccessfulTime,
   };
 }
 
