@@ -12,7 +12,7 @@ const Name = v.pipe(v.string(), v.minLength(1));
 export const SecretKeyRef = v.object({ name: Name, key: Name });
 
 /** A Go duration such as `10s` or `1m30s` (Vitess' duration flags). */
-export const GoDuration = v.pipe(v.string(), v.regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$/, 'must be a duration such as 10s or 1m30s'));
+export const GoDuration = v.pipe(v.string(), v.regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$|^0$/, 'must be a duration such as 10s or 1m30s'));
 
 /** Where backups live: exactly one of these (checked by the cluster's problems). */
 export const BackupLocation = v.object({
