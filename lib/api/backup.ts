@@ -1,5 +1,5 @@
 /**
- * Backups and restore, the typed API (docs/decisions/0007-backups.md). One storage location per
+ * Backups and restore, the typed API (docs/decisions/0009-backups.md). One storage location per
  * cluster (vtctld, which lists backups, takes one storage configuration), an engine, a schedule
  * (cluster default, keyspace override), an initial backup of each new shard, and restore of every
  * new tablet from the latest backup. The seed's raw `backupFlags` still work and win over these.

@@ -2,7 +2,7 @@
  * Backups in manifests: the storage a Vitess container needs (flags, credential files from a Secret,
  * the `file` location's volume), the CronJob that runs `vtctldclient BackupShard` on a schedule, and
  * the one-shot Job that seeds a new shard with an empty backup (vtbackup --initial-backup).
- * docs/decisions/0007-backups.md.
+ * docs/decisions/0009-backups.md.
  */
 import type { V1CronJob, V1EnvVar, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { BackupJobsSpec, ResolvedBackupSpec } from '../api/backup.ts';

@@ -1,5 +1,5 @@
 /**
- * Laws of backups (lib/api/backup.ts, docs/decisions/0007-backups.md), over random valid clusters with
+ * Laws of backups (lib/api/backup.ts, docs/decisions/0009-backups.md), over random valid clusters with
  * a typed backup location (and sometimes the seed's raw backupFlags beside it), rendered top down
  * through the four layers on their first sync:
  *
