@@ -146,24 +146,6 @@ const edits: { name: string; edit(spec: Spec): boolean; refused?: RegExp }[] = [
     },
   },
   {
-    name: 'tablet storage request grows',
-    edit: (s) => {
-      for (const ks of s.keyspaces ?? []) {
-        ks.tablets ??= {};
-        const claim = ks.tablets.defaults?.volumeClaim ?? {};
-        ks.tablets.defaults = { ...ks.tablets.defaults, volumeClaim: { ...claim, resources: { ...claim.resources, requests: { ...claim.resources?.requests, storage: '200Gi' } } } };
-        for (const p of POOLS) if (ks.tablets[p]?.volumeClaim) ks.tablets[p].volumeClaim.resources = { requests: { storage: '200Gi' } };
-      }
-      return (s.keyspaces ?? []).length > 0;
-    },
-    // The hooks ask every bound tablet PVC for the larger size (the render's fake kubelet binds them).
-    // This API server has no volume provisioner: its claims stay Pending, and a pending claim's size
-    // cannot change ("immutable after creation except resources.requests ... for bound claims"). That
-    // refusal, and only it, is expected; on a real cluster the storage class decides. Last, since every
-    // later render would ask again.
-    refused: /^PersistentVolumeClaim\/.* failed \(HTTP 422\): .*spec is immutable after creation except resources\.requests/s,
-  },
-  {
     // Backups (docs/decisions/0009-backups.md): a file location on an NFS volume and a schedule where
     // there were none (tablets, vtctld and the backup CronJobs change), else a new schedule and engine.
     name: 'typed backups added, or their schedule changed',
@@ -182,6 +164,24 @@ const edits: { name: string; edit(spec: Spec): boolean; refused?: RegExp }[] = [
       for (const ks of s.keyspaces ?? []) delete ks.backup;
       return true;
     },
+  },
+  {
+    name: 'tablet storage request grows',
+    edit: (s) => {
+      for (const ks of s.keyspaces ?? []) {
+        ks.tablets ??= {};
+        const claim = ks.tablets.defaults?.volumeClaim ?? {};
+        ks.tablets.defaults = { ...ks.tablets.defaults, volumeClaim: { ...claim, resources: { ...claim.resources, requests: { ...claim.resources?.requests, storage: '200Gi' } } } };
+        for (const p of POOLS) if (ks.tablets[p]?.volumeClaim) ks.tablets[p].volumeClaim.resources = { requests: { storage: '200Gi' } };
+      }
+      return (s.keyspaces ?? []).length > 0;
+    },
+    // The hooks ask every bound tablet PVC for the larger size (the render's fake kubelet binds them).
+    // This API server has no volume provisioner: its claims stay Pending, and a pending claim's size
+    // cannot change ("immutable after creation except resources.requests ... for bound claims"). That
+    // refusal, and only it, is expected; on a real cluster the storage class decides. Last, since every
+    // later render would ask again.
+    refused: /^PersistentVolumeClaim\/.* failed \(HTTP 422\): .*spec is immutable after creation except resources\.requests/s,
   },
 ];
 
