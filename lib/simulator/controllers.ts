@@ -43,6 +43,7 @@ export const RESOURCE_KINDS: Readonly<Record<string, string>> = {
   'apps/v1/deployments': 'Deployment',
   'apps/v1/statefulsets': 'StatefulSet',
   'batch/v1/jobs': 'Job',
+  'batch/v1/cronjobs': 'CronJob',
   'policy/v1/poddisruptionbudgets': 'PodDisruptionBudget',
   'etcd.database.coreos.com/v1beta2/etcdclusters': 'EtcdCluster',
   'vitess.io/v1alpha1/vitessclusters': 'VitessCluster',

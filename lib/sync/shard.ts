@@ -18,8 +18,9 @@ import { heldChild } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
+import { backupCronJob, backupCronJobName, initialBackupJob, initialBackupJobName } from '../templates/backup.ts';
 import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
-import { reparentJobName, tabletName } from '../vitess/names.ts';
+import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName } from '../vitess/names.ts';
 import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 
@@ -39,6 +40,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
     return asKubeObjects([
       ...(budget === undefined ? [] : [budget]),
+      ...backupJobs(spec, scope),
       ...tablets.flatMap((tablet) => {
         const pool = spec.tablets[tablet.type];
         return [tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)];
@@ -59,6 +61,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
       }),
       retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
+      backup: backupStatus(spec, observed),
       volumeExpansion: expansions.length > 0 ? expansions : undefined,
     };
   },
@@ -77,7 +80,13 @@ function shardScope(spec: Shard): TabletScope {
     backupFlags: spec.backupFlags,
     tls: spec.tls,
     monitoring: spec.monitoring,
+    backup: spec.backup,
   };
+}
+
+/** The shard's object name as sync-keyspace makes it, for the names of its backup Jobs. */
+function shardObject(spec: Shard): string {
+  return shardObjectName(keyspaceObjectName(cellObjectName(spec.cluster, spec.cell), spec.keyspace), spec.name);
 }
 
 /** Tablet lists by spec: each sync parses a fresh spec object, so this computes the list once per sync. */
@@ -127,6 +136,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   // The shard's PDB first (it only counts Pods); gone with the second-to-last tablet.
   for (const child of desired) if (child.kind === BUDGET_KIND) slots.push({ desired: child, observed: observed.get(objectKey(child)), method: 'apply' });
   for (const child of observed.values()) if (child.kind === BUDGET_KIND && !desiredByKey.has(objectKey(child))) slots.push({ observed: child, method: 'apply' });
+  slots.push(...backupSlots(spec, desiredByKey, observed));
   for (const type of TABLET_TYPES) {
     for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
@@ -156,7 +166,8 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   // Reparent Jobs no gate answers are obsolete (done, or made for another revision): they go.
   // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
   // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
-  const removals = [...observed.values()].filter((child) => child.kind === 'Job').map(objectKey);
+  // So do a CronJob no longer wanted (it holds no data; the backups it made stay in the storage).
+  const removals = [...observed.values()].filter((child) => child.kind === 'Job' || (child.kind === 'CronJob' && !desiredByKey.has(objectKey(child)))).map(objectKey);
   const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
   return { slots, pendingRemovals: [], removals, notApplied, unsettled };
 }
@@ -246,6 +257,77 @@ function expansionMessage(expansion: VolumeExpansion): string {
     case 'filesystem-resize-pending':
       return `${volume}: grown to ${expansion.requested}, its filesystem is to be grown on the node${from}`;
   }
+}
+
+/**
+ * The shard's backup CronJob and initial backup Job, in the keyspace's first cell. The initial backup
+ * Job is an ordinary Job child: replaced (run again) when its spec changes, which is harmless: it backs
+ * up nothing when the shard has a complete backup or a primary (lib/templates/backup.ts).
+ */
+function backupJobs(spec: Shard, scope: TabletScope): KubeObject[] {
+  if (spec.backup === undefined || spec.backupJobs === undefined) return [];
+  const object = shardObject(spec);
+  const { schedule, initial } = spec.backupJobs;
+  return asKubeObjects([
+    ...(schedule === undefined ? [] : [backupCronJob(scope, object, schedule, spec.images.vitess, spec.vtctldAddress)]),
+    ...(initial ? [initialBackupJob(scope, object, spec.backup, spec.backupFlags, spec.tablets.replica, spec.vtctldAddress)] : []),
+  ]);
+}
+
+/** The backup CronJob is applied in place; the initial backup Job, like every Job, is replaced. */
+function backupSlots(spec: Shard, desiredByKey: ReadonlyMap<string, KubeObject>, observed: ReadonlyMap<string, KubeObject>): Slot[] {
+  const object = shardObject(spec);
+  const slots: Slot[] = [];
+  for (const key of [`CronJob/${backupCronJobName(object)}`, `Job/${initialBackupJobName(object)}`]) {
+    const desired = desiredByKey.get(key);
+    if (desired !== undefined) slots.push({ desired, observed: observed.get(key), method: desired.kind === 'Job' ? 'replace' : 'apply' });
+  }
+  return slots;
+}
+
+/**
+ * What the hook can tell about the shard's backups from Kubernetes objects alone: where they go,
+ * the initial backup Job's state and completion (which may have found a backup or a primary and made
+ * none: its log says), and the latest successful scheduled backup (the CronJob's
+ * status.lastSuccessfulTime). Backups made by hand are not seen; which backup a tablet restored is
+ * in its vttablet log only.
+ */
+function backupStatus(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Record<string, unknown> | undefined {
+  if (spec.backup === undefined) return undefined;
+  const location = describeLocation(spec.backup.location);
+  if (spec.backupJobs === undefined) return { location, takenBy: "the keyspace's first cell" };
+  const object = shardObject(spec);
+  const job = observed.get(`Job/${initialBackupJobName(object)}`);
+  const cron = observed.get(`CronJob/${backupCronJobName(object)}`);
+  const cronStatus = (cron?.status ?? {}) as { lastScheduleTime?: string; lastSuccessfulTime?: string };
+  const jobDone = job !== undefined && isReady(job) ? (job.status as { completionTime?: string } | undefined)?.completionTime : undefined;
+  return {
+    location,
+    engine: spec.backup.engine,
+    initialBackup: initialBackupState(spec.backupJobs.initial, job),
+    schedule: spec.backupJobs.schedule?.cron,
+    initialBackupCompletionTime: typeof jobDone === 'string' ? jobDone : undefined,
+    lastScheduleTime: cronStatus.lastScheduleTime,
+    // The latest successful BackupShard Job: the latest backup the hook can know of.
+    lastSuccessfulBackupTime: cronStatus.lastSuccessfulTime,
+  };
+}
+
+function initialBackupState(wanted: boolean, job: KubeObject | undefined): string {
+  if (!wanted) return 'disabled';
+  if (job === undefined) return 'creating';
+  if (isFailedJob(job)) return `failed: see the logs of Job ${job.metadata.name}`;
+  // Complete: a backup was made, or one existed, or the shard had a primary already (the Job's log says which).
+  return isReady(job) ? 'complete' : 'running';
+}
+
+function describeLocation(location: NonNullable<Shard['backup']>['location']): string {
+  if (location.s3 !== undefined) return `s3://${location.s3.bucket}/${location.s3.root ?? ''}`;
+  if (location.gcs !== undefined) return `gs://${location.gcs.bucket}/${location.gcs.root ?? ''}`;
+  if (location.azblob !== undefined) return `azblob://${location.azblob.account}/${location.azblob.container}/${location.azblob.root ?? ''}`;
+  if (location.ceph !== undefined) return `ceph (config from Secret ${location.ceph.configSecret.name})`;
+  if (location.file !== undefined) return `file: ${location.file.claimName !== undefined ? `PVC ${location.file.claimName}` : 'volume'}/${location.file.root ?? ''}`;
+  return 'none';
 }
 
 function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {

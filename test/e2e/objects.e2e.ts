@@ -146,6 +146,26 @@ const edits: { name: string; edit(spec: Spec): boolean; refused?: RegExp }[] = [
     },
   },
   {
+    // Backups (docs/decisions/0011-backups.md): a file location on an NFS volume and a schedule where
+    // there were none (tablets, vtctld and the backup CronJobs change), else a new schedule and engine.
+    name: 'typed backups added, or their schedule changed',
+    edit: (s) => {
+      if (s.backup === undefined) s.backup = { location: { file: { volume: { nfs: { server: 'nfs.example', path: '/vitess' } }, root: 'e2e' } }, schedule: { cron: '15 4 * * *' } };
+      else s.backup = { ...s.backup, engine: 'xtrabackup', schedule: { ...s.backup.schedule, cron: '45 2 * * *', suspend: true, concurrencyPolicy: 'Replace' } };
+      return (s.keyspaces ?? []).length > 0;
+    },
+  },
+  {
+    name: 'backup schedules removed (the CronJobs go)',
+    edit: (s) => {
+      if (s.backup === undefined) return false;
+      const { schedule: _schedule, ...backup } = s.backup;
+      s.backup = backup;
+      for (const ks of s.keyspaces ?? []) delete ks.backup;
+      return true;
+    },
+  },
+  {
     name: 'tablet storage request grows',
     edit: (s) => {
       for (const ks of s.keyspaces ?? []) {
