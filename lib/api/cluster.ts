@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
-import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 
 export const KIND = 'VitessCluster';
 
@@ -91,6 +91,11 @@ export const ClusterSpec = v.object({
   backupFlags: v.optional(Flags),
   rollout: v.optional(Rollout),
   confirmRemoval: v.optional(ConfirmRemoval),
+  /**
+   * What `kubectl delete vt` does to the tablets' PVCs (default Retain): Retain keeps them, released
+   * from the tree before it is deleted; Delete lets garbage collection delete them with everything else.
+   */
+  deletionPolicy: v.optional(DeletionPolicy),
 });
 
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;

@@ -79,6 +79,11 @@ export const LayerBase = {
   backupFlags: v.optional(Flags),
   rollout: ResolvedRollout,
   confirmRemoval: v.optional(ConfirmRemoval, []),
+  /**
+   * Set on every layer below a VitessCluster being deleted under deletionPolicy Retain: the layer
+   * stops its tablets and lets its PVCs go out of the tree (lib/sync/release.ts). Absent otherwise.
+   */
+  releaseVolumes: v.optional(v.literal(true)),
 };
 
 export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;

@@ -17,6 +17,7 @@ import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse 
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
 import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, reportedVolumes, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
+import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
@@ -52,6 +53,10 @@ export function defineLayer<Spec>(definition: LayerDefinition<Spec>): Layer {
 }
 
 function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest, context: SyncContext): SyncResponse {
+  // A deletion is decided before the spec is read: it creates and rolls nothing (lib/sync/release.ts).
+  const deletion = deletionMode(request);
+  if (deletion === 'release') return releaseAnswer(request, context);
+  if (deletion === 'delete') return deleteAnswer(request, context);
   const { parent } = request;
   const parsed = v.safeParse(definition.schema, parent.spec ?? {});
   if (!parsed.success) return holdEverything(request, formatIssues(parsed.issues, 'spec'), context);
