@@ -17,7 +17,7 @@ import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
 import { type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { reparentJobName, tabletName } from '../vitess/names.ts';
-import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
+import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 
 /** The reparent Job of a tablet that is going away, rather than restarting. */
@@ -90,13 +90,37 @@ function tabletTypeOf(object: KubeObject): TabletType | undefined {
   return type === 'replica' || type === 'rdonly' ? type : undefined;
 }
 
-function replicaPods(observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
-  return [...observed.values()].filter((child) => child.kind === 'Pod' && tabletTypeOf(child) === 'replica');
+/**
+ * The pool a tablet object belongs to by identity: the pool whose UID range holds its
+ * `vitess.io/tablet-uid` (UIDs are hashed per cell/keyspace/shard/type, lib/vitess/tablets.ts).
+ */
+function identityTypeOf(spec: Shard, object: KubeObject): TabletType | undefined {
+  const uid = Number(object.metadata.labels?.[LABEL.tabletUid]);
+  if (!Number.isInteger(uid)) return undefined;
+  return TABLET_TYPES.find((type) => {
+    const base = tabletUid(spec.cell, spec.keyspace, spec.name, type, 0);
+    return uid >= base && uid < base + MAX_TABLETS_PER_TYPE;
+  });
+}
+
+/**
+ * A Pod that may be primary-eligible: its type label or its identity says replica. When the two
+ * disagree (a relabelled Pod), the tablet is treated as a replica: a reparent away from a tablet
+ * that is not the primary is a no-op, a restart of the primary without one is an outage.
+ */
+function mayBePrimary(spec: Shard, pod: KubeObject | undefined, identity?: TabletType): boolean {
+  if (pod === undefined) return identity === 'replica';
+  return tabletTypeOf(pod) === 'replica' || (identity ?? identityTypeOf(spec, pod)) === 'replica';
+}
+
+function replicaPods(spec: Shard, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+  // Held unclassified Pods count too: a reparent may move the primary to any tablet that runs.
+  return [...observed.values()].filter((child) => child.kind === 'Pod' && mayBePrimary(spec, child));
 }
 
 /** A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for. */
 function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): boolean {
-  return Math.max(spec.tablets.replica.replicas, replicaPods(observed).length) > 1;
+  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1;
 }
 
 /**
@@ -106,15 +130,16 @@ function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): bo
 function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
   const needsReparent = canReparent(spec, observed);
-  const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
-    tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed) : undefined;
+  // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
+  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined =>
+    needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed) : undefined;
   const slots: Slot[] = [];
   for (const type of TABLET_TYPES) {
     for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
-      slots.push({ desired: pod, observed: observedPod, method: 'replace', gate: outdated ? gateFor(tablet, revisionOf(pod) ?? '') : undefined });
+      slots.push({ desired: pod, observed: observedPod, method: 'replace', gate: outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type) : undefined });
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
       // A PVC's spec is immutable but for its size: once created, it is answered as it is.
       const claim = observedClaim === undefined ? (desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject) : heldChild(observedClaim);
@@ -123,7 +148,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
     for (const child of observed.values()) {
       if (tabletTypeOf(child) !== type || desiredByKey.has(objectKey(child))) continue;
       if (child.kind === 'Pod') {
-        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), FOR_REMOVAL) });
+        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), child, FOR_REMOVAL) });
       } else if (child.kind === 'PersistentVolumeClaim') {
         const podGone = !observed.has(`Pod/${child.metadata.name}`);
         const deleteIt = spec.tablets.volumeRetention === 'Delete' && podGone;
