@@ -23,14 +23,16 @@ import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
 
-export const shardDefinition: LayerDefinition<Shard> = {
+export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
   name: 'sync-shard',
   parentKind: 'VitessShard',
   schema: ShardSpec,
+  // The tablets the spec asks for, rdonly first: children, slots and status share this one list.
+  derive: desiredTablets,
   problems: () => [],
-  children: (spec) => {
+  children: (spec, _parent, tablets) => {
     const scope = shardScope(spec);
-    return desiredTablets(spec).flatMap((tablet) => {
+    return tablets.flatMap((tablet) => {
       const pool = spec.tablets[tablet.type];
       return asKubeObjects([tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)]);
     });
@@ -38,8 +40,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
   maxInFlight: (spec) => spec.rollout.tablets,
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
-  status: (spec, observed) => {
-    const tablets = desiredTablets(spec);
+  status: (spec, observed, _desired, tablets) => {
     const desiredNames = new Set(tablets.map((tablet) => tablet.name));
     return {
       tablets: tablets.map((tablet) => {
@@ -66,20 +67,8 @@ function shardScope(spec: Shard): TabletScope {
   };
 }
 
-/** Tablet lists by spec: each sync parses a fresh spec object, so this computes the list once per sync. */
-const tabletsBySpec = new WeakMap<Shard, TabletIdentity[]>();
-
-/** The tablets the spec asks for, rdonly first (computed once per spec: children, slots and status share it). */
+/** The tablets the spec asks for, rdonly first. */
 export function desiredTablets(spec: Shard): TabletIdentity[] {
-  let tablets = tabletsBySpec.get(spec);
-  if (tablets === undefined) {
-    tablets = tabletList(spec);
-    tabletsBySpec.set(spec, tablets);
-  }
-  return tablets;
-}
-
-function tabletList(spec: Shard): TabletIdentity[] {
   return TABLET_TYPES.flatMap((type) =>
     poolUids(spec.cell, spec.keyspace, spec.name, type, spec.tablets[type].replicas).map((uid) => ({ name: tabletName(spec.cluster, spec.cell, uid), uid, type })),
   );
@@ -127,7 +116,7 @@ function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): bo
  * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
  * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
  */
-function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): SlotSet {
+function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, tablets: readonly TabletIdentity[]): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
   const needsReparent = canReparent(spec, observed);
   // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
@@ -135,7 +124,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
     needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed) : undefined;
   const slots: Slot[] = [];
   for (const type of TABLET_TYPES) {
-    for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
+    for (const tablet of tablets.filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
