@@ -174,11 +174,11 @@ export const SIZE_SCENARIOS: readonly Scenario[] = [
 ];
 
 /**
- * The cost-per-child series: sync-keyspace at 10, 100 and 1,000 shards (one VitessShard child each,
+ * The cost-per-child series: sync-keyspace at 10, 64 and 256 shards (one VitessShard child each,
  * every shard alike: one replica tablet, two-byte key ranges), so the answer and the request grow
- * linearly in children.
+ * linearly in children. 256 is the schema's bound on shards per keyspace (before it, the series went to 1,000).
  */
-export const CHILD_SCENARIOS: readonly Scenario[] = [10, 100, 1000].map((shards) => ({
+export const CHILD_SCENARIOS: readonly Scenario[] = [10, 64, 256].map((shards) => ({
   id: `keyspace-${shards}x1`,
   title: `a keyspace with ${shards} shards of one tablet`,
   hooks: ['sync-keyspace'],

@@ -4,7 +4,8 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
-import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, KeyRange, LabelSelector, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Placement } from './placement.ts';
 
 export const KIND = 'VitessCluster';
 
@@ -16,6 +17,12 @@ export const CellSpec = v.object({
   vtorc: v.optional(Component),
   /** The seed's spelling of vtorc (orchestrator was replaced by vtorc in Vitess). */
   orchestrator: v.optional(Component),
+  /**
+   * The availability zone the cell runs in: every Pod of the cell (etcd, vtctld, vtgate, vtorc,
+   * tablets) gets the node selector `topology.kubernetes.io/zone: <zone>`, so a shard whose cells
+   * name different zones has its tablets in those zones.
+   */
+  zone: v.optional(v.pipe(v.string(), v.regex(/^([A-Za-z0-9]([-_.A-Za-z0-9]*[A-Za-z0-9])?)$/, 'must be a label value such as us-east-1a'), v.maxLength(63))),
 });
 
 /** Tablet settings shared by a keyspace's pools (the seed's `tablets.defaults`). */
@@ -25,7 +32,9 @@ export const TabletSettings = v.object({
   mysqlImage: v.optional(Image),
   volumeClaim: v.optional(VolumeClaim),
   vttablet: v.optional(TabletContainer),
-  mysql: v.optional(TabletContainer),
+  mysql: v.optional(MysqlContainer),
+  initContainers: v.optional(InitContainers),
+  ...Placement,
 });
 
 export const TabletPoolSettings = v.object({

@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
+import { Placement } from './placement.ts';
 
 export const GROUP = 'vitess.io';
 export const VERSION = 'v1alpha1';
@@ -97,6 +98,7 @@ export const Component = v.object({
   resources: v.optional(Resources),
   extraFlags: v.optional(Flags),
   service: v.optional(ServiceSpec),
+  ...Placement,
 });
 
 /** The subset of a PersistentVolumeClaim spec a user sets for tablet and etcd data. */
@@ -115,6 +117,7 @@ export const Etcd = v.object({
   image: v.optional(Image),
   resources: v.optional(Resources),
   volumeClaim: v.optional(VolumeClaim),
+  ...Placement,
 });
 
 /** A key range bound: hex bytes, empty for the open end. */
@@ -130,6 +133,28 @@ export const TabletContainer = v.object({
   resources: v.optional(Resources),
   extraFlags: v.optional(Flags),
 });
+
+/**
+ * my.cnf options for a pool's mysqld, `name: value`, written to a file named in EXTRA_MY_CNF, which
+ * mysqlctld appends to the my.cnf it generates (docs/vitess.md, "MySQL configuration"). That text is a
+ * Go template and lands under `[mysqld]`: values may hold no braces and no line breaks.
+ */
+export const MyCnf = v.record(
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9][-_A-Za-z0-9.]*$/, 'must be a MySQL option name such as max_connections')),
+  v.union(
+    [v.pipe(v.string(), v.regex(/^[^\r\n{}]*$/, 'must be one line without braces')), v.pipe(v.number(), v.integer())],
+    'must be a string (one line without braces) or a whole number',
+  ),
+);
+
+/** Settings of a tablet's mysqld container: its container settings and my.cnf overrides. */
+export const MysqlContainer = v.object({
+  ...TabletContainer.entries,
+  config: v.optional(MyCnf),
+});
+
+/** Settings of every init container of a tablet Pod. */
+export const InitContainers = v.object({ resources: v.optional(Resources) });
 
 /** How many tablets of a pool are kept when it shrinks: like StatefulSet's persistentVolumeClaimRetentionPolicy. */
 export const RetentionPolicy = v.picklist(['Retain', 'Delete']);
@@ -161,6 +186,7 @@ export type ResourcesSpec = v.InferOutput<typeof Resources>;
 export type FlagsSpec = v.InferOutput<typeof Flags>;
 export type ComponentSpec = v.InferOutput<typeof Component>;
 export type EtcdSpec = v.InferOutput<typeof Etcd>;
+export type MyCnfSpec = v.InferOutput<typeof MyCnf>;
 export type VolumeClaimSpec = v.InferOutput<typeof VolumeClaim>;
 export type KeyRangeSpec = v.InferOutput<typeof KeyRange>;
 export type RolloutSpec = v.InferOutput<typeof Rollout>;

@@ -3,7 +3,8 @@
  * so a child never reads its grandparent and never re-applies defaults.
  */
 import * as v from 'valibot';
-import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, KeyRange, LabelSelector, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Placement } from './placement.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
@@ -41,7 +42,10 @@ export const TabletPool = v.object({
   mysqlImage: Image,
   volumeClaim: VolumeClaim,
   vttablet: TabletContainer,
-  mysql: TabletContainer,
+  mysql: MysqlContainer,
+  initContainers: v.optional(InitContainers),
+  /** Placement with the cell's zone already in `nodeSelector`. */
+  ...Placement,
 });
 
 /** The two pools of every shard: `replica` (primary-eligible, the seed's masterEligible) and `rdonly` (the seed's batch). */

@@ -11,6 +11,7 @@ import { shardName, UNSHARDED } from '../vitess/shards.ts';
 import type { Cell, CellKeyspaceSpec } from './cell.ts';
 import type { CellSpecValue, Cluster, DurabilityPolicyValue, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
+import { inZone, placementOf } from './placement.ts';
 import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
 
 /** The cell that holds the global topology and vtctld in the seed; it runs no tablets. */
@@ -56,7 +57,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const rollout = resolveRollout(cluster);
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
-    const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => resolveKeyspace(cluster, keyspace));
+    const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone));
     const vtorc = vtorcOf(cell) ?? defaultVtorc;
     const topology: TopologySpec = {
       implementation: 'etcd2',
@@ -76,11 +77,11 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       backupFlags: cluster.backupFlags,
       rollout,
       confirmRemoval: cluster.confirmRemoval ?? [],
-      etcd: cell.etcd === undefined ? undefined : resolveEtcd(cluster, cell.etcd),
-      vtctld: component(cell.vtctld, vitessImage, DEFAULT_REPLICAS.vtctld),
-      vtgate: component(cell.vtgate, vitessImage, DEFAULT_REPLICAS.vtgate),
+      etcd: cell.etcd === undefined ? undefined : inZone(resolveEtcd(cluster, cell.etcd), cell.zone),
+      vtctld: component(cell.vtctld, vitessImage, DEFAULT_REPLICAS.vtctld, cell.zone),
+      vtgate: component(cell.vtgate, vitessImage, DEFAULT_REPLICAS.vtgate, cell.zone),
       // vtorc watches tablets, so only cells that run tablets get one.
-      vtorc: keyspaces.length > 0 ? component(vtorc, vitessImage, DEFAULT_REPLICAS.vtorc) : undefined,
+      vtorc: keyspaces.length > 0 ? component(vtorc, vitessImage, DEFAULT_REPLICAS.vtorc, cell.zone) : undefined,
       keyspaces,
     };
   });
@@ -97,9 +98,16 @@ function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
   return settings;
 }
 
-function component(spec: ComponentSpec | undefined, image: string, replicas: number): ResolvedComponentSpec | undefined {
+function component(spec: ComponentSpec | undefined, image: string, replicas: number, zone: string | undefined): ResolvedComponentSpec | undefined {
   if (spec === undefined) return undefined;
-  return { ...spec, image: vitessImageOf(spec.image) ?? image, replicas: spec.replicas ?? replicas };
+  return inZone({ ...spec, image: vitessImageOf(spec.image) ?? image, replicas: spec.replicas ?? replicas }, zone);
+}
+
+/** A keyspace's tablet pools as they run in one cell: in the cell's zone, when it names one. */
+function keyspaceInZone(keyspace: CellKeyspaceSpec, zone: string | undefined): CellKeyspaceSpec {
+  if (zone === undefined) return keyspace;
+  const { replica, rdonly } = keyspace.tablets;
+  return { ...keyspace, tablets: { ...keyspace.tablets, replica: inZone(replica, zone), rdonly: inZone(rdonly, zone) } };
 }
 
 function resolveEtcd(cluster: Cluster, etcd: NonNullable<CellSpecValue['etcd']>): ResolvedEtcdSpec {
@@ -152,6 +160,8 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
       volumeClaim: merged.volumeClaim ?? {},
       vttablet: merged.vttablet ?? {},
       mysql: merged.mysql ?? {},
+      initContainers: merged.initContainers,
+      ...placementOf(merged),
     };
   };
   return {

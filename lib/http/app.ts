@@ -4,8 +4,12 @@
  * apply nothing, which is why anything unexpected is refused rather than guessed at.
  *
  * Per hook request, outermost first:
- *   access log -> metrics -> POST+JSON only (405/415) -> auth (401) -> in-flight limit (429)
- *   -> time limit (408) -> body read within the size limit (413) -> ETag (304) -> sync
+ *   access log -> metrics -> in-flight count -> POST+JSON only (405/415) -> auth (401)
+ *   -> time limit (408) -> large answer under the buffer budget (429)
+ *   -> body read within the size limit (413), the budget (429) and the minimum rate (408)
+ *   -> sync limit (429) -> ETag (304) -> sync
+ * Nothing a client can hold by sending slowly is counted by a limit that refuses others: a body
+ * being received holds only the bytes it has sent (docs/decisions/0008-slow-clients-and-the-buffer-budget.md).
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -17,7 +21,10 @@ import { DEFAULTS } from './config.ts';
 import type { HookApp, HookEnv } from './env.ts';
 import { bytesResponse, jsonBytes, jsonResponse } from './errors.ts';
 import { etag } from './etag.ts';
-import { inFlightLimit } from './in-flight.ts';
+import { inFlightLimit, trackInFlight } from './in-flight.ts';
+import { answerBudget } from './answer.ts';
+import type { BudgetOptions } from './budget.ts';
+import type { RateOptions } from './rate.ts';
 import { accessLog, type Logger, silentLogger } from './logging.ts';
 import { jsonPostOnly } from './methods.ts';
 import { Metrics, recordMetrics } from './metrics.ts';
@@ -36,6 +43,13 @@ export interface HookAppOptions {
   timeoutMs?: number;
   maxInFlight?: number;
   retryAfterSeconds?: number;
+  /** Bytes of bodies and large answers held at once (HOOK_BUFFER_BUDGET_BYTES). */
+  bufferBudgetBytes?: number;
+  /** The minimum transfer rate of bodies and large answers, after the grace (0: off). */
+  minBytesPerSecond?: number;
+  slowGraceMs?: number;
+  /** Answers up to this size are sent without charge (tests lower it). */
+  streamAnswersAboveBytes?: number;
   auth?: AuthOptions;
 }
 
@@ -48,6 +62,9 @@ export function createHookApp(layers: readonly Layer[], options: HookAppOptions 
   const state = options.state ?? new ServerState();
   const metrics = options.metrics ?? new Metrics(state);
   const auth = options.auth ?? { kind: 'none' };
+  const retryAfterSeconds = options.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds;
+  const budget: BudgetOptions = { state, maxBytes: options.bufferBudgetBytes ?? DEFAULTS.bufferBudgetBytes, retryAfterSeconds };
+  const rate: RateOptions = { minBytesPerSecond: options.minBytesPerSecond ?? DEFAULTS.minBytesPerSecond, graceMs: options.slowGraceMs ?? DEFAULTS.slowGraceMs };
 
   const names = new Set<string>();
   for (const layer of layers) {
@@ -66,11 +83,13 @@ export function createHookApp(layers: readonly Layer[], options: HookAppOptions 
       `/${layer.name}`,
       accessLog({ logger, hook: layer.name }),
       recordMetrics({ metrics, hook: layer.name }),
+      trackInFlight({ state }),
       // Without authentication the check is a no-op, so it is left out of the chain.
       auth.kind === 'none' ? jsonPostOnly() : jsonPostThenAuth(auth),
-      inFlightLimit({ state, max: options.maxInFlight ?? DEFAULTS.maxInFlight, retryAfterSeconds: options.retryAfterSeconds ?? DEFAULTS.retryAfterSeconds }),
       requestTimeout({ ms: options.timeoutMs ?? DEFAULTS.timeoutMs }),
-      readBody({ maxBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes }),
+      answerBudget({ budget, rate, streamAboveBytes: options.streamAnswersAboveBytes ?? DEFAULTS.streamAnswersAboveBytes }),
+      readBody({ maxBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes, budget, rate }),
+      inFlightLimit({ state, max: options.maxInFlight ?? DEFAULTS.maxInFlight, retryAfterSeconds }),
       etag(),
       syncHandler(layer, clock),
     );
@@ -95,6 +114,9 @@ function jsonPostThenAuth(auth: AuthOptions): MiddlewareHandler<HookEnv> {
 function syncHandler(layer: Layer, clock: () => Date) {
   return function sync(c: Context<HookEnv>): Response {
     const text = c.get('body') ?? '';
+    // The parse is all that is needed from here on: the text (up to the body limit) can go while
+    // the sync runs.
+    c.set('body', undefined);
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -1,119 +1,117 @@
 /**
- * Reads the request body as text within a size limit, and within the request's deadline.
+ * Reads the request body as text within a size limit, the buffer budget, a minimum rate and the
+ * request's deadline.
  *
- * A declared Content-Length over the limit is refused before reading anything. A body with a declared
- * length within the limit is read whole by the runtime (no JS stream: the cheap path for what
- * Metacontroller sends) and its actual size checked; the HTTP parser delivers no more than the
- * declared length, and Bun.serve's own cap (serve.ts) bounds anything else. A body without a length
- * (chunked) is counted as it arrives and cut off at the limit. Either way the deadline answers 408.
- * Unlike hono's own bodyLimit, the body is decoded once here and handed on as `c.var.body`.
+ * - A declared Content-Length over the size limit is refused (413) before anything is read, and so is
+ *   one that does not fit what is left of the buffer budget (429): decided before buffering.
+ * - Every body, declared or chunked, is then read as a stream and each chunk charged to the budget
+ *   as it arrives, so a client holds only the bytes it has actually sent (a slow client announcing
+ *   8 MiB and sending one byte holds one byte). A chunk that would pass the size limit is 413, one
+ *   that would pass the budget 429.
+ * - A body arriving slower than the minimum rate (after the grace period) is 408 at once, and any
+ *   body not there by the deadline is 408.
+ * The charge is held until the answer is built (the body text and its parse live that long), then
+ * given back. The body is decoded once here and handed on as `c.var.body`.
  */
 import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { type BudgetOptions, Charge } from './budget.ts';
 import type { HookEnv } from './env.ts';
 import { httpError } from './errors.ts';
+import { type RateOptions, watchRate } from './rate.ts';
 
 export interface BodyLimitOptions {
   /** Largest accepted body, in bytes; larger is answered 413. */
   maxBytes: number;
+  /** The budget every request's buffered bytes are charged to; over it, 429. */
+  budget: BudgetOptions;
+  /** The rate a body must arrive at; slower is answered 408. */
+  rate: RateOptions;
 }
 
 export function readBody(options: BodyLimitOptions): MiddlewareHandler<HookEnv> {
-  const { maxBytes } = options;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const { maxBytes, budget, rate } = options;
   return async function readBody(c, next) {
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-    const deadline = c.get('deadline');
-    // A declared length bounds what the HTTP parser hands over: read it in one go, without
-    // materializing the body as a JS stream (Bun's native path), still within the deadline, and
-    // check the size that actually arrived.
-    if (declared !== undefined) {
-      c.set('body', decode(await readAll(c.req.raw, deadline, maxBytes)));
-      return next();
-    }
-    const stream = c.req.raw.body;
-    if (stream === null) {
-      c.set('body', '');
-      return next();
-    }
-    const reader = stream.getReader();
-    // A pending read() resolves as done when the reader is cancelled.
-    const onTimeout = () => void reader.cancel().catch(() => undefined);
-    deadline?.addEventListener('abort', onTimeout, { once: true });
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    const charge = new Charge(budget);
+    if (declared !== undefined && !charge.fits(Number(declared))) throw charge.refusal();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (deadline?.aborted) throw httpError(408, 'request body not received within the time limit');
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          void reader.cancel().catch(() => undefined);
-          throw tooLarge(maxBytes);
-        }
-        chunks.push(value);
-      }
-    } catch (error) {
-      if (error instanceof HTTPException) throw error;
-      // The client went away or sent a broken stream: nothing to answer that it will read.
-      throw httpError(400, 'could not read the request body');
+      c.set('body', await receive(c.req.raw, { maxBytes, charge, rate, deadline: c.get('deadline') }));
+      await next();
     } finally {
-      deadline?.removeEventListener('abort', onTimeout);
+      charge.release();
     }
-    // One chunk (most small bodies) is decoded as is; several are joined first.
-    let bytes: Uint8Array;
-    if (chunks.length === 1) bytes = chunks[0] as Uint8Array;
-    else {
-      bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-    }
-    c.set('body', decode(bytes));
-    return next();
   };
-
-  function decode(bytes: Uint8Array): string {
-    try {
-      return decoder.decode(bytes);
-    } catch {
-      throw httpError(400, 'request body is not valid UTF-8');
-    }
-  }
 }
 
-/** The whole body, or 408 when the deadline fires first, 413 over the limit, 400 on a broken stream. */
-async function readAll(request: Request, deadline: AbortSignal | undefined, maxBytes: number): Promise<Uint8Array> {
-  const timedOut = () => httpError(408, 'request body not received within the time limit');
-  if (deadline?.aborted) throw timedOut();
-  let onTimeout: (() => void) | undefined;
-  let reading: Promise<Uint8Array> | undefined;
+interface Receiving {
+  maxBytes: number;
+  charge: Charge;
+  rate: RateOptions;
+  deadline: AbortSignal | undefined;
+}
+
+/** The body as text; 408, 413, 429 or 400 (broken stream, not UTF-8) otherwise. */
+async function receive(request: Request, { maxBytes, charge, rate, deadline }: Receiving): Promise<string> {
+  const stream = request.body;
+  if (stream === null) return '';
+  const reader = stream.getReader();
+  let size = 0;
+  let why: 'deadline' | 'slow' | undefined;
+  // A pending read() resolves as done when the reader is cancelled.
+  const stop = (reason: 'deadline' | 'slow') => {
+    why ??= reason;
+    void reader.cancel().catch(() => undefined);
+  };
+  const onDeadline = () => stop('deadline');
+  if (deadline?.aborted) onDeadline();
+  deadline?.addEventListener('abort', onDeadline, { once: true });
+  const watch = watchRate(rate, () => size, () => stop('slow'));
+  const chunks: Uint8Array[] = [];
   try {
-    reading = request.bytes();
-    const bytes =
-      deadline === undefined
-        ? await reading
-        : await Promise.race([
-            reading,
-            new Promise<never>((_, reject) => {
-              onTimeout = () => reject(timedOut());
-              deadline.addEventListener('abort', onTimeout, { once: true });
-            }),
-          ]);
-    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
-    return bytes;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (why === 'deadline') throw httpError(408, 'request body not received within the time limit');
+      if (why === 'slow') throw httpError(408, `request body arriving slower than ${rate.minBytesPerSecond} bytes per second`);
+      if (done) break;
+      if (size + value.byteLength > maxBytes) throw tooLarge(maxBytes);
+      if (!charge.take(value.byteLength)) throw charge.refusal();
+      size += value.byteLength;
+      chunks.push(value);
+    }
   } catch (error) {
-    // Nobody waits for the rest any more.
-    reading?.catch(() => undefined);
+    // Nobody reads the rest: the runtime may drop it (and the connection).
+    void reader.cancel().catch(() => undefined);
     if (error instanceof HTTPException) throw error;
     // The client went away or sent a broken stream: nothing to answer that it will read.
     throw httpError(400, 'could not read the request body');
   } finally {
-    if (onTimeout !== undefined) deadline?.removeEventListener('abort', onTimeout);
+    watch.stop();
+    deadline?.removeEventListener('abort', onDeadline);
+  }
+  return decode(join(chunks, size));
+}
+
+/** One chunk (most small bodies) as is; several joined. */
+function join(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function decode(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw httpError(400, 'request body is not valid UTF-8');
   }
 }
 

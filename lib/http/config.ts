@@ -17,6 +17,16 @@ export const DEFAULTS = {
   timeoutMs: 8000,
   maxInFlight: 64,
   retryAfterSeconds: 1,
+  // The bytes of bodies and large answers held at once, sized with the Pod's 256Mi limit
+  // (metacontroller/hooks.yaml): 64 concurrent 8 MiB bodies peak under it (`npm run bench:memory`,
+  // figures in docs/hook-server.md). Four such bodies at once; Metacontroller's are kilobytes.
+  bufferBudgetBytes: 32 * MIB,
+  // Bodies and large answers must move at this average rate once the grace period is over; real
+  // clients in a cluster move megabytes per second, a trickling one is cut off after the grace.
+  minBytesPerSecond: 64 * 1024,
+  slowGraceMs: 2000,
+  // Answers up to this size fit a socket's send buffer and are sent as they are.
+  streamAnswersAboveBytes: 64 * 1024,
 } as const;
 
 /** An integer variable within bounds, with a default when unset or empty. */
@@ -51,6 +61,9 @@ const EnvSchema = v.object({
   HOOK_TIMEOUT_MS: integer(DEFAULTS.timeoutMs, 1, 600_000),
   HOOK_MAX_IN_FLIGHT: integer(DEFAULTS.maxInFlight, 1, 100_000),
   HOOK_RETRY_AFTER_SECONDS: integer(DEFAULTS.retryAfterSeconds, 0, 3600),
+  HOOK_BUFFER_BUDGET_BYTES: integer(DEFAULTS.bufferBudgetBytes, 1, 64 * 1024 * MIB),
+  HOOK_MIN_BYTES_PER_SECOND: integer(DEFAULTS.minBytesPerSecond, 0, 1024 * MIB),
+  HOOK_SLOW_GRACE_MS: integer(DEFAULTS.slowGraceMs, 0, 600_000),
   // Longer than Go's default idle-connection timeout (90s), so Metacontroller closes idle
   // keep-alive connections first and never sends on one we are closing. Bun allows up to 255.
   HOOK_IDLE_TIMEOUT_SECONDS: integer(120, 0, 255),
@@ -83,6 +96,9 @@ export interface HookConfig {
   timeoutMs: number;
   maxInFlight: number;
   retryAfterSeconds: number;
+  bufferBudgetBytes: number;
+  minBytesPerSecond: number;
+  slowGraceMs: number;
   idleTimeoutSeconds: number;
   auth: AuthConfig;
   tls?: { certFile: string; keyFile: string };
@@ -122,6 +138,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if ((aValue === undefined) !== (bValue === undefined)) problems.push(`${a} and ${b} must be set together`);
   };
   pair('HOOK_BASIC_AUTH_USERNAME_FILE', e.HOOK_BASIC_AUTH_USERNAME_FILE, 'HOOK_BASIC_AUTH_PASSWORD_FILE', e.HOOK_BASIC_AUTH_PASSWORD_FILE);
+  // A body the budget can never hold would be refused (429) forever, and Metacontroller retry forever.
+  if (e.HOOK_BUFFER_BUDGET_BYTES < e.HOOK_BODY_LIMIT_BYTES) problems.push('HOOK_BUFFER_BUDGET_BYTES must be at least HOOK_BODY_LIMIT_BYTES');
   pair('HOOK_TLS_CERT_FILE', e.HOOK_TLS_CERT_FILE, 'HOOK_TLS_KEY_FILE', e.HOOK_TLS_KEY_FILE);
   // Metacontroller sends one or the other (they are mutually exclusive on the webhook).
   if (e.HOOK_AUTH_TOKEN_FILE !== undefined && e.HOOK_BASIC_AUTH_USERNAME_FILE !== undefined) {
@@ -142,6 +160,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     timeoutMs: e.HOOK_TIMEOUT_MS,
     maxInFlight: e.HOOK_MAX_IN_FLIGHT,
     retryAfterSeconds: e.HOOK_RETRY_AFTER_SECONDS,
+    bufferBudgetBytes: e.HOOK_BUFFER_BUDGET_BYTES,
+    minBytesPerSecond: e.HOOK_MIN_BYTES_PER_SECOND,
+    slowGraceMs: e.HOOK_SLOW_GRACE_MS,
     idleTimeoutSeconds: e.HOOK_IDLE_TIMEOUT_SECONDS,
     auth,
     ...(e.HOOK_TLS_CERT_FILE !== undefined && e.HOOK_TLS_KEY_FILE !== undefined ? { tls: { certFile: e.HOOK_TLS_CERT_FILE, keyFile: e.HOOK_TLS_KEY_FILE } } : {}),

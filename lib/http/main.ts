@@ -58,6 +58,9 @@ export function defineHookServer(layers: readonly Layer[], options: DefineOption
     timeoutMs: config.timeoutMs,
     maxInFlight: config.maxInFlight,
     retryAfterSeconds: config.retryAfterSeconds,
+    bufferBudgetBytes: config.bufferBudgetBytes,
+    minBytesPerSecond: config.minBytesPerSecond,
+    slowGraceMs: config.slowGraceMs,
   });
   const start = () => {
     const running = serveApp(app, state, logger, serveOptions(config));

@@ -155,6 +155,8 @@ export class Metrics {
       ...this.duration.render(),
       ...this.responseBytes.render(),
       ...gauge('hook_in_flight', 'Hook requests in flight, from request start to answer.', this.state.inFlight),
+      ...gauge('hook_syncing', 'Hook requests whose body has arrived and whose answer is being computed.', this.state.syncing),
+      ...gauge('hook_buffered_bytes', 'Request and answer bytes held against the buffer budget.', this.state.buffered),
       ...gauge('process_resident_memory_bytes', 'Resident set size in bytes.', memory.rss),
       ...gauge('process_heap_bytes', 'JavaScript heap in use, in bytes.', memory.heapUsed),
       ...gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.', this.startTimeSeconds),

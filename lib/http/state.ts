@@ -1,9 +1,14 @@
 /**
- * What the transport shares between the app and the listener: the in-flight count (for the 429
- * limit, the gauge and the drain) and whether the server is draining (readyz answers 503).
+ * What the transport shares between the app, the listener and the metrics:
+ * - `inFlight`: hook requests from start to answer, slow uploads included (the gauge, the drain log);
+ * - `syncing`: requests whose body has arrived and whose answer is being computed (the 429 limit);
+ * - `buffered`: request and answer bytes held in memory against the buffer budget (docs/hook-server.md);
+ * - `draining`: readyz answers 503.
  */
 export class ServerState {
   inFlight = 0;
+  syncing = 0;
+  buffered = 0;
   draining = false;
   private idleWaiters: Array<() => void> = [];
 

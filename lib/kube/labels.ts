@@ -6,3 +6,6 @@ export type Labels = Readonly<Record<string, string>>;
 export function selectorMatches(matchLabels: Labels | undefined, labels: Labels | undefined): boolean {
   return Object.entries(matchLabels ?? {}).every(([key, value]) => labels?.[key] === value);
 }
+
+/** Well-known node labels (kubernetes.io/docs/reference/labels-annotations-taints): the node, and its zone. */
+export const NODE_LABEL = { hostname: 'kubernetes.io/hostname', zone: 'topology.kubernetes.io/zone' } as const;

@@ -38,6 +38,11 @@ export interface Slot {
   observed?: KubeObject;
   method: MoveMethod;
   gate?: Gate;
+  /**
+   * Outdated although its revision is current: the observed child must be replaced all the same
+   * (a tablet Pod whose volume waits for it to restart to finish a filesystem resize).
+   */
+  restart?: boolean;
 }
 
 export interface RolloutPolicy {
@@ -76,7 +81,7 @@ function slotKey(slot: Slot): string {
 
 function isOutdated(slot: Slot): boolean {
   if (slot.desired === undefined || slot.observed === undefined) return false;
-  return revisionOf(slot.observed) !== revisionOf(slot.desired);
+  return slot.restart === true || revisionOf(slot.observed) !== revisionOf(slot.desired);
 }
 
 function isDeleting(observed: KubeObject | undefined): boolean {

@@ -100,6 +100,13 @@ export interface SlotSet {
    * by key. Every other observed child no slot carries is held by the pipeline (see `carryAll`).
    */
   removals?: string[];
+  /** `Kind/name: why` of desired values the layer could not apply (a volume asked to shrink). */
+  notApplied?: string[];
+  /**
+   * What still keeps the layer from being updated although every slot is current (a volume still
+   * growing): the layer reports Updated=False with these, and syncs again soon.
+   */
+  unsettled?: string[];
 }
 
 /**

@@ -4,6 +4,7 @@
  * a few validation rules that matter to us (immutable fields), and the garbage collector's cascading
  * deletion. Every operation returns a new state; the clock is passed in.
  */
+import { compareQuantities } from '../kube/quantity.ts';
 import { isRecord, jsonEqual, type KubeObject, type ObjectMeta } from '../kube/object.ts';
 
 export interface ClusterState {
@@ -252,11 +253,29 @@ const MUTABLE_SPEC_PATHS: Readonly<Record<string, readonly (readonly string[])[]
   PersistentVolumeClaim: [['resources', 'requests'], ['volumeAttributesClassName']],
 };
 
+/**
+ * A PVC's size may change only once it is bound, and only grow (the API server's rules; growing also
+ * needs a storage class that allows expansion, which the simulator does not model).
+ */
+function claimSizeChange(stored: KubeObject, next: KubeObject): string | undefined {
+  const path = ['spec', 'resources', 'requests', 'storage'];
+  const before = at(stored, path);
+  const after = at(next, path);
+  if (jsonEqual(before, after)) return undefined;
+  if (at(stored, ['status', 'phase']) !== 'Bound') return 'spec.resources.requests.storage (claim not bound)';
+  if (compareQuantities(after as string | undefined, before as string | undefined) === -1) return 'spec.resources.requests.storage (a volume cannot shrink)';
+  return undefined;
+}
+
 /** The first immutable field an update changes, as a dotted path; undefined when the update is valid. */
 export function immutableFieldChange(stored: KubeObject, next: KubeObject): string | undefined {
   for (const path of IMMUTABLE_PATHS[stored.kind] ?? []) {
     const before = at(stored, path);
     if (before !== undefined && !jsonEqual(before, at(next, path))) return path.join('.');
+  }
+  if (stored.kind === 'PersistentVolumeClaim') {
+    const problem = claimSizeChange(stored, next);
+    if (problem !== undefined) return problem;
   }
   const mutable = MUTABLE_SPEC_PATHS[stored.kind];
   if (mutable !== undefined && !jsonEqual(without(stored.spec, mutable), without(next.spec, mutable))) return 'spec';

@@ -44,7 +44,7 @@ export interface LayerDefinition<Spec, Derived = undefined> {
   /** Removed children that may be deleted with their data (names), from the spec. */
   confirmRemoval(spec: Spec): readonly string[];
   /** Slots for the planner, when the layer needs more than desired-then-removed (tablets do). */
-  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, derived: Derived): SlotSet;
+  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, derived: Derived): SlotSet;
   /** Layer-specific status fields, from the observed children. */
   status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[], derived: Derived): Record<string, unknown>;
 }
@@ -79,14 +79,15 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, re
     return keepImmutableFields(child, live === undefined ? undefined : lastApplied(live));
   });
   const desired = kept.map((k) => withRevision(k.object));
-  const notApplied = kept.flatMap((k) => k.notApplied);
-  const slotSet = definition.slots?.(spec, desired, observed, derived) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const slotSet = definition.slots?.(spec, desired, observed, context.now, derived) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const notApplied = [...kept.flatMap((k) => k.notApplied), ...(slotSet.notApplied ?? [])];
+  const unsettled = slotSet.unsettled ?? [];
   const { slots } = slotSet;
   // This layer's own pending removals, then those its children report, so the top names them all.
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
   const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
   const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
-  const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals)];
+  const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals, unsettled)];
   return {
     status: {
       ...definition.status?.(spec, observed, desired, derived),
@@ -101,7 +102,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, re
       conditions: stamp(parent, conditions, context),
     },
     children: [...plan.children, ...held],
-    ...(plan.complete ? {} : { resyncAfterSeconds: ROLLOUT_RESYNC_SECONDS }),
+    ...(plan.complete && unsettled.length === 0 ? {} : { resyncAfterSeconds: ROLLOUT_RESYNC_SECONDS }),
   };
 }
 
@@ -189,11 +190,12 @@ function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<st
   return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${named}${more}`);
 }
 
-function updatedCondition(plan: RolloutPlan, pendingRemovals: readonly string[]): ConditionInput {
+function updatedCondition(plan: RolloutPlan, pendingRemovals: readonly string[], unsettled: readonly string[]): ConditionInput {
   if (plan.paused !== undefined) return condition('Updated', false, 'RolloutPaused', plan.message);
   if (pendingRemovals.length > 0) return condition('Updated', false, REMOVAL_PENDING, `waiting for confirmation to remove ${pendingRemovals.join(', ')}`);
-  if (plan.complete) return condition('Updated', true, 'RolloutComplete', plan.message);
-  return condition('Updated', false, 'RollingOut', plan.message);
+  if (plan.complete && unsettled.length === 0) return condition('Updated', true, 'RolloutComplete', plan.message);
+  if (plan.complete) return condition('Updated', false, 'RollingOut', unsettled.join('; '));
+  return condition('Updated', false, 'RollingOut', [plan.message, ...unsettled].join('; '));
 }
 
 function stamp(parent: ObservedParent, conditions: ConditionInput[], context: SyncContext) {

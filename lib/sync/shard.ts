@@ -5,20 +5,25 @@
  * Rollout order is rdonly, then replica (primary-eligible). A tablet restarts by leaving its Pod out
  * of the answer (the PVC stays) and is recreated from the new template on the next sync. A replica
  * tablet restarts or goes away only after a reparent Job for it completed, so the primary moves last.
- * A PVC is never changed once created, and outlives its tablet unless `volumeRetention` is Delete.
+ * A PVC is never changed once created but to grow it when the spec asks for more (a tablet whose
+ * filesystem can only grow on mount is then restarted), and outlives its tablet unless `volumeRetention` is Delete.
  */
 import { type Shard, ShardSpec } from '../api/shard.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
+import { compareQuantities } from '../kube/quantity.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
+import { fileSystemResizePendingSince, isBound, requestedStorage, storageCapacity, withRequestedStorage } from '../kube/volumes.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
-import { type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
+import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { reparentJobName, tabletName } from '../vitess/names.ts';
 import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
+
+const BUDGET_KIND = 'PodDisruptionBudget';
 
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
@@ -30,17 +35,22 @@ export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
   // The tablets the spec asks for, rdonly first: children, slots and status share this one list.
   derive: desiredTablets,
   problems: () => [],
-  children: (spec, _parent, tablets) => {
+  children: (spec, parent, tablets) => {
     const scope = shardScope(spec);
-    return tablets.flatMap((tablet) => {
-      const pool = spec.tablets[tablet.type];
-      return asKubeObjects([tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)]);
-    });
+    const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
+    return asKubeObjects([
+      ...(budget === undefined ? [] : [budget]),
+      ...tablets.flatMap((tablet) => {
+        const pool = spec.tablets[tablet.type];
+        return [tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)];
+      }),
+    ]);
   },
   maxInFlight: (spec) => spec.rollout.tablets,
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
-  status: (spec, observed, _desired, tablets) => {
+  status: (spec, observed, desired, tablets) => {
+    const expansions = volumeExpansions(desired, observed);
     const desiredNames = new Set(tablets.map((tablet) => tablet.name));
     return {
       tablets: tablets.map((tablet) => {
@@ -49,6 +59,7 @@ export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
       }),
       retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
+      volumeExpansion: expansions.length > 0 ? expansions : undefined,
     };
   },
 };
@@ -116,22 +127,30 @@ function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): bo
  * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
  * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
  */
-function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, tablets: readonly TabletIdentity[]): SlotSet {
+function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, tablets: readonly TabletIdentity[]): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
+  const notApplied: string[] = [];
   const needsReparent = canReparent(spec, observed);
   // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
   const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined =>
     needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed) : undefined;
   const slots: Slot[] = [];
+  // The shard's PDB first (it only counts Pods); gone with the second-to-last tablet.
+  for (const child of desired) if (child.kind === BUDGET_KIND) slots.push({ desired: child, observed: observed.get(objectKey(child)), method: 'apply' });
+  for (const child of observed.values()) if (child.kind === BUDGET_KIND && !desiredByKey.has(objectKey(child))) slots.push({ observed: child, method: 'apply' });
   for (const type of TABLET_TYPES) {
     for (const tablet of tablets.filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
-      slots.push({ desired: pod, observed: observedPod, method: 'replace', gate: outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type) : undefined });
+      const restart = !outdated && observedPod !== undefined && waitsForRestart(observedPod, observed.get(`PersistentVolumeClaim/${tablet.name}`));
+      const gate = outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
+      slots.push({ desired: pod, observed: observedPod, method: 'replace', gate, ...(restart ? { restart } : {}) });
+      const desiredClaim = desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
-      // A PVC's spec is immutable but for its size: once created, it is answered as it is.
-      const claim = observedClaim === undefined ? (desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject) : heldChild(observedClaim);
+      // A PVC's spec is immutable but for its size: once created, it is answered as it is, asking
+      // for more storage when the spec does (a volume only grows: a smaller size is not applied).
+      const claim = observedClaim === undefined ? desiredClaim : claimAnswer(desiredClaim, observedClaim, notApplied);
       slots.push({ desired: claim, observed: observedClaim, method: 'apply' });
     }
     for (const child of observed.values()) {
@@ -149,7 +168,95 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
   // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
   const removals = [...observed.values()].filter((child) => child.kind === 'Job').map(objectKey);
-  return { slots, pendingRemovals: [], removals };
+  const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
+  return { slots, pendingRemovals: [], removals, notApplied, unsettled };
+}
+
+/**
+ * How long a grown volume's filesystem may wait for the kubelet to grow it online (while mounted)
+ * before its tablet restarts to have it grown on mount. Most CSI drivers grow online within a minute.
+ */
+const ONLINE_RESIZE_GRACE_MS = 120_000;
+
+/**
+ * The answer for an existing PVC: as last applied, with the spec's storage when that is larger than
+ * what the claim asks now. The API server refuses a smaller size; it is reported, not answered.
+ */
+function claimAnswer(desiredClaim: KubeObject, observedClaim: KubeObject, notApplied: string[]): KubeObject {
+  const held = heldChild(observedClaim);
+  const want = requestedStorage(desiredClaim);
+  const asked = requestedStorage(observedClaim);
+  const order = compareQuantities(want, asked);
+  // The API server takes a new size only on a bound claim ("spec is immutable after creation except
+  // resources.requests ... for bound claims"): a pending one is asked once it is bound.
+  if (order === 1 && want !== undefined && isBound(observedClaim)) return withRequestedStorage(held, want);
+  if (order === -1) notApplied.push(`PersistentVolumeClaim/${observedClaim.metadata.name}: spec.resources.requests.storage stays ${asked}, larger than the ${want} asked: a volume cannot shrink`);
+  return held;
+}
+
+/** A tablet Pod started before its volume's filesystem resize became pending: mounting anew finishes it. */
+function waitsForRestart(pod: KubeObject, claim: KubeObject | undefined): boolean {
+  const since = claim === undefined ? undefined : fileSystemResizePendingSince(claim);
+  const created = pod.metadata.creationTimestamp;
+  // Without both times we cannot tell whether this Pod already mounted the grown volume: no restart
+  // (one would loop until the kubelet clears the condition); the status still says it is pending.
+  if (since === undefined || since === '' || created === undefined) return false;
+  return Date.parse(created) < Date.parse(since);
+}
+
+/** The gate of a restart for a filesystem resize: the online grace period, then the tablet's usual gate. */
+function resizeRestartGate(tablet: TabletIdentity, observed: ReadonlyMap<string, KubeObject>, now: Date, usual: (tablet: TabletIdentity) => Gate | undefined): Gate | undefined {
+  const claim = observed.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
+  const deadline = Date.parse(fileSystemResizePendingSince(claim) ?? '') + ONLINE_RESIZE_GRACE_MS;
+  if (now.getTime() < deadline) {
+    return { state: 'pending', prerequisites: [], message: `waiting until ${new Date(deadline).toISOString()} for the kubelet to grow the filesystem of PersistentVolumeClaim/${tablet.name} online, then restarting the tablet` };
+  }
+  return usual(tablet);
+}
+
+export interface VolumeExpansion {
+  name: string;
+  /** What the claim is to hold. */
+  requested: string;
+  /** What it holds now (status.capacity). */
+  capacity?: string;
+  /**
+   * `waiting-for-bind`: asked once the claim is bound; `requested`: asked of the API server;
+   * `resizing`: the volume grows; `filesystem-resize-pending`: the node is to grow the filesystem.
+   */
+  state: 'waiting-for-bind' | 'requested' | 'resizing' | 'filesystem-resize-pending';
+}
+
+/** Every desired tablet volume not yet at the size the spec or the claim asks for. */
+export function volumeExpansions(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): VolumeExpansion[] {
+  return desired.flatMap((claim): VolumeExpansion[] => {
+    if (claim.kind !== 'PersistentVolumeClaim') return [];
+    const live = observed.get(objectKey(claim));
+    const want = requestedStorage(claim);
+    if (live === undefined || want === undefined) return [];
+    const asked = requestedStorage(live) ?? want;
+    const capacity = storageCapacity(live);
+    const name = claim.metadata.name;
+    if (compareQuantities(want, asked) === 1) return [{ name, requested: want, capacity, state: isBound(live) ? 'requested' : 'waiting-for-bind' }];
+    if (fileSystemResizePendingSince(live) !== undefined) return [{ name, requested: asked, capacity, state: 'filesystem-resize-pending' }];
+    if (capacity !== undefined && compareQuantities(capacity, asked) === -1) return [{ name, requested: asked, capacity, state: 'resizing' }];
+    return [];
+  });
+}
+
+function expansionMessage(expansion: VolumeExpansion): string {
+  const volume = `PersistentVolumeClaim/${expansion.name}`;
+  const from = expansion.capacity === undefined ? '' : ` (now ${expansion.capacity})`;
+  switch (expansion.state) {
+    case 'requested':
+      return `${volume}: asking to grow it to ${expansion.requested}${from}; the API server refuses while its storage class does not set allowVolumeExpansion: true (see the VitessShard's events)`;
+    case 'waiting-for-bind':
+      return `${volume}: to grow to ${expansion.requested} once it is bound (a pending claim's size cannot change)`;
+    case 'resizing':
+      return `${volume}: growing to ${expansion.requested}${from}`;
+    case 'filesystem-resize-pending':
+      return `${volume}: grown to ${expansion.requested}, its filesystem is to be grown on the node${from}`;
+  }
 }
 
 function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {

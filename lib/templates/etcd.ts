@@ -12,6 +12,7 @@ import { etcdClientServiceName, etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
 import { container, objectMeta, resources } from './meta.ts';
+import { podPlacement } from './placement.ts';
 import { servicePort } from './workload.ts';
 
 const COMPONENT = 'etcd';
@@ -76,6 +77,7 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
         metadata: { labels: meta.labels, annotations: meta.annotations },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          ...podPlacement(spec),
           containers: [
             container({
               name: 'etcd',

@@ -6,15 +6,17 @@
  * copies mysqlctld and Vitess' config files into a shared emptyDir, and the mysqld container runs them
  * inside the MySQL image (lib/vitess/images.ts).
  */
-import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import type { V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
-import { LABEL } from '../vitess/labels.ts';
+import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
+import { EXTRA_MY_CNF_ENV, myCnfText } from '../vitess/mycnf.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
+import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
 
@@ -25,6 +27,8 @@ const MYSQLCTL_SOCKET = `${VTDATAROOT}/mysqlctl.sock`;
 const MYSQL_SOCKET = `${VTDATAROOT}/mysql.sock`;
 /** Where the init container puts mysqlctld and Vitess' config, mounted at /vt in the MySQL container. */
 const SHARED_VTROOT = '/mnt/vt';
+/** The pool's my.cnf overrides, written by the init container, read by mysqlctld through EXTRA_MY_CNF. */
+const EXTRA_MY_CNF = 'config/extra-my.cnf';
 
 export interface TabletScope extends Scope {
   cell: string;
@@ -47,6 +51,9 @@ export function tabletLabels(tablet: TabletIdentity): Record<string, string> {
 export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1Pod {
   const env = [POD_IP_ENV, { name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }];
   const dataMount = { name: 'vtdataroot', mountPath: VTDATAROOT };
+  // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
+  // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
+  const myCnf = myCnfText(pool.mysql.config);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -58,11 +65,15 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
       enableServiceLinks: false,
       // mysqld needs time to shut down cleanly; vttablet drains queries first.
       terminationGracePeriodSeconds: 120,
+      // By default a shard's tablets spread over nodes: one node failure takes at most one of them.
+      ...podPlacement(pool, [spreadOverNodes(shardTabletSelector(scope))]),
       initContainers: [
         container({
           name: 'vt-init',
           image: pool.image,
-          command: ['/bin/sh', '-ec', `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`],
+          command: ['/bin/sh', '-ec', vtInitScript(myCnf !== undefined)],
+          env: myCnf === undefined ? undefined : [{ name: 'MY_CNF', value: myCnf }],
+          resources: resources(pool.initContainers?.resources),
           volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
         }),
       ],
@@ -84,7 +95,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
               pool.mysql.extraFlags,
             ),
           ],
-          env,
+          env: myCnf === undefined ? env : [...env, extraMyCnfEnv()],
           ports: [containerPort('mysql', PORTS.mysql)],
           readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 2 },
           resources: resources(pool.mysql.resources),
@@ -107,6 +118,37 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         { name: 'vtdataroot', persistentVolumeClaim: { claimName: tablet.name } },
       ],
     },
+  };
+}
+
+/** Copies mysqlctld and Vitess' config for the MySQL image; with overrides, writes them beside that config. */
+function vtInitScript(withMyCnf: boolean): string {
+  const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`;
+  return withMyCnf ? `${copy} && printf '%s' "$MY_CNF" > ${SHARED_VTROOT}/${EXTRA_MY_CNF}` : copy;
+}
+
+function extraMyCnfEnv(): V1EnvVar {
+  return { name: EXTRA_MY_CNF_ENV, value: `${VTROOT}/${EXTRA_MY_CNF}` };
+}
+
+/** Every tablet of this shard in this cell, both pools: what the default spread and the shard's PDB count. */
+function shardTabletSelector(scope: TabletScope): Record<string, string> {
+  return componentSelector({ cluster: scope.cluster, cell: scope.cell, keyspace: scope.keyspace, shard: scope.shard }, TABLET_COMPONENT);
+}
+
+/**
+ * At most one tablet of the shard (in this cell) down at a time through voluntary disruptions (node
+ * drains: evictions). Only with 2 tablets or more: with one, no eviction could ever pass a budget
+ * that protects anything. The rollout deletes tablet Pods itself, which a PDB does not block; but a
+ * restarting tablet counts as unavailable, so a drain waits for it.
+ */
+export function tabletDisruptionBudget(scope: TabletScope, name: string, tablets: number): V1PodDisruptionBudget | undefined {
+  if (tablets < 2) return undefined;
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(scope, name, TABLET_COMPONENT),
+    spec: { maxUnavailable: 1, selector: { matchLabels: shardTabletSelector(scope) } },
   };
 }
 

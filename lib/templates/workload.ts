@@ -6,6 +6,7 @@ import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDis
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
+import { podPlacement, spreadOverNodes } from './placement.ts';
 
 export interface ComponentWorkload {
   scope: Scope;
@@ -38,15 +39,8 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
         metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } },
         spec: {
           securityContext: podSecurityContext(),
-          // Spread replicas over nodes so one node failure leaves the component serving.
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: 'kubernetes.io/hostname',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: componentSelector(scope, component) },
-            },
-          ],
+          // By default, replicas spread over nodes so one node failure leaves the component serving.
+          ...podPlacement(spec, [spreadOverNodes(componentSelector(scope, component))]),
           containers: [
             container({
               name: component,

@@ -38,7 +38,14 @@ export type CellSpec = {
   vtorc?: Component;
   orchestrator?: Component;
 };
-export type Pool = { replicas?: number; image?: string; vttablet?: { resources?: Resources; extraFlags?: Record<string, string> }; mysql?: { resources?: Resources } };
+export type Pool = {
+  replicas?: number;
+  image?: string;
+  vttablet?: { resources?: Resources; extraFlags?: Record<string, string> };
+  mysql?: { resources?: Resources; config?: Record<string, string | number> };
+  tolerations?: { key: string; operator: 'Exists'; effect: 'NoSchedule' }[];
+  nodeSelector?: Record<string, string>;
+};
 export type Tablets = {
   defaults?: { image?: string; volumeClaim?: Record<string, unknown> };
   replica?: Pool;
@@ -124,6 +131,10 @@ export interface PoolBlueprint {
   replicas?: number;
   image?: string;
   resources?: Resources;
+  /** my.cnf overrides of the pool. */
+  myCnf?: Record<string, string | number>;
+  /** Placement on dedicated nodes: a toleration and a node selector of this name. */
+  dedicated?: string;
 }
 
 export interface KeyspaceBlueprint {
@@ -136,6 +147,8 @@ export interface KeyspaceBlueprint {
   replica: PoolBlueprint;
   rdonly: PoolBlueprint;
   defaultsImage?: string;
+  /** The tablets' volume size: edits between these grow, keep or (refused) shrink the volumes. */
+  storage?: string;
   volumeRetention?: 'Retain' | 'Delete';
   rollout?: { shards?: number; tablets?: number };
 }
@@ -161,6 +174,8 @@ function pool(maxReplicas: number): fc.Arbitrary<PoolBlueprint> {
       replicas: fc.integer({ min: 0, max: maxReplicas }),
       image: fc.constantFrom(...VITESS_IMAGES),
       resources: fc.constantFrom<Resources>({ limits: { cpu: '500m', memory: '512Mi' } }, { requests: { cpu: '100m', memory: '256Mi' } }),
+      myCnf: fc.constantFrom<Record<string, string | number>>({ max_connections: 500 }, { max_connections: 1000, innodb_buffer_pool_size: '256M' }),
+      dedicated: fc.constantFrom('db', 'vitess'),
     },
     { requiredKeys: ['spelling', 'replicas'] },
   );
@@ -177,6 +192,7 @@ function keyspaceBlueprint(limits: SpecLimits): fc.Arbitrary<KeyspaceBlueprint> 
       replica: pool(limits.maxReplicas).map((p) => (p.spelling === 'absent' && limits.maxReplicas < 2 ? { ...p, spelling: 'new' as const } : p)),
       rdonly: pool(limits.maxRdonly),
       defaultsImage: fc.constantFrom(...VITESS_IMAGES),
+      storage: fc.constantFrom('2Gi', '4Gi', '4096Mi', '8Gi'),
       volumeRetention: fc.constantFrom<'Retain' | 'Delete'>('Retain', 'Delete'),
       rollout: fc.record({ shards: fc.integer({ min: 1, max: 3 }), tablets: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: [] }),
     },
@@ -215,7 +231,11 @@ function poolSpec(blueprint: PoolBlueprint): Pool {
   return {
     ...(blueprint.replicas === undefined ? {} : { replicas: blueprint.replicas }),
     ...(blueprint.image === undefined ? {} : { image: blueprint.image }),
-    ...(blueprint.resources === undefined ? {} : { vttablet: { resources: blueprint.resources }, mysql: { resources: blueprint.resources } }),
+    ...(blueprint.resources === undefined ? {} : { vttablet: { resources: blueprint.resources } }),
+    ...(blueprint.resources === undefined && blueprint.myCnf === undefined
+      ? {}
+      : { mysql: { ...(blueprint.resources === undefined ? {} : { resources: blueprint.resources }), ...(blueprint.myCnf === undefined ? {} : { config: blueprint.myCnf }) } }),
+    ...(blueprint.dedicated === undefined ? {} : { tolerations: [{ key: blueprint.dedicated, operator: 'Exists', effect: 'NoSchedule' }], nodeSelector: { 'example.com/pool': blueprint.dedicated } }),
   };
 }
 
@@ -231,7 +251,7 @@ export function keyspaceSpec(blueprint: KeyspaceBlueprint, tabletCells: readonly
   const chosen = tabletCells.filter((_, i) => (blueprint.cellMask & (1 << i)) !== 0);
   const cells = chosen.length > 0 ? chosen : [tabletCells[blueprint.cellMask % tabletCells.length] as string];
   const tablets: Tablets = {
-    ...(blueprint.defaultsImage === undefined ? {} : { defaults: { image: blueprint.defaultsImage, volumeClaim: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '4Gi' } } } } }),
+    ...(blueprint.defaultsImage === undefined ? {} : { defaults: { image: blueprint.defaultsImage, volumeClaim: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: blueprint.storage ?? '4Gi' } } } } }),
     ...(blueprint.replica.spelling === 'absent' ? {} : { [blueprint.replica.spelling === 'new' ? 'replica' : 'masterEligible']: poolSpec(blueprint.replica) }),
     ...(blueprint.rdonly.spelling === 'absent' ? {} : { [blueprint.rdonly.spelling === 'new' ? 'rdonly' : 'batch']: poolSpec(blueprint.rdonly) }),
     ...(blueprint.volumeRetention === undefined ? {} : { volumeRetention: blueprint.volumeRetention }),

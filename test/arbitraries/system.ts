@@ -295,9 +295,10 @@ const expansions = new Map<string, Expansion>();
 /**
  * Expansions kept: one property's whole run (FC_RUNS, 1000 by default), so the next property (same seed)
  * reuses them; but never more than 11,000 (FC_RUNS=10000), as each holds whole trees: a 100,000-case run
- * of one file kept all of them and grew past 20 GiB. Beyond the cap a later property recomputes, slower only.
+ * of one file kept all of them and grew past 20 GiB (about 1 MiB each). Beyond the cap a later property
+ * recomputes, slower only; FC_EXPANSION_CACHE sets the cap (1000 kept a 100,000-case run of one file at 1.3 GiB).
  */
-const EXPANSION_CACHE = Math.min(11_000, Math.ceil(Number(process.env.FC_RUNS ?? 1000) * 1.1));
+const EXPANSION_CACHE = Number(process.env.FC_EXPANSION_CACHE ?? Math.min(11_000, Math.ceil(Number(process.env.FC_RUNS ?? 1000) * 1.1)));
 
 export function expansionOf(scenario: LayerScenario): Expansion {
   const key = canonicalJson([scenario.name, scenario.base, scenario.edits, scenario.picks]);

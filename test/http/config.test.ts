@@ -20,6 +20,9 @@ test('defaults', () => {
     timeoutMs: 8000,
     maxInFlight: 64,
     retryAfterSeconds: 1,
+    bufferBudgetBytes: 32 * 1024 * 1024,
+    minBytesPerSecond: 65536,
+    slowGraceMs: 2000,
     idleTimeoutSeconds: 120,
     auth: { kind: 'none' },
     logLevel: 'info',
@@ -36,6 +39,9 @@ test('values are read and trimmed', () => {
     HOOK_BODY_LIMIT_BYTES: ' 1024 ',
     HOOK_TIMEOUT_MS: '500',
     HOOK_MAX_IN_FLIGHT: '3',
+    HOOK_BUFFER_BUDGET_BYTES: '4096',
+    HOOK_MIN_BYTES_PER_SECOND: '0',
+    HOOK_SLOW_GRACE_MS: '250',
     HOOK_LOG_LEVEL: 'DEBUG',
     HOOK_AUTH_TOKEN_FILE: '/etc/hooks/token',
     HOOK_AUTH_TYPE: 'Token',
@@ -48,6 +54,9 @@ test('values are read and trimmed', () => {
     bodyLimitBytes: 1024,
     timeoutMs: 500,
     maxInFlight: 3,
+    bufferBudgetBytes: 4096,
+    minBytesPerSecond: 0,
+    slowGraceMs: 250,
     logLevel: 'debug',
     auth: { kind: 'token', type: 'Token', tokenFile: '/etc/hooks/token' },
     tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' },
@@ -64,6 +73,13 @@ test('every bad variable is named, and values are not echoed', () => {
   expect(problems.map((problem) => problem.split(':')[0])).toEqual(['PORT', 'HOOK_BODY_LIMIT_BYTES', 'HOOK_TIMEOUT_MS', 'HOOK_MAX_IN_FLIGHT', 'HOOK_LOG_LEVEL']);
   expect(problems.join('\n')).not.toContain('8MiB');
   expect(() => loadConfig({ PORT: 'x' })).toThrow('invalid hook server configuration:\n  - PORT: must be a whole number');
+});
+
+test('the buffer budget holds at least one body of the largest size', () => {
+  expect(problemsOf({ HOOK_BODY_LIMIT_BYTES: '2048', HOOK_BUFFER_BUDGET_BYTES: '2047' })).toEqual(['HOOK_BUFFER_BUDGET_BYTES must be at least HOOK_BODY_LIMIT_BYTES']);
+  expect(problemsOf({ HOOK_BODY_LIMIT_BYTES: '2048', HOOK_BUFFER_BUDGET_BYTES: '2048' })).toEqual([]);
+  expect(problemsOf({ HOOK_BUFFER_BUDGET_BYTES: '1000' })).toEqual(['HOOK_BUFFER_BUDGET_BYTES must be at least HOOK_BODY_LIMIT_BYTES']);
+  expect(problemsOf({ HOOK_MIN_BYTES_PER_SECOND: '1k', HOOK_SLOW_GRACE_MS: '-5' }).map((problem) => problem.split(':')[0])).toEqual(['HOOK_MIN_BYTES_PER_SECOND', 'HOOK_SLOW_GRACE_MS']);
 });
 
 test('pairs must be set together; token and basic auth are exclusive; Basic is not a token type', () => {

@@ -169,30 +169,6 @@ test('ETag on every 200; 304 without body when If-None-Match matches', async () 
   });
 });
 
-test('429 with Retry-After when the in-flight limit is reached; the held requests still complete', async () => {
-  const release = deferred();
-  await withServer([fakeLayer()], { maxInFlight: 2, retryAfterSeconds: 3 }, async ({ url, state }) => {
-    // Two requests whose bodies stall halfway: they hold their slots from start to answer.
-    const slow = [0, 1].map(() =>
-      rawRequest(url, {
-        path: '/sync-shard',
-        headers: { ...JSON_HEADERS, 'content-length': String(validBody.length) },
-        parts: [validBody.slice(0, 20), validBody.slice(20)],
-        beforePart: (index) => (index === 1 ? release.promise : Promise.resolve()),
-      }),
-    );
-    await until(() => state.inFlight === 2, 'two requests in flight');
-    const refused = await post(`${url}/sync-shard`, validBody);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('3');
-    release.resolve();
-    const answers = await Promise.all(slow);
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
-    await until(() => state.inFlight === 0, 'slots released');
-    expect((await post(`${url}/sync-shard`, validBody)).status).toBe(200);
-  });
-});
-
 test('graceful shutdown: readyz 503 while draining, no new connections, the in-flight request completes', async () => {
   const release = deferred();
   const server = startServer([fakeLayer()]);

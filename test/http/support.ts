@@ -102,14 +102,7 @@ export function rawRequest(
     const finish = () => {
       if (done) return;
       done = true;
-      const [headText = '', ...rest] = received.split('\r\n\r\n');
-      const [statusLine = '', ...headerLines] = headText.split('\r\n');
-      const parsed: Record<string, string> = {};
-      for (const line of headerLines) {
-        const colon = line.indexOf(':');
-        if (colon > 0) parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers: parsed, body: rest.join('\r\n\r\n') });
+      resolve(parseResponse(received));
     };
     socket.on('connect', async () => {
       socket.write(head);
@@ -139,4 +132,63 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+export interface Trickle {
+  /** What the server has answered so far (empty while it has not). */
+  received(): string;
+  /** Resolves when the server closes the connection, with what it answered. */
+  closed: Promise<RawResponse>;
+  /** Closes the connection from the client side. */
+  destroy(): void;
+}
+
+/**
+ * A hostile upload: sends the head and the first byte of `body`, then one more byte every
+ * `everyMs` until the body is sent or the server answers; the connection stays open until the
+ * server closes it or `destroy()`.
+ */
+export function trickle(url: string, options: { path: string; body: string; headers?: Record<string, string>; everyMs: number }): Trickle {
+  const { hostname, port } = new URL(url);
+  const headers = { host: `${hostname}:${port}`, connection: 'close', ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(options.body)), ...options.headers };
+  const head = `POST ${options.path} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
+  const socket = connect({ host: hostname, port: Number(port) });
+  let received = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const closed = new Promise<RawResponse>((resolve) => {
+    const finish = () => {
+      clearInterval(timer);
+      resolve(parseResponse(received));
+    };
+    socket.on('close', finish);
+    socket.on('error', () => undefined);
+  });
+  socket.on('connect', () => {
+    let sent = 1;
+    socket.write(head + options.body.slice(0, 1));
+    timer = setInterval(() => {
+      if (received !== '' || socket.destroyed || sent >= options.body.length) return clearInterval(timer);
+      socket.write(options.body.slice(sent, sent + 1));
+      sent += 1;
+    }, options.everyMs);
+  });
+  return { received: () => received, closed, destroy: () => socket.destroy() };
+}
+
+/** Status, headers and body of a raw HTTP/1.1 answer. */
+export function parseResponse(received: string): RawResponse {
+  const [headText = '', ...rest] = received.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = headText.split('\r\n');
+  const parsed: Record<string, string> = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1] ?? 0), headers: parsed, body: rest.join('\r\n\r\n') };
 }

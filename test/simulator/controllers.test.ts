@@ -43,6 +43,7 @@ describe('our CompositeController manifests', () => {
       'vitess-keyspace:VitessShard': 'InPlace',
       'vitess-shard:Pod': 'OnDelete',
       'vitess-shard:PersistentVolumeClaim': 'InPlace',
+      'vitess-shard:PodDisruptionBudget': 'InPlace',
       'vitess-shard:Job': 'OnDelete',
     });
   });

@@ -1,0 +1,134 @@
+/**
+ * sync-shard's volume expansion, filesystem-resize restarts and tablet PDB, on golden requests
+ * edited by hand (each test says what it changes).
+ */
+import { describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { parseSyncRequest, type SyncResponse } from '../../lib/metacontroller/request.ts';
+import { shardLayer } from '../../lib/sync/shard.ts';
+import { FIXED_NOW, FIXTURES, loadJson } from '../fixtures/loader.ts';
+
+type Request = { parent: KubeObject & { spec: Record<string, any> }; children: Record<string, Record<string, KubeObject & Record<string, any>>> };
+const request = (name: string): Request => loadJson(join(FIXTURES, 'sync-shard', name, 'request.json')) as Request;
+const sync = (body: Request, now = FIXED_NOW): SyncResponse => shardLayer.sync(parseSyncRequest(body, 'VitessShard'), { now });
+const child = (response: SyncResponse, kind: string, name: string) => response.children.find((c) => c.kind === kind && c.metadata.name === name) as (KubeObject & Record<string, any>) | undefined;
+const condition = (response: SyncResponse, type: string) => (response.status.conditions as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === type);
+
+const RDONLY = 'vitess-vttablet-zone1-1327744200';
+const REPLICA = 'vitess-vttablet-zone1-0214747900';
+
+function withStorage(body: Request, storage: string): Request {
+  for (const pool of ['replica', 'rdonly']) body.parent.spec.tablets[pool].volumeClaim = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } };
+  return body;
+}
+
+/** The claim of `name` observed with a pending filesystem resize since `since`. */
+function resizePending(body: Request, name: string, since: string): Request {
+  const claim = body.children['PersistentVolumeClaim.v1']![name]!;
+  claim.status = { ...claim.status, capacity: { storage: '4Gi' }, conditions: [{ type: 'FileSystemResizePending', status: 'True', lastTransitionTime: since }] };
+  return body;
+}
+
+describe('volume expansion', () => {
+  test('a larger size is asked of every existing claim at once, and reported until the claims have it', () => {
+    const response = sync(withStorage(request('seed-x-80-all-ready'), '6Gi'));
+    for (const name of [RDONLY, REPLICA]) expect(child(response, 'PersistentVolumeClaim', name)?.spec.resources.requests.storage).toBe('6Gi');
+    const expansions = response.status.volumeExpansion as { name: string; state: string }[];
+    expect(expansions.map((e) => e.state)).toEqual(['requested', 'requested', 'requested']);
+    expect(condition(response, 'Updated')).toMatchObject({ status: 'False', reason: 'RollingOut' });
+    expect(condition(response, 'Updated')?.message).toContain('allowVolumeExpansion');
+    expect(response.resyncAfterSeconds).toBe(10);
+    // No tablet restarts for it: the Pods are answered as they are.
+    expect(child(response, 'Pod', RDONLY)).toBeDefined();
+    expect(child(response, 'Pod', REPLICA)).toBeDefined();
+  });
+
+  test('the same size in another spelling (4096Mi = 4Gi) changes nothing', () => {
+    const response = sync(withStorage(request('seed-x-80-all-ready'), '4096Mi'));
+    expect(child(response, 'PersistentVolumeClaim', RDONLY)?.spec.resources.requests.storage).toBe('4Gi');
+    expect(response.status.volumeExpansion).toBeUndefined();
+    expect(response.status.notApplied).toBeUndefined();
+    expect(condition(response, 'Updated')?.status).toBe('True');
+  });
+
+  test('a smaller size is refused: the claims keep theirs, and notApplied names each', () => {
+    const response = sync(withStorage(request('seed-x-80-all-ready'), '3Gi'));
+    expect(child(response, 'PersistentVolumeClaim', RDONLY)?.spec.resources.requests.storage).toBe('4Gi');
+    expect(response.status.notApplied).toContain(`PersistentVolumeClaim/${RDONLY}: spec.resources.requests.storage stays 4Gi, larger than the 3Gi asked: a volume cannot shrink`);
+  });
+
+  test('a claim grown by hand beyond the spec is never asked to shrink back', () => {
+    const body = request('seed-x-80-all-ready');
+    const claim = body.children['PersistentVolumeClaim.v1']![RDONLY]!;
+    claim.spec = { ...claim.spec, resources: { requests: { storage: '50Gi' } } };
+    const response = sync(withStorage(body, '6Gi'));
+    // Answered as last applied (4Gi): the apply merge leaves the live 50Gi alone, as desired equals last applied.
+    expect(child(response, 'PersistentVolumeClaim', RDONLY)?.spec.resources.requests.storage).toBe('4Gi');
+    expect(child(response, 'PersistentVolumeClaim', REPLICA)?.spec.resources.requests.storage).toBe('6Gi');
+  });
+});
+
+describe('filesystem resize on restart', () => {
+  const since = '2026-01-01T01:00:00Z';
+  const afterGrace = new Date('2026-01-01T01:02:00Z');
+
+  test('within the grace period the tablet waits for an online resize', () => {
+    const response = sync(resizePending(request('seed-x-80-all-ready'), RDONLY, since), new Date('2026-01-01T01:01:00Z'));
+    expect(child(response, 'Pod', RDONLY)).toBeDefined();
+    expect((response.status.rollout as { message: string }).message).toContain('for the kubelet to grow the filesystem');
+  });
+
+  test('after it, an rdonly tablet that started before the resize is restarted (its Pod left out)', () => {
+    const response = sync(resizePending(request('seed-x-80-all-ready'), RDONLY, since), afterGrace);
+    expect(child(response, 'Pod', RDONLY)).toBeUndefined();
+    expect(child(response, 'PersistentVolumeClaim', RDONLY)).toBeDefined();
+  });
+
+  test('a replica tablet first gets its PlannedReparentShard Job', () => {
+    const response = sync(resizePending(request('seed-x-80-all-ready'), REPLICA, since), afterGrace);
+    expect(child(response, 'Pod', REPLICA)).toBeDefined();
+    expect(child(response, 'Job', `${REPLICA}-reparent`)).toBeDefined();
+  });
+
+  test('a Pod created after the resize became pending is not restarted again (it mounted the grown volume)', () => {
+    const body = resizePending(request('seed-x-80-all-ready'), RDONLY, since);
+    body.children['Pod.v1']![RDONLY]!.metadata.creationTimestamp = '2026-01-01T01:01:30Z';
+    const response = sync(body, afterGrace);
+    expect(child(response, 'Pod', RDONLY)).toBeDefined();
+    expect((response.status.volumeExpansion as { state: string }[])[0]?.state).toBe('filesystem-resize-pending');
+  });
+
+  test('without a lastTransitionTime nothing restarts (no way to tell whether the Pod already mounted it)', () => {
+    const body = resizePending(request('seed-x-80-all-ready'), RDONLY, since);
+    delete body.children['PersistentVolumeClaim.v1']![RDONLY]!.status.conditions[0].lastTransitionTime;
+    expect(child(sync(body, afterGrace), 'Pod', RDONLY)).toBeDefined();
+  });
+});
+
+describe("the shard's tablet PDB", () => {
+  test('at most one tablet of the shard unavailable, selecting every tablet of the shard in the cell', () => {
+    const budget = child(sync(request('seed-x-80-all-ready')), 'PodDisruptionBudget', 'vitess-zone1-main-x-80');
+    expect(budget?.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'vitess.io/cluster': 'vitess', 'vitess.io/cell': 'zone1', 'vitess.io/keyspace': 'main', 'vitess.io/shard': 'x-80', 'vitess.io/component': 'vttablet' } },
+    });
+  });
+
+  test('none with a single tablet (it could only block drains or protect nothing), and an observed one goes', () => {
+    const body = request('seed-x-80-all-ready');
+    body.parent.spec.tablets.replica.replicas = 1;
+    body.parent.spec.tablets.rdonly.replicas = 0;
+    const response = sync(body);
+    expect(response.children.some((c) => c.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+});
+
+test('a pending (unbound) claim is not asked to grow: the API server refuses a size change before it is bound', () => {
+  const body = withStorage(request('seed-x-80-all-ready'), '6Gi');
+  body.children['PersistentVolumeClaim.v1']![RDONLY]!.status = { phase: 'Pending' };
+  const response = sync(body);
+  expect(child(response, 'PersistentVolumeClaim', RDONLY)?.spec.resources.requests.storage).toBe('4Gi');
+  expect(child(response, 'PersistentVolumeClaim', REPLICA)?.spec.resources.requests.storage).toBe('6Gi');
+  expect((response.status.volumeExpansion as { name: string; state: string }[]).find((e) => e.name === RDONLY)?.state).toBe('waiting-for-bind');
+});
