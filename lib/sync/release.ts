@@ -9,7 +9,7 @@
  * (and, under background deletion, everything it owns) while it is deleted, under `deletionPolicy: Retain`:
  *
  * 1. the cluster answers its cells with `releaseVolumes: true`; cells and keyspaces pass it down;
- * 2. a shard with `releaseVolumes` answers only what is not a Pod or Job: its tablets stop;
+ * 2. a layer with `releaseVolumes` leaves out what holds no data (a shard's Pods: its tablets stop);
  * 3. once a shard reports no Pods left, its keyspace adds RELEASED_LABEL to the shard's selector,
  *    which no child carries, so Metacontroller releases the shard's PVCs (they lose their
  *    ownerReference and survive the deletion, labels intact);
@@ -25,7 +25,7 @@ import { condition, stampConditions } from '../kube/conditions.ts';
 import { isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { SyncRequest, SyncResponse } from '../metacontroller/request.ts';
-import { isVitessLayerKind } from '../rollout/slots.ts';
+import { holdsNoData, isVitessLayerKind } from '../rollout/slots.ts';
 import type { SyncContext } from './layer.ts';
 
 /** A selector label no child ever carries: a shard selecting it owns nothing, so Metacontroller releases every child. */
@@ -105,9 +105,10 @@ function releasedLayerChild(observed: KubeObject): KubeObject {
 }
 
 /**
- * The answer of a layer being released: layer children told to release, Pods and Jobs left out
- * (Metacontroller deletes them: a tablet's Pod must be gone before its PVC leaves the tree),
- * everything else held. Nothing is created.
+ * The answer of a layer being released: layer children told to release; what holds no data (Pods,
+ * Jobs, Deployments, Services, ConfigMaps, PDBs) left out, so Metacontroller deletes it (a tablet's
+ * Pod must be gone before its PVC leaves the tree, and nothing released may outlive the cluster but
+ * data); everything else held. Nothing is created.
  */
 export function releaseAnswer(request: SyncRequest, context: SyncContext): SyncResponse {
   const observed = request.children;
@@ -121,7 +122,7 @@ export function releaseAnswer(request: SyncRequest, context: SyncContext): SyncR
     if (isVitessLayerKind(child.kind)) {
       if (!isDone(child)) waiting.push(objectKey(child));
       if (child.metadata.deletionTimestamp === undefined) children.push(releasedLayerChild(child));
-    } else if (child.kind !== 'Pod' && child.kind !== 'Job' && child.metadata.deletionTimestamp === undefined) {
+    } else if (!holdsNoData(child.kind) && child.metadata.deletionTimestamp === undefined) {
       children.push(heldChild(child));
     }
   }

@@ -285,7 +285,7 @@ describe('pipeline: what a layer derives from its spec', () => {
       },
       maxInFlight: () => 1,
       confirmRemoval: () => [],
-      slots: (_spec, desired, observed, derived) => {
+      slots: (_spec, desired, observed, _now, derived) => {
         seen.push({ step: 'slots', value: derived });
         return defaultSlots(desired, observed, []);
       },
