@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
-import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 
 export const KIND = 'VitessCluster';
@@ -111,6 +111,11 @@ export const ClusterSpec = v.object({
   tls: v.optional(Tls),
   monitoring: v.optional(Monitoring),
   vtadmin: v.optional(Vtadmin),
+  /**
+   * What `kubectl delete vt` does to the tablets' PVCs (default Retain): Retain keeps them, released
+   * from the tree before it is deleted; Delete lets garbage collection delete them with everything else.
+   */
+  deletionPolicy: v.optional(DeletionPolicy),
 });
 
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;

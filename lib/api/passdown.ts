@@ -90,6 +90,11 @@ export const LayerBase = {
   /** TLS (a cell's has vtgate's MySQL part too, the layers below gRPC only) and the tablets' metrics sidecar. */
   tls: v.optional(Tls),
   monitoring: v.optional(ResolvedMonitoring),
+  /**
+   * Set on every layer below a VitessCluster being deleted under deletionPolicy Retain: the layer
+   * stops its tablets and lets its PVCs go out of the tree (lib/sync/release.ts). Absent otherwise.
+   */
+  releaseVolumes: v.optional(v.literal(true)),
 };
 
 export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;

@@ -75,6 +75,11 @@ export function isVitessLayerKind(kind: string): boolean {
  */
 const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget']);
 
+/** A kind that holds no data (DROPPABLE_KINDS). */
+export function holdsNoData(kind: string): boolean {
+  return DROPPABLE_KINDS.has(kind);
+}
+
 /** A removed layer object must wait for confirmation while it has volumes, or while we cannot tell. */
 export function removalNeedsConfirmation(observed: KubeObject, confirmed: readonly string[]): boolean {
   if (DROPPABLE_KINDS.has(observed.kind) || confirmed.includes(observed.metadata.name)) return false;

@@ -21,7 +21,7 @@ import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.
 import { backupCronJob, backupCronJobName, initialBackupJob, initialBackupJobName } from '../templates/backup.ts';
 import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName } from '../vitess/names.ts';
-import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
+import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 
 const BUDGET_KIND = 'PodDisruptionBudget';
@@ -29,14 +29,15 @@ const BUDGET_KIND = 'PodDisruptionBudget';
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
 
-export const shardDefinition: LayerDefinition<Shard> = {
+export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
   name: 'sync-shard',
   parentKind: 'VitessShard',
   schema: ShardSpec,
+  // The tablets the spec asks for, rdonly first: children, slots and status share this one list.
+  derive: desiredTablets,
   problems: () => [],
-  children: (spec, parent) => {
+  children: (spec, parent, tablets) => {
     const scope = shardScope(spec);
-    const tablets = desiredTablets(spec);
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
     return asKubeObjects([
       ...(budget === undefined ? [] : [budget]),
@@ -50,8 +51,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
   maxInFlight: (spec) => spec.rollout.tablets,
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
-  status: (spec, observed, desired) => {
-    const tablets = desiredTablets(spec);
+  status: (spec, observed, desired, tablets) => {
     const expansions = volumeExpansions(desired, observed);
     const desiredNames = new Set(tablets.map((tablet) => tablet.name));
     return {
@@ -89,20 +89,8 @@ function shardObject(spec: Shard): string {
   return shardObjectName(keyspaceObjectName(cellObjectName(spec.cluster, spec.cell), spec.keyspace), spec.name);
 }
 
-/** Tablet lists by spec: each sync parses a fresh spec object, so this computes the list once per sync. */
-const tabletsBySpec = new WeakMap<Shard, TabletIdentity[]>();
-
-/** The tablets the spec asks for, rdonly first (computed once per spec: children, slots and status share it). */
+/** The tablets the spec asks for, rdonly first. */
 export function desiredTablets(spec: Shard): TabletIdentity[] {
-  let tablets = tabletsBySpec.get(spec);
-  if (tablets === undefined) {
-    tablets = tabletList(spec);
-    tabletsBySpec.set(spec, tablets);
-  }
-  return tablets;
-}
-
-function tabletList(spec: Shard): TabletIdentity[] {
   return TABLET_TYPES.flatMap((type) =>
     poolUids(spec.cell, spec.keyspace, spec.name, type, spec.tablets[type].replicas).map((uid) => ({ name: tabletName(spec.cluster, spec.cell, uid), uid, type })),
   );
@@ -113,37 +101,62 @@ function tabletTypeOf(object: KubeObject): TabletType | undefined {
   return type === 'replica' || type === 'rdonly' ? type : undefined;
 }
 
-function replicaPods(observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
-  return [...observed.values()].filter((child) => child.kind === 'Pod' && tabletTypeOf(child) === 'replica');
+/**
+ * The pool a tablet object belongs to by identity: the pool whose UID range holds its
+ * `vitess.io/tablet-uid` (UIDs are hashed per cell/keyspace/shard/type, lib/vitess/tablets.ts).
+ */
+function identityTypeOf(spec: Shard, object: KubeObject): TabletType | undefined {
+  const uid = Number(object.metadata.labels?.[LABEL.tabletUid]);
+  if (!Number.isInteger(uid)) return undefined;
+  return TABLET_TYPES.find((type) => {
+    const base = tabletUid(spec.cell, spec.keyspace, spec.name, type, 0);
+    return uid >= base && uid < base + MAX_TABLETS_PER_TYPE;
+  });
+}
+
+/**
+ * A Pod that may be primary-eligible: its type label or its identity says replica. When the two
+ * disagree (a relabelled Pod), the tablet is treated as a replica: a reparent away from a tablet
+ * that is not the primary is a no-op, a restart of the primary without one is an outage.
+ */
+function mayBePrimary(spec: Shard, pod: KubeObject | undefined, identity?: TabletType): boolean {
+  if (pod === undefined) return identity === 'replica';
+  return tabletTypeOf(pod) === 'replica' || (identity ?? identityTypeOf(spec, pod)) === 'replica';
+}
+
+function replicaPods(spec: Shard, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+  // Held unclassified Pods count too: a reparent may move the primary to any tablet that runs.
+  return [...observed.values()].filter((child) => child.kind === 'Pod' && mayBePrimary(spec, child));
 }
 
 /** A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for. */
 function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): boolean {
-  return Math.max(spec.tablets.replica.replicas, replicaPods(observed).length) > 1;
+  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1;
 }
 
 /**
  * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
  * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
  */
-function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date): SlotSet {
+function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, tablets: readonly TabletIdentity[]): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
   const notApplied: string[] = [];
   const needsReparent = canReparent(spec, observed);
-  const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
-    tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed) : undefined;
+  // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
+  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined =>
+    needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed) : undefined;
   const slots: Slot[] = [];
   // The shard's PDB first (it only counts Pods); gone with the second-to-last tablet.
   for (const child of desired) if (child.kind === BUDGET_KIND) slots.push({ desired: child, observed: observed.get(objectKey(child)), method: 'apply' });
   for (const child of observed.values()) if (child.kind === BUDGET_KIND && !desiredByKey.has(objectKey(child))) slots.push({ observed: child, method: 'apply' });
   slots.push(...backupSlots(spec, desiredByKey, observed));
   for (const type of TABLET_TYPES) {
-    for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
+    for (const tablet of tablets.filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
       const restart = !outdated && observedPod !== undefined && waitsForRestart(observedPod, observed.get(`PersistentVolumeClaim/${tablet.name}`));
-      const gate = outdated ? gateFor(tablet, revisionOf(pod) ?? '') : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, `${revisionOf(pod) ?? ''}/volume`)) : undefined;
+      const gate = outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
       slots.push({ desired: pod, observed: observedPod, method: 'replace', gate, ...(restart ? { restart } : {}) });
       const desiredClaim = desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
@@ -155,7 +168,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
     for (const child of observed.values()) {
       if (tabletTypeOf(child) !== type || desiredByKey.has(objectKey(child))) continue;
       if (child.kind === 'Pod') {
-        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), FOR_REMOVAL) });
+        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), child, FOR_REMOVAL) });
       } else if (child.kind === 'PersistentVolumeClaim') {
         const podGone = !observed.has(`Pod/${child.metadata.name}`);
         const deleteIt = spec.tablets.volumeRetention === 'Delete' && podGone;
