@@ -1,6 +1,7 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
 import { MysqlUsers, ResolvedVtadmin } from './access.ts';
+import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
@@ -13,6 +14,8 @@ export const CellKeyspace = v.object({
   shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
   rollout: v.object({ shards: ResolvedRollout.entries.shards, tablets: ResolvedRollout.entries.tablets }),
+  /** Backup Jobs of the keyspace's shards, in its first cell only. */
+  backupJobs: v.optional(BackupJobs),
 });
 
 export const CellSpec = v.object({

@@ -5,7 +5,8 @@
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
-import { Component, ConfirmRemoval, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Backup, KeyspaceBackup } from './backup.ts';
+import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 
 export const KIND = 'VitessCluster';
@@ -74,6 +75,8 @@ export const KeyspaceSpec = v.object({
   durabilityPolicy: v.optional(DurabilityPolicy),
   /** Overrides of the cluster's rollout concurrency for this keyspace (`shards`, `tablets`). */
   rollout: v.optional(v.object({ shards: Rollout.entries.shards, tablets: Rollout.entries.tablets })),
+  /** Backups: this keyspace's schedule over the cluster's (lib/api/backup.ts). */
+  backup: v.optional(KeyspaceBackup),
 });
 
 /** An external topology server (instead of an etcd run by the operator). */
@@ -99,6 +102,8 @@ export const ClusterSpec = v.object({
   keyspaces: v.optional(v.array(KeyspaceSpec), []),
   /** Flags added to every Vitess binary that needs backups (the seed's `backupFlags`). */
   backupFlags: v.optional(Flags),
+  /** Backups and restore, typed (lib/api/backup.ts); `backupFlags` of the same flag win. */
+  backup: v.optional(Backup),
   rollout: v.optional(Rollout),
   confirmRemoval: v.optional(ConfirmRemoval),
   /** Access and observability (lib/api/access.ts): vtgate's MySQL users, TLS, the tablets' metrics sidecar. */
@@ -106,6 +111,11 @@ export const ClusterSpec = v.object({
   tls: v.optional(Tls),
   monitoring: v.optional(Monitoring),
   vtadmin: v.optional(Vtadmin),
+  /**
+   * What `kubectl delete vt` does to the tablets' PVCs (default Retain): Retain keeps them, released
+   * from the tree before it is deleted; Delete lets garbage collection delete them with everything else.
+   */
+  deletionPolicy: v.optional(DeletionPolicy),
 });
 
 export type ClusterSpecInput = v.InferInput<typeof ClusterSpec>;

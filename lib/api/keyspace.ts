@@ -1,5 +1,6 @@
 /** VitessKeyspace: one keyspace in one cell, written by sync-cell, expanded by sync-keyspace. */
 import * as v from 'valibot';
+import { BackupJobs } from './backup.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ShardRef, ShardTablets } from './passdown.ts';
 
@@ -11,6 +12,8 @@ export const KeyspaceSpec = v.object({
   name: v.pipe(v.string(), v.minLength(1)),
   shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
+  /** Backup Jobs of the shard(s), in the keyspace's first cell only. */
+  backupJobs: v.optional(BackupJobs),
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

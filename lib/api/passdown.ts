@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
+import { ResolvedBackup } from './backup.ts';
 import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 
@@ -82,11 +83,18 @@ export const LayerBase = {
   vtctldAddress: v.pipe(v.string(), v.minLength(1)),
   images: v.object({ vitess: Image }),
   backupFlags: v.optional(Flags),
+  /** The backup storage and engine (lib/api/backup.ts), when backups are configured. */
+  backup: v.optional(ResolvedBackup),
   rollout: ResolvedRollout,
   confirmRemoval: v.optional(ConfirmRemoval, []),
   /** TLS (a cell's has vtgate's MySQL part too, the layers below gRPC only) and the tablets' metrics sidecar. */
   tls: v.optional(Tls),
   monitoring: v.optional(ResolvedMonitoring),
+  /**
+   * Set on every layer below a VitessCluster being deleted under deletionPolicy Retain: the layer
+   * stops its tablets and lets its PVCs go out of the tree (lib/sync/release.ts). Absent otherwise.
+   */
+  releaseVolumes: v.optional(v.literal(true)),
 };
 
 export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;

@@ -9,6 +9,7 @@ import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } f
 import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { shardName, UNSHARDED } from '../vitess/shards.ts';
+import type { BackupJobsSpec, ResolvedBackupSpec } from './backup.ts';
 import type { Cell, CellKeyspaceSpec } from './cell.ts';
 import type { CellSpecValue, Cluster, DurabilityPolicyValue, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
@@ -80,7 +81,9 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const vtadminCell = vtctldCell(cluster)?.name;
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
-    const keyspaces = cluster.keyspaces.filter((keyspace) => keyspace.cells.includes(cell.name)).map((keyspace) => keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone));
+    const keyspaces = cluster.keyspaces
+      .filter((keyspace) => keyspace.cells.includes(cell.name))
+      .map((keyspace) => withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)));
     const vtorc = vtorcOf(cell) ?? defaultVtorc;
     const topology: TopologySpec = {
       implementation: 'etcd2',
@@ -98,6 +101,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       tabletCells,
       images: { vitess: vitessImage },
       backupFlags: cluster.backupFlags,
+      backup: resolveBackup(cluster),
       rollout,
       confirmRemoval: cluster.confirmRemoval ?? [],
       mysqlUsers: cluster.mysqlUsers,
@@ -167,6 +171,39 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
     tablets: resolveTablets(cluster, keyspace),
     rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
   };
+}
+
+/** Without an initial backup, new tablets of a new shard have nothing to wait for: they start empty. */
+const DEFAULT_WAIT_FOR_BACKUP = '10s';
+
+/** The storage and engine every process touching backups gets; undefined without `spec.backup`. */
+export function resolveBackup(cluster: Cluster): ResolvedBackupSpec | undefined {
+  const backup = cluster.backup;
+  if (backup === undefined) return undefined;
+  const wait = backup.waitForBackupInterval ?? (backup.initialBackup === false ? undefined : DEFAULT_WAIT_FOR_BACKUP);
+  return {
+    location: backup.location,
+    engine: backup.engine ?? 'builtin',
+    xtrabackup: backup.xtrabackup,
+    // `0` is Vitess' own "do not wait": said by leaving the flag out.
+    waitForBackupInterval: wait === '0' ? undefined : wait,
+  };
+}
+
+/**
+ * A keyspace's backup Jobs, in its first cell only: the initial backup and BackupShard act on the
+ * Vitess shard, which spans the keyspace's cells, and two initial backups would give two histories.
+ */
+export function backupJobs(cluster: Cluster, keyspace: KeyspaceSpecValue, cell: string): BackupJobsSpec | undefined {
+  const backup = cluster.backup;
+  if (backup === undefined || keyspace.cells[0] !== cell) return undefined;
+  const schedule = overlay(backup.schedule ?? {}, keyspace.backup?.schedule);
+  const { cron, ...rest } = schedule;
+  return { initial: backup.initialBackup ?? true, schedule: cron === undefined ? undefined : { ...rest, cron } };
+}
+
+function withBackupJobs(keyspace: CellKeyspaceSpec, jobs: BackupJobsSpec | undefined): CellKeyspaceSpec {
+  return jobs === undefined ? keyspace : { ...keyspace, backupJobs: jobs };
 }
 
 function shardRefs(keyspace: KeyspaceSpecValue): ShardRefSpec[] {

@@ -1,5 +1,6 @@
 /** VitessShard: one shard of a keyspace in one cell, written by sync-keyspace, expanded by sync-shard. */
 import * as v from 'valibot';
+import { BackupJobs } from './backup.ts';
 import { DnsLabel } from './common.ts';
 import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
 
@@ -13,6 +14,8 @@ export const ShardSpec = v.object({
   name: v.pipe(v.string(), v.minLength(1)),
   keyRange: v.optional(KeyRange),
   tablets: ShardTablets,
+  /** Backup Jobs of the shard(s), in the keyspace's first cell only. */
+  backupJobs: v.optional(BackupJobs),
 });
 
 export type Shard = v.InferOutput<typeof ShardSpec>;

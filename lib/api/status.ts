@@ -38,6 +38,19 @@ export const LayerStatus = v.looseObject({
   volumesUnknown: v.optional(v.boolean()),
   /** Observed children the layer could not classify, held as they are (`Kind/name`). */
   unclassified: v.optional(v.array(v.string())),
+  /** While the VitessCluster is deleted under deletionPolicy Retain (lib/sync/release.ts). */
+  release: v.optional(
+    v.object({
+      /** Tablet Pods still observed here (their PVCs are released only once they are gone). */
+      podsLeft: Count,
+      /** PVCs still owned here. */
+      volumesLeft: Count,
+      /** Nothing here or below still owns a PVC: the parent may let this object be deleted. */
+      done: v.boolean(),
+      /** Children not done yet (`Kind/name`, the first few). */
+      waitingFor: v.optional(v.array(v.string())),
+    }),
+  ),
 });
 
 // One name per kind, so a kind's status can grow typed fields without touching the others.

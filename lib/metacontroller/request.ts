@@ -71,6 +71,8 @@ export interface SyncResponse {
   status: Record<string, unknown>;
   children: KubeObject[];
   resyncAfterSeconds?: number;
+  /** Finalize hook only: the parent's deletion may finish (Metacontroller removes its finalizer). */
+  finalized?: boolean;
 }
 
 export class MalformedRequestError extends Error {

@@ -69,11 +69,16 @@ export function isVitessLayerKind(kind: string): boolean {
 
 /**
  * Kinds a layer may drop as soon as it no longer wants them: they hold no data (the vtgate, vtctld or
- * vtorc Deployments, Services, ConfigMaps, PDBs, and Pods and Jobs). Every other kind (PVCs, etcd
+ * vtorc Deployments, Services, ConfigMaps, PDBs, Pods, Jobs, and backup CronJobs: the backups stay in their storage). Every other kind (PVCs, etcd
  * StatefulSets and EtcdClusters, which hold the topology, our own layers, kinds we do not know) goes
  * only when spec.confirmRemoval names it; our layers also go once they report no volumes.
  */
-const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget']);
+const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget']);
+
+/** A kind that holds no data (DROPPABLE_KINDS). */
+export function holdsNoData(kind: string): boolean {
+  return DROPPABLE_KINDS.has(kind);
+}
 
 /** A removed layer object must wait for confirmation while it has volumes, or while we cannot tell. */
 export function removalNeedsConfirmation(observed: KubeObject, confirmed: readonly string[]): boolean {

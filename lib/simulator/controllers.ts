@@ -28,6 +28,11 @@ export interface ControllerSpec {
   /** The last path segment of the sync webhook URL: the Layer with that name serves it. */
   hook: string;
   hookVersion: HookVersion;
+  /**
+   * The finalize webhook's last path segment, when the controller has one: Metacontroller then keeps
+   * its finalizer on every parent and calls that hook (`finalizing: true`) while the parent is deleted.
+   */
+  finalizeHook?: string;
   /** The CompositeController object itself, sent as the request's `controller`. */
   manifest: Record<string, unknown>;
 }
@@ -43,6 +48,7 @@ export const RESOURCE_KINDS: Readonly<Record<string, string>> = {
   'apps/v1/deployments': 'Deployment',
   'apps/v1/statefulsets': 'StatefulSet',
   'batch/v1/jobs': 'Job',
+  'batch/v1/cronjobs': 'CronJob',
   'policy/v1/poddisruptionbudgets': 'PodDisruptionBudget',
   'etcd.database.coreos.com/v1beta2/etcdclusters': 'EtcdCluster',
   'vitess.io/v1alpha1/vitessclusters': 'VitessCluster',
@@ -90,12 +96,15 @@ export function controllerSpec(manifest: Record<string, unknown>, kinds: Readonl
   const version = sync.version ?? 'v1';
   if (version !== 'v1' && version !== 'v2') throw new ManifestError(`${where}: spec.hooks.sync.version must be v1 or v2`);
   const children = Array.isArray(spec.childResources) ? spec.childResources : [];
+  const finalize = isRecord(spec.hooks) && isRecord(spec.hooks.finalize) ? spec.hooks.finalize : undefined;
+  const finalizeUrl = finalize === undefined ? undefined : str(isRecord(finalize.webhook) ? finalize.webhook.url : undefined, `${where}: spec.hooks.finalize.webhook.url`);
   return {
     name,
     parent: resourceType(spec.parentResource, `${where}: spec.parentResource`, kinds),
     children: children.map((child, i) => childResource(child, `${where}: spec.childResources[${i}]`, kinds)),
     hook: hookName(url),
     hookVersion: version,
+    ...(finalizeUrl === undefined ? {} : { finalizeHook: hookName(finalizeUrl) }),
     manifest,
   };
 }

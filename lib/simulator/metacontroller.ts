@@ -13,11 +13,13 @@ import type { Layer } from '../sync/layer.ts';
 import type { ChildResource, ControllerSpec } from './controllers.ts';
 import { parentSelector, selectorMatches, type LabelSelector } from './selector.ts';
 import {
+  addFinalizer,
   ApiError,
   createObject,
   deleteObject,
   getObject,
   listObjects,
+  removeFinalizer,
   setOwnerReferences,
   storeKey,
   updateObject,
@@ -116,6 +118,9 @@ function claimChildren(state: ClusterState, controller: ControllerSpec, parent: 
       if (ref !== undefined && ref.uid !== parentUid) continue;
       if (ref !== undefined && matches) {
         group.set(childKey(candidate, controller.hookVersion), candidate);
+      } else if (parent.metadata.deletionTimestamp !== undefined) {
+        // ClaimObject: no adoption and no release while the parent is being deleted.
+        continue;
       } else if (ref !== undefined) {
         const refs = (candidate.metadata.ownerReferences ?? []).filter((r) => r.uid !== parentUid);
         current = setOwnerReferences(current, key, refs);
@@ -131,11 +136,11 @@ function claimChildren(state: ClusterState, controller: ControllerSpec, parent: 
 }
 
 /** The request body exactly as Metacontroller sends it. */
-export function buildRequest(controller: ControllerSpec, parent: KubeObject, observed: Map<string, Map<string, KubeObject>>): Record<string, unknown> {
+export function buildRequest(controller: ControllerSpec, parent: KubeObject, observed: Map<string, Map<string, KubeObject>>, finalizing = false): Record<string, unknown> {
   const children = Object.fromEntries(
     [...observed.entries()].map(([type, group]) => [type, Object.fromEntries([...group.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]),
   );
-  return { controller: controller.manifest, parent, children, related: {}, finalizing: false };
+  return { controller: controller.manifest, parent, children, related: {}, finalizing };
 }
 
 /** JSON in, JSON out: what crossing the HTTP boundary does to values (drops undefined, copies everything). */
@@ -147,6 +152,7 @@ interface Answer {
   status: Record<string, unknown>;
   children: KubeObject[];
   resyncAfterSeconds?: number;
+  finalized: boolean;
 }
 
 const RESPONSE_KEYS = new Set(['status', 'children', 'resyncAfterSeconds', 'finalized']);
@@ -171,7 +177,7 @@ function callHook(layer: Layer, controller: ControllerSpec, body: unknown, now: 
   const status = response.status ?? {};
   if (!isRecord(status)) throw new Error('hook answer: status must be an object');
   const resync = typeof response.resyncAfterSeconds === 'number' && response.resyncAfterSeconds > 0 ? { resyncAfterSeconds: response.resyncAfterSeconds } : {};
-  return { status, children: children as KubeObject[], ...resync };
+  return { status, children: children as KubeObject[], ...resync, finalized: response.finalized === true };
 }
 
 /** Desired children grouped like observed ones; namespace defaulted to the parent's (applyNamespaceDefaults). */
@@ -296,35 +302,96 @@ export function observedRequest(state: ClusterState, controller: ControllerSpec,
   const selector = parent === undefined ? undefined : parentSelector(parent);
   if (parent === undefined || selector === undefined) throw new Error(`${parentKey}: no such parent with a selector`);
   const claimed = claimChildren(state, controller, parent, selector);
-  return buildRequest(controller, getObject(claimed.state, parentKey) as KubeObject, claimed.observed);
+  const claimedParent = getObject(claimed.state, parentKey) as KubeObject;
+  const finalizing = claimedParent.metadata.deletionTimestamp !== undefined && (claimedParent.metadata.finalizers ?? []).includes(finalizerName(controller));
+  return buildRequest(controller, claimedParent, claimed.observed, controller.finalizeHook !== undefined && finalizing);
+}
+
+/** Metacontroller's finalizer on the parents of a controller with a finalize hook. */
+export function finalizerName(controller: ControllerSpec): string {
+  return `metacontroller.io/compositecontroller-${controller.name}`;
 }
 
 /** One full sync of one parent by its controller and hook. */
 export function syncParent(state: ClusterState, controller: ControllerSpec, layer: Layer, parentKey: string, now: Date): SyncOutcome {
-  const parent = getObject(state, parentKey);
-  if (parent === undefined) return { state, actions: [] };
-  const by = objectRef(parent);
+  const found = getObject(state, parentKey);
+  if (found === undefined) return { state, actions: [] };
+  const by = objectRef(found);
   const fail = (message: string, actions: Action[] = [], at: ClusterState = state): SyncOutcome => ({
     state: at,
     actions: [...actions, { verb: 'error', object: by, by, message }],
     error: message,
   });
+  // finalizer.SyncObject: before anything else, a controller with a finalize hook puts its finalizer
+  // on a live parent (never on one already pending deletion).
+  const finalizer = controller.finalizeHook === undefined ? undefined : finalizerName(controller);
+  if (finalizer !== undefined && controller.finalizeHook !== controller.hook) {
+    return fail(`the simulator serves a finalize hook from its controller's sync hook layer; ${controller.finalizeHook} is not ${controller.hook}`);
+  }
+  let start = state;
+  const startActions: Action[] = [];
+  const deleting = found.metadata.deletionTimestamp !== undefined;
+  const hasFinalizer = finalizer !== undefined && (found.metadata.finalizers ?? []).includes(finalizer);
+  if (finalizer !== undefined && !deleting && !hasFinalizer) {
+    start = addFinalizer(state, parentKey, finalizer);
+    startActions.push({ verb: 'update', object: by, by, message: `finalizer ${finalizer} added` });
+  }
+  // Pending deletion without our finalizer (or without a finalize hook): Metacontroller manages no
+  // children; the garbage collector deletes them once the parent is gone.
+  if (deleting && !hasFinalizer) return { state, actions: [] };
+  const parent = getObject(start, parentKey) as KubeObject;
   const selector = parentSelector(parent);
-  if (selector === undefined) return fail('.spec.selector must have either matchLabels, matchExpressions, or both');
-  const claimed = claimChildren(state, controller, parent, selector);
+  if (selector === undefined) return fail('.spec.selector must have either matchLabels, matchExpressions, or both', startActions, start);
+  const claimed = claimChildren(start, controller, parent, selector);
   const claimedParent = getObject(claimed.state, parentKey) as KubeObject;
+  const before = [...startActions, ...claimed.actions];
   let answer: Answer;
   let desired: Map<string, Map<string, KubeObject>>;
   try {
-    answer = callHook(layer, controller, buildRequest(controller, claimedParent, claimed.observed), now);
+    answer = callHook(layer, controller, buildRequest(controller, claimedParent, claimed.observed, deleting), now);
     desired = desiredChildren(controller, claimedParent, selector, answer.children);
   } catch (error) {
-    return fail(`sync hook ${controller.hook}: ${errorMessage(error)}`, claimed.actions, claimed.state);
+    return fail(`${deleting ? 'finalize' : 'sync'} hook ${controller.hook}: ${errorMessage(error)}`, before, claimed.state);
+  }
+  if (deleting && answer.finalized && finalizer !== undefined) {
+    // The finalizer goes first; with it gone, Metacontroller manages no children (ShouldFinalize),
+    // and the parent's deletion completes: the garbage collector takes what it still owns.
+    const removed = removeFinalizer(claimed.state, parentKey, finalizer);
+    const [, ...dependents] = removed.deleted;
+    return {
+      state: removed.state,
+      actions: [
+        ...before,
+        { verb: 'update', object: by, by, message: `finalized: finalizer ${finalizer} removed` },
+        ...(removed.deleted.length > 0 ? [{ verb: 'delete' as const, object: by, by: 'garbage-collector' }] : []),
+        ...dependents.map((dependent): Action => ({ verb: 'garbage-collect', object: keyToRef(dependent), by: 'garbage-collector' })),
+      ],
+    };
   }
   const managed = manageChildren(claimed.state, controller, claimedParent, claimed.observed, desired, now);
   // Status goes to the parent even when some child writes failed, with observedGeneration injected.
   const status = { ...answer.status, observedGeneration: claimedParent.metadata.generation ?? 0 };
   const written = updateStatus(managed.state, parentKey, status);
-  const actions = [...claimed.actions, ...managed.actions, ...(written.changed ? [{ verb: 'status' as const, object: by, by }] : [])];
+  const actions = [...before, ...managed.actions, ...(written.changed ? [{ verb: 'status' as const, object: by, by }] : [])];
   return { state: written.state, actions, ...(answer.resyncAfterSeconds === undefined ? {} : { resyncAfterSeconds: answer.resyncAfterSeconds }) };
+}
+
+/**
+ * `kubectl delete` of an object (background propagation): with finalizers it is only marked
+ * (deletionTimestamp) and stays with everything it owns; otherwise it goes, and so does, through
+ * the garbage collector, everything whose owners are all gone.
+ */
+export function deleteByUser(state: ClusterState, key: string, now: Date): SyncOutcome {
+  const object = getObject(state, key);
+  if (object === undefined) return { state, actions: [] };
+  const { state: next, deleted } = deleteObject(state, key, now);
+  const ref = keyToRef(key);
+  const [, ...dependents] = deleted;
+  return {
+    state: next,
+    actions: [
+      { verb: deleted.length > 0 ? 'delete' : 'update', object: ref, by: 'user', ...(deleted.length > 0 ? {} : { message: 'deletion requested: held by finalizers' }) },
+      ...dependents.map((dependent): Action => ({ verb: 'garbage-collect', object: keyToRef(dependent), by: 'garbage-collector' })),
+    ],
+  };
 }

@@ -138,14 +138,25 @@ export function updateStatus(state: ClusterState, key: string, status: unknown):
 /**
  * Deletes an object and, like the garbage collector with background propagation, every object
  * whose owners are all gone, transitively. Returns the keys deleted, the object itself first.
+ * An object with finalizers is not removed: it gets its deletionTimestamp (at `now`) and stays, and
+ * so do its dependents (an owner pending deletion still exists for the garbage collector).
  */
-export function deleteObject(state: ClusterState, key: string): { state: ClusterState; deleted: string[] } {
+export function deleteObject(state: ClusterState, key: string, now: Date = new Date(0)): { state: ClusterState; deleted: string[] } {
   if (getObject(state, key) === undefined) throw new ApiError('NotFound', `${key} not found`);
   const objects: Record<string, KubeObject> = { ...state.objects };
   const deleted: string[] = [];
+  let counter = state.counter;
   let queue = [key];
   while (queue.length > 0) {
     for (const k of queue) {
+      const object = objects[k] as KubeObject;
+      if ((object.metadata.finalizers ?? []).length > 0) {
+        if (object.metadata.deletionTimestamp === undefined) {
+          counter += 1;
+          objects[k] = { ...object, metadata: { ...object.metadata, deletionTimestamp: timestamp(now), resourceVersion: String(counter) } };
+        }
+        continue;
+      }
       delete objects[k];
       deleted.push(k);
     }
@@ -153,11 +164,32 @@ export function deleteObject(state: ClusterState, key: string): { state: Cluster
     queue = Object.keys(objects)
       .sort()
       .filter((k) => {
-        const owners = objects[k]?.metadata.ownerReferences ?? [];
-        return owners.length > 0 && owners.every((ref) => !liveUids.has(ref.uid));
+        const object = objects[k] as KubeObject;
+        const owners = object.metadata.ownerReferences ?? [];
+        return object.metadata.deletionTimestamp === undefined && owners.length > 0 && owners.every((ref) => !liveUids.has(ref.uid));
       });
   }
-  return { state: { objects, counter: state.counter }, deleted };
+  return { state: { objects, counter }, deleted };
+}
+
+/** Removes one finalizer; an object pending deletion with none left is then deleted (and collected). */
+export function removeFinalizer(state: ClusterState, key: string, finalizer: string): { state: ClusterState; deleted: string[] } {
+  const stored = getObject(state, key);
+  if (stored === undefined) throw new ApiError('NotFound', `${key} not found`);
+  const finalizers = (stored.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+  const metadata: ObjectMeta = { ...stored.metadata, finalizers };
+  if (finalizers.length === 0) delete metadata.finalizers;
+  const next = updateObject(state, { ...stored, metadata }).state;
+  if (finalizers.length > 0 || stored.metadata.deletionTimestamp === undefined) return { state: next, deleted: [] };
+  return deleteObject(next, key);
+}
+
+/** Adds a finalizer (Metacontroller's, for a controller with a finalize hook). */
+export function addFinalizer(state: ClusterState, key: string, finalizer: string): ClusterState {
+  const stored = getObject(state, key);
+  if (stored === undefined) throw new ApiError('NotFound', `${key} not found`);
+  if ((stored.metadata.finalizers ?? []).includes(finalizer)) return state;
+  return updateObject(state, { ...stored, metadata: { ...stored.metadata, finalizers: [...(stored.metadata.finalizers ?? []), finalizer] } }).state;
 }
 
 /** Replaces the ownerReferences of a stored object (adoption and release), as a metadata update. */

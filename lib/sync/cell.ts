@@ -47,6 +47,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     backupFlags: spec.backupFlags,
     tls: spec.tls,
     mysqlUsers: spec.mysqlUsers,
+    backup: spec.backup,
   };
   const objects: KubeObject[] = [];
   // Order matters to the rollout: topology first, then the control plane, then the data plane.
@@ -69,6 +70,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         backupFlags: spec.backupFlags,
         tls: tabletTls(spec.tls),
         monitoring: spec.monitoring,
+        backup: spec.backup,
+        backupJobs: keyspace.backupJobs,
         rollout: { ...spec.rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,

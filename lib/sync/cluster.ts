@@ -65,6 +65,7 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
   spec.cells.forEach((cell, i) => {
     if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
   });
+  problems.push(...backupProblems(spec));
   spec.keyspaces.forEach((keyspace, i) => {
     const path = `spec.keyspaces[${i}]`;
     keyspace.cells.forEach((cell, j) => {
@@ -76,6 +77,30 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     const tablets = keyspace.tablets;
     if (tablets.replica !== undefined && tablets.masterEligible !== undefined) problems.push(`${path}.tablets: set replica or its old spelling masterEligible, not both`);
     if (tablets.rdonly !== undefined && tablets.batch !== undefined) problems.push(`${path}.tablets: set rdonly or its old spelling batch, not both`);
+  });
+  return problems;
+}
+
+/** A backup location names exactly one storage; a keyspace's schedule needs the cluster's location and a cron. */
+function backupProblems(spec: Cluster): string[] {
+  const problems: string[] = [];
+  const backup = spec.backup;
+  if (backup !== undefined) {
+    const kinds = Object.keys(backup.location).filter((kind) => backup.location[kind as keyof typeof backup.location] !== undefined);
+    if (kinds.length !== 1) problems.push(`spec.backup.location: (${kinds.length === 0 ? 'none' : kinds.join(', ')}) must set exactly one of s3, gcs, azblob, ceph, file`);
+    const file = backup.location.file;
+    if (file !== undefined && (file.claimName === undefined) === (file.volume === undefined)) problems.push('spec.backup.location.file: must set exactly one of claimName, volume');
+    if (backup.xtrabackup !== undefined && backup.engine !== 'xtrabackup') problems.push(`spec.backup.xtrabackup: set only with engine: xtrabackup (engine is ${backup.engine ?? 'builtin'})`);
+  }
+  spec.keyspaces.forEach((keyspace, i) => {
+    const own = keyspace.backup?.schedule;
+    if (backup === undefined) {
+      if (keyspace.backup !== undefined) problems.push(`spec.keyspaces[${i}].backup: needs spec.backup (the storage location)`);
+      return;
+    }
+    if ((own !== undefined || backup.schedule !== undefined) && (own?.cron ?? backup.schedule?.cron) === undefined) {
+      problems.push(`${own !== undefined ? `spec.keyspaces[${i}].backup` : 'spec.backup'}.schedule.cron: required for keyspace '${keyspace.name}' (neither spec.backup.schedule nor the keyspace's sets one)`);
+    }
   });
   return problems;
 }

@@ -17,6 +17,7 @@ import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse 
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
 import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, reportedVolumes, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
+import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
@@ -25,25 +26,30 @@ const REVISION_LENGTH = 10;
 /** While a rollout waits, sync again after this long even if no child changes. */
 const ROLLOUT_RESYNC_SECONDS = 10;
 
-export interface LayerDefinition<Spec> {
+export interface LayerDefinition<Spec, Derived = undefined> {
   name: Layer['name'];
   parentKind: Layer['parentKind'];
   schema: v.GenericSchema<unknown, Spec>;
+  /**
+   * What several steps need from the spec (the shard's tablet list), computed once per sync and
+   * passed to children, slots and status explicitly: no memo outlives a sync.
+   */
+  derive?(spec: Spec): Derived;
   /** Problems that make a spec impossible to honour, each `path: message`; none when it is fine. */
   problems(spec: Spec, parent: ObservedParent): string[];
   /** The desired children, in rollout order. */
-  children(spec: Spec, parent: ObservedParent): KubeObject[];
+  children(spec: Spec, parent: ObservedParent, derived: Derived): KubeObject[];
   /** How many outdated children may move at once. */
   maxInFlight(spec: Spec): number;
   /** Removed children that may be deleted with their data (names), from the spec. */
   confirmRemoval(spec: Spec): readonly string[];
   /** Slots for the planner, when the layer needs more than desired-then-removed (tablets do). */
-  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date): SlotSet;
+  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, derived: Derived): SlotSet;
   /** Layer-specific status fields, from the observed children. */
-  status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[]): Record<string, unknown>;
+  status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[], derived: Derived): Record<string, unknown>;
 }
 
-export function defineLayer<Spec>(definition: LayerDefinition<Spec>): Layer {
+export function defineLayer<Spec, Derived = undefined>(definition: LayerDefinition<Spec, Derived>): Layer {
   return {
     name: definition.name,
     parentKind: definition.parentKind,
@@ -51,7 +57,11 @@ export function defineLayer<Spec>(definition: LayerDefinition<Spec>): Layer {
   };
 }
 
-function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest, context: SyncContext): SyncResponse {
+function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, request: SyncRequest, context: SyncContext): SyncResponse {
+  // A deletion is decided before the spec is read: it creates and rolls nothing (lib/sync/release.ts).
+  const deletion = deletionMode(request);
+  if (deletion === 'release') return releaseAnswer(request, context);
+  if (deletion === 'delete') return deleteAnswer(request, context);
   const { parent } = request;
   const parsed = v.safeParse(definition.schema, parent.spec ?? {});
   if (!parsed.success) return holdEverything(request, formatIssues(parsed.issues, 'spec'), context);
@@ -62,13 +72,14 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
   if (problems.length > 0) return holdEverything(request, problems, context);
 
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
-  const kept = definition.children(spec, parent).map((child) => {
+  const derived = definition.derive?.(spec) as Derived;
+  const kept = definition.children(spec, parent, derived).map((child) => {
     // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child).
     const live = hasImmutableFields(child.kind) ? observed.get(objectKey(child)) : undefined;
     return keepImmutableFields(child, live === undefined ? undefined : lastApplied(live));
   });
   const desired = kept.map((k) => withRevision(k.object));
-  const slotSet = definition.slots?.(spec, desired, observed, context.now) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const slotSet = definition.slots?.(spec, desired, observed, context.now, derived) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
   const notApplied = [...kept.flatMap((k) => k.notApplied), ...(slotSet.notApplied ?? [])];
   const unsettled = slotSet.unsettled ?? [];
   const { slots } = slotSet;
@@ -79,7 +90,7 @@ function syncLayer<Spec>(definition: LayerDefinition<Spec>, request: SyncRequest
   const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals, unsettled)];
   return {
     status: {
-      ...definition.status?.(spec, observed, desired),
+      ...definition.status?.(spec, observed, desired, derived),
       children: desired.length,
       readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,

@@ -18,10 +18,11 @@ import { heldChild } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
+import { backupCronJob, backupCronJobName, initialBackupJob, initialBackupJobName } from '../templates/backup.ts';
 import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
-import { reparentJobName, tabletName } from '../vitess/names.ts';
-import { poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
+import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName } from '../vitess/names.ts';
+import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 
 const BUDGET_KIND = 'PodDisruptionBudget';
@@ -29,17 +30,19 @@ const BUDGET_KIND = 'PodDisruptionBudget';
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
 
-export const shardDefinition: LayerDefinition<Shard> = {
+export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
   name: 'sync-shard',
   parentKind: 'VitessShard',
   schema: ShardSpec,
+  // The tablets the spec asks for, rdonly first: children, slots and status share this one list.
+  derive: desiredTablets,
   problems: () => [],
-  children: (spec, parent) => {
+  children: (spec, parent, tablets) => {
     const scope = shardScope(spec);
-    const tablets = desiredTablets(spec);
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
     return asKubeObjects([
       ...(budget === undefined ? [] : [budget]),
+      ...backupJobs(spec, scope),
       ...tablets.flatMap((tablet) => {
         const pool = spec.tablets[tablet.type];
         return [tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)];
@@ -49,8 +52,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
   maxInFlight: (spec) => spec.rollout.tablets,
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
-  status: (spec, observed, desired) => {
-    const tablets = desiredTablets(spec);
+  status: (spec, observed, desired, tablets) => {
     const expansions = volumeExpansions(desired, observed);
     const desiredNames = new Set(tablets.map((tablet) => tablet.name));
     return {
@@ -60,6 +62,7 @@ export const shardDefinition: LayerDefinition<Shard> = {
       }),
       retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
+      backup: backupStatus(spec, observed),
       volumeExpansion: expansions.length > 0 ? expansions : undefined,
     };
   },
@@ -78,23 +81,17 @@ function shardScope(spec: Shard): TabletScope {
     backupFlags: spec.backupFlags,
     tls: spec.tls,
     monitoring: spec.monitoring,
+    backup: spec.backup,
   };
 }
 
-/** Tablet lists by spec: each sync parses a fresh spec object, so this computes the list once per sync. */
-const tabletsBySpec = new WeakMap<Shard, TabletIdentity[]>();
-
-/** The tablets the spec asks for, rdonly first (computed once per spec: children, slots and status share it). */
-export function desiredTablets(spec: Shard): TabletIdentity[] {
-  let tablets = tabletsBySpec.get(spec);
-  if (tablets === undefined) {
-    tablets = tabletList(spec);
-    tabletsBySpec.set(spec, tablets);
-  }
-  return tablets;
+/** The shard's object name as sync-keyspace makes it, for the names of its backup Jobs. */
+function shardObject(spec: Shard): string {
+  return shardObjectName(keyspaceObjectName(cellObjectName(spec.cluster, spec.cell), spec.keyspace), spec.name);
 }
 
-function tabletList(spec: Shard): TabletIdentity[] {
+/** The tablets the spec asks for, rdonly first. */
+export function desiredTablets(spec: Shard): TabletIdentity[] {
   return TABLET_TYPES.flatMap((type) =>
     poolUids(spec.cell, spec.keyspace, spec.name, type, spec.tablets[type].replicas).map((uid) => ({ name: tabletName(spec.cluster, spec.cell, uid), uid, type })),
   );
@@ -105,36 +102,62 @@ function tabletTypeOf(object: KubeObject): TabletType | undefined {
   return type === 'replica' || type === 'rdonly' ? type : undefined;
 }
 
-function replicaPods(observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
-  return [...observed.values()].filter((child) => child.kind === 'Pod' && tabletTypeOf(child) === 'replica');
+/**
+ * The pool a tablet object belongs to by identity: the pool whose UID range holds its
+ * `vitess.io/tablet-uid` (UIDs are hashed per cell/keyspace/shard/type, lib/vitess/tablets.ts).
+ */
+function identityTypeOf(spec: Shard, object: KubeObject): TabletType | undefined {
+  const uid = Number(object.metadata.labels?.[LABEL.tabletUid]);
+  if (!Number.isInteger(uid)) return undefined;
+  return TABLET_TYPES.find((type) => {
+    const base = tabletUid(spec.cell, spec.keyspace, spec.name, type, 0);
+    return uid >= base && uid < base + MAX_TABLETS_PER_TYPE;
+  });
+}
+
+/**
+ * A Pod that may be primary-eligible: its type label or its identity says replica. When the two
+ * disagree (a relabelled Pod), the tablet is treated as a replica: a reparent away from a tablet
+ * that is not the primary is a no-op, a restart of the primary without one is an outage.
+ */
+function mayBePrimary(spec: Shard, pod: KubeObject | undefined, identity?: TabletType): boolean {
+  if (pod === undefined) return identity === 'replica';
+  return tabletTypeOf(pod) === 'replica' || (identity ?? identityTypeOf(spec, pod)) === 'replica';
+}
+
+function replicaPods(spec: Shard, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+  // Held unclassified Pods count too: a reparent may move the primary to any tablet that runs.
+  return [...observed.values()].filter((child) => child.kind === 'Pod' && mayBePrimary(spec, child));
 }
 
 /** A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for. */
 function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): boolean {
-  return Math.max(spec.tablets.replica.replicas, replicaPods(observed).length) > 1;
+  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1;
 }
 
 /**
  * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
  * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
  */
-function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date): SlotSet {
+function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, tablets: readonly TabletIdentity[]): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
   const notApplied: string[] = [];
   const needsReparent = canReparent(spec, observed);
-  const gateFor = (tablet: TabletIdentity, forRevision: string): Gate | undefined =>
-    tablet.type === 'replica' && needsReparent ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
+  // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
+  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined =>
+    needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
   const slots: Slot[] = [];
   // The shard's PDB first (it only counts Pods); gone with the second-to-last tablet.
   for (const child of desired) if (child.kind === BUDGET_KIND) slots.push({ desired: child, observed: observed.get(objectKey(child)), method: 'apply' });
   for (const child of observed.values()) if (child.kind === BUDGET_KIND && !desiredByKey.has(objectKey(child))) slots.push({ observed: child, method: 'apply' });
+  slots.push(...backupSlots(spec, desiredByKey, observed));
   for (const type of TABLET_TYPES) {
-    for (const tablet of desiredTablets(spec).filter((t) => t.type === type)) {
+    for (const tablet of tablets.filter((t) => t.type === type)) {
       const pod = desiredByKey.get(`Pod/${tablet.name}`) as KubeObject;
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
       const restart = !outdated && observedPod !== undefined && waitsForRestart(observedPod, observed.get(`PersistentVolumeClaim/${tablet.name}`));
-      const gate = outdated ? gateFor(tablet, revisionOf(pod) ?? '') : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, `${revisionOf(pod) ?? ''}/volume`)) : undefined;
+      const gate = outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
       slots.push({ desired: pod, observed: observedPod, method: 'replace', gate, ...(restart ? { restart } : {}) });
       const desiredClaim = desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
@@ -146,7 +169,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
     for (const child of observed.values()) {
       if (tabletTypeOf(child) !== type || desiredByKey.has(objectKey(child))) continue;
       if (child.kind === 'Pod') {
-        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), FOR_REMOVAL) });
+        slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), child, FOR_REMOVAL) });
       } else if (child.kind === 'PersistentVolumeClaim') {
         const podGone = !observed.has(`Pod/${child.metadata.name}`);
         const deleteIt = spec.tablets.volumeRetention === 'Delete' && podGone;
@@ -160,10 +183,13 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
   // start. Once nothing is left to move they go, so a finished rollout leaves no Job behind.
   // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
   // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
-  const jobs = [...observed.values()].filter((child) => child.kind === 'Job');
+  // So do a CronJob no longer wanted (it holds no data; the backups it made stay in the storage).
   const moreToMove = slots.some((slot) => slot.gate !== undefined);
-  const kept = moreToMove ? jobs.filter((job) => isRecentReparent(job, now)).map(objectKey) : [];
-  const removals = jobs.map(objectKey).filter((key) => !kept.includes(key));
+  const kept = moreToMove ? [...observed.values()].filter((job) => isRecentReparent(job, now)).map(objectKey) : [];
+  const removals = [...observed.values()]
+    .filter((child) => child.kind === 'Job' || (child.kind === 'CronJob' && !desiredByKey.has(objectKey(child))))
+    .map(objectKey)
+    .filter((key) => !kept.includes(key));
   const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
   return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled };
 }
@@ -253,6 +279,77 @@ function expansionMessage(expansion: VolumeExpansion): string {
     case 'filesystem-resize-pending':
       return `${volume}: grown to ${expansion.requested}, its filesystem is to be grown on the node${from}`;
   }
+}
+
+/**
+ * The shard's backup CronJob and initial backup Job, in the keyspace's first cell. The initial backup
+ * Job is an ordinary Job child: replaced (run again) when its spec changes, which is harmless: it backs
+ * up nothing when the shard has a complete backup or a primary (lib/templates/backup.ts).
+ */
+function backupJobs(spec: Shard, scope: TabletScope): KubeObject[] {
+  if (spec.backup === undefined || spec.backupJobs === undefined) return [];
+  const object = shardObject(spec);
+  const { schedule, initial } = spec.backupJobs;
+  return asKubeObjects([
+    ...(schedule === undefined ? [] : [backupCronJob(scope, object, schedule, spec.images.vitess, spec.vtctldAddress)]),
+    ...(initial ? [initialBackupJob(scope, object, spec.backup, spec.backupFlags, spec.tablets.replica, spec.vtctldAddress)] : []),
+  ]);
+}
+
+/** The backup CronJob is applied in place; the initial backup Job, like every Job, is replaced. */
+function backupSlots(spec: Shard, desiredByKey: ReadonlyMap<string, KubeObject>, observed: ReadonlyMap<string, KubeObject>): Slot[] {
+  const object = shardObject(spec);
+  const slots: Slot[] = [];
+  for (const key of [`CronJob/${backupCronJobName(object)}`, `Job/${initialBackupJobName(object)}`]) {
+    const desired = desiredByKey.get(key);
+    if (desired !== undefined) slots.push({ desired, observed: observed.get(key), method: desired.kind === 'Job' ? 'replace' : 'apply' });
+  }
+  return slots;
+}
+
+/**
+ * What the hook can tell about the shard's backups from Kubernetes objects alone: where they go,
+ * the initial backup Job's state and completion (which may have found a backup or a primary and made
+ * none: its log says), and the latest successful scheduled backup (the CronJob's
+ * status.lastSuccessfulTime). Backups made by hand are not seen; which backup a tablet restored is
+ * in its vttablet log only.
+ */
+function backupStatus(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Record<string, unknown> | undefined {
+  if (spec.backup === undefined) return undefined;
+  const location = describeLocation(spec.backup.location);
+  if (spec.backupJobs === undefined) return { location, takenBy: "the keyspace's first cell" };
+  const object = shardObject(spec);
+  const job = observed.get(`Job/${initialBackupJobName(object)}`);
+  const cron = observed.get(`CronJob/${backupCronJobName(object)}`);
+  const cronStatus = (cron?.status ?? {}) as { lastScheduleTime?: string; lastSuccessfulTime?: string };
+  const jobDone = job !== undefined && isReady(job) ? (job.status as { completionTime?: string } | undefined)?.completionTime : undefined;
+  return {
+    location,
+    engine: spec.backup.engine,
+    initialBackup: initialBackupState(spec.backupJobs.initial, job),
+    schedule: spec.backupJobs.schedule?.cron,
+    initialBackupCompletionTime: typeof jobDone === 'string' ? jobDone : undefined,
+    lastScheduleTime: cronStatus.lastScheduleTime,
+    // The latest successful BackupShard Job: the latest backup the hook can know of.
+    lastSuccessfulBackupTime: cronStatus.lastSuccessfulTime,
+  };
+}
+
+function initialBackupState(wanted: boolean, job: KubeObject | undefined): string {
+  if (!wanted) return 'disabled';
+  if (job === undefined) return 'creating';
+  if (isFailedJob(job)) return `failed: see the logs of Job ${job.metadata.name}`;
+  // Complete: a backup was made, or one existed, or the shard had a primary already (the Job's log says which).
+  return isReady(job) ? 'complete' : 'running';
+}
+
+function describeLocation(location: NonNullable<Shard['backup']>['location']): string {
+  if (location.s3 !== undefined) return `s3://${location.s3.bucket}/${location.s3.root ?? ''}`;
+  if (location.gcs !== undefined) return `gs://${location.gcs.bucket}/${location.gcs.root ?? ''}`;
+  if (location.azblob !== undefined) return `azblob://${location.azblob.account}/${location.azblob.container}/${location.azblob.root ?? ''}`;
+  if (location.ceph !== undefined) return `ceph (config from Secret ${location.ceph.configSecret.name})`;
+  if (location.file !== undefined) return `file: ${location.file.claimName !== undefined ? `PVC ${location.file.claimName}` : 'volume'}/${location.file.root ?? ''}`;
+  return 'none';
 }
 
 function removedTablet(pod: KubeObject, type: TabletType): TabletIdentity {

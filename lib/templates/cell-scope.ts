@@ -1,5 +1,6 @@
 /** What every cell-level template needs: the cell's scope, object-name prefix and topology. */
 import type { MysqlUsersSpec, TlsSpec } from '../api/access.ts';
+import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TopologySpec } from '../api/passdown.ts';
 import type { Scope } from './meta.ts';
@@ -14,4 +15,5 @@ export interface CellScope extends Scope {
   backupFlags?: FlagsSpec;
   tls?: TlsSpec;
   mysqlUsers?: MysqlUsersSpec;
+  backup?: ResolvedBackupSpec;
 }

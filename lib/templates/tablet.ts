@@ -8,6 +8,7 @@
  */
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
+import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
@@ -21,14 +22,14 @@ import { grpcTls, rotationAnnotations } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
+import { backupStorage, vttabletBackupFlags } from './backup.ts';
 
-const VTROOT = '/vt';
-const VTDATAROOT = '/vt/vtdataroot';
+export const VTROOT = '/vt';
+export const VTDATAROOT = '/vt/vtdataroot';
 /** mysqlctld's control socket, shared by the two containers through the data volume. */
 const MYSQLCTL_SOCKET = `${VTDATAROOT}/mysqlctl.sock`;
 const MYSQL_SOCKET = `${VTDATAROOT}/mysql.sock`;
 /** Where the init container puts mysqlctld and Vitess' config, mounted at /vt in the MySQL container. */
-const SHARED_VTROOT = '/mnt/vt';
 /**
  * mysqld-exporter's client config, written by the init container: the `vt_monitoring` user that
  * Vitess' init_db.sql creates for monitoring (no password, `@localhost`), over mysqld's socket.
@@ -37,6 +38,9 @@ const SHARED_VTROOT = '/mnt/vt';
  */
 const EXPORTER_CNF = 'mysqld-exporter.cnf';
 const EXPORTER_CNF_TEXT = `[client]\\nuser=vt_monitoring\\nsocket=${MYSQL_SOCKET}\\n`;
+export const SHARED_VTROOT = '/mnt/vt';
+/** Vitess' init_db.sql as the init container copies it, for mysqlctld and vtbackup alike. */
+export const INIT_DB_SQL_FILE = `${VTROOT}/config/init_db.sql`;
 /** The pool's my.cnf overrides, written by the init container, read by mysqlctld through EXTRA_MY_CNF. */
 const EXTRA_MY_CNF = 'config/extra-my.cnf';
 
@@ -48,6 +52,7 @@ export interface TabletScope extends Scope {
   backupFlags?: FlagsSpec;
   tls?: TlsSpec;
   monitoring?: ResolvedMonitoringSpec;
+  backup?: ResolvedBackupSpec;
 }
 
 export interface TabletIdentity {
@@ -67,6 +72,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   const exporter = scope.monitoring?.mysqldExporter;
   const meta = objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet));
   const rotation = rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined);
+  const storage = backupStorage(scope.backup);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
   const myCnf = myCnfText(pool.mysql.config);
@@ -105,7 +111,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
                 'socket-file': MYSQLCTL_SOCKET,
                 'mysql-socket': MYSQL_SOCKET,
                 'db-dba-user': 'vt_dba',
-                'init-db-sql-file': `${VTROOT}/config/init_db.sql`,
+                'init-db-sql-file': INIT_DB_SQL_FILE,
                 'wait-time': '2h',
               },
               pool.mysql.extraFlags,
@@ -120,13 +126,13 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         container({
           name: 'vttablet',
           image: pool.image,
-          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), tls.flags, backupFlags(scope.backupFlags), pool.vttablet.extraFlags)],
-          env,
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
+          env: [...env, ...storage.env],
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
           readinessProbe: httpProbe('/healthz', 'web'),
           livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
           resources: resources(pool.vttablet.resources),
-          volumeMounts: [dataMount, ...tls.volumeMounts],
+          volumeMounts: [dataMount, ...tls.volumeMounts, ...storage.mounts],
         }),
         ...(exporter === undefined ? [] : [mysqldExporter(exporter)]),
       ],
@@ -134,6 +140,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         { name: 'vt', emptyDir: {} },
         { name: 'vtdataroot', persistentVolumeClaim: { claimName: tablet.name } },
         ...tls.volumes,
+        ...storage.volumes,
       ],
     },
   };
@@ -213,12 +220,6 @@ function vttabletFlags(scope: TabletScope, tablet: TabletIdentity): Record<strin
     'db-repl-user': 'vt_repl',
     'db-filtered-user': 'vt_filtered',
   };
-}
-
-/** With backup storage configured, a new tablet restores from the latest backup before serving. */
-function backupFlags(flags: FlagsSpec | undefined): FlagsSpec | undefined {
-  if (flags === undefined || Object.keys(flags).length === 0) return undefined;
-  return { 'restore-from-backup': 'true', ...flags };
 }
 
 export function tabletVolumeClaim(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1PersistentVolumeClaim {

@@ -10,6 +10,7 @@ import { flagArgs, serverFlags, topoFlags } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { grpcTls, rotationAnnotations } from './access.ts';
+import { backupStorage, vtctldBackupFlags } from './backup.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness, objectMeta } from './meta.ts';
 import { componentDeployment, componentService, containerPort, servicePort } from './workload.ts';
@@ -22,6 +23,8 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
   const tls = grpcTls(scope.tls, COMPONENT, true);
   // The readiness probe's vtctldclient is a gRPC client of this vtctld like any other.
   const probeTls = grpcTls(scope.tls, 'vtctldclient', false);
+  // vtctld lists and removes backups (GetBackups, RemoveBackup): it reads the storage too.
+  const storage = backupStorage(scope.backup);
   const deployment = componentDeployment({
     scope,
     name,
@@ -30,8 +33,11 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
     command: [
       '/vt/bin/vtctld',
       // No `--cell`: a no-op for vtctld in v24, removed in v26.
-      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, tls.flags, scope.backupFlags, spec.extraFlags),
+      ...flagArgs(serverFlags(scope.topology), { 'service-map': 'grpc-vtctl,grpc-vtctld' }, tls.flags, vtctldBackupFlags(scope.backup, scope.backupFlags), spec.extraFlags),
     ],
+    env: storage.env.length > 0 ? storage.env : undefined,
+    volumes: [...tls.volumes, ...storage.volumes],
+    volumeMounts: [...tls.volumeMounts, ...storage.mounts],
     ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
     envFrom: [{ configMapRef: { name } }],
     // vtctld's /debug/health answers 200 with the body "not ok" when the topology is unreachable, and
@@ -44,8 +50,6 @@ export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V
     },
     livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
     podAnnotations: { 'vitess.io/config-hash': shortHash(config.data), ...rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined) },
-    volumes: tls.volumes,
-    volumeMounts: tls.volumeMounts,
   });
   return [componentService(scope, name, COMPONENT, spec, [servicePort('web', PORTS.web), servicePort('grpc', PORTS.grpc)]), config, deployment];
 }

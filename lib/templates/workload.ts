@@ -22,11 +22,11 @@ export interface ComponentWorkload {
   livenessProbe: V1Probe;
   env?: V1EnvVar[];
   envFrom?: V1EnvFromSource[];
-  /** Extra Pod template annotations, e.g. a hash of a ConfigMap the Pods read, so a change rolls them. */
-  podAnnotations?: Record<string, string>;
-  /** Secrets mounted into the container (lib/templates/access.ts). */
+  /** Volumes of the Pod and their mounts in the component's container: Secrets (lib/templates/access.ts), backup storage for vtctld. */
   volumes?: V1Volume[];
   volumeMounts?: V1VolumeMount[];
+  /** Extra Pod template annotations, e.g. a hash of a ConfigMap the Pods read, so a change rolls them. */
+  podAnnotations?: Record<string, string>;
   /** Another Pod security context than the Vitess user's (an image that must run as its own user). */
   securityContext?: V1PodSecurityContext;
 }

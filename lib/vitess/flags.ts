@@ -32,14 +32,19 @@ export function dashed(name: string): string {
  * replaces ours in place, so users can override any flag. Output order is stable.
  */
 export function flagArgs(...layers: readonly (FlagMap | FlagsSpec | undefined)[]): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(mergeFlags(...layers))) args.push(`--${name}=${value}`);
+  return args;
+}
+
+/** Flag layers merged by dashed name, later layers winning in place (what flagArgs renders). */
+export function mergeFlags(...layers: readonly (FlagMap | FlagsSpec | undefined)[]): FlagMap {
   const merged = new Map<string, string>();
   for (const layer of layers) {
     if (layer === undefined) continue;
     for (const name in layer) merged.set(dashed(name), layer[name] as string);
   }
-  const args: string[] = [];
-  for (const [name, value] of merged) args.push(`--${name}=${value}`);
-  return args;
+  return Object.fromEntries(merged);
 }
 
 /**

@@ -8,7 +8,7 @@
  * one or two tablet cells, or a single cell with etcd + vtctld + vtgate, or a first cell holding the
  * topology with a second cell; keyspaces in non-global cells; shards cut at random sorted distinct
  * byte points, or unsharded; tablet pools of 0-3 with both spellings (replica/masterEligible,
- * rdonly/batch, never both of a pair); optional rollout concurrency, backupFlags, volumeRetention.
+ * rdonly/batch, never both of a pair); optional rollout concurrency, backupFlags, typed backups, volumeRetention.
  */
 import fc from 'fast-check';
 import { GLOBAL_CELL } from '../../lib/api/resolve.ts';
@@ -24,6 +24,7 @@ export type Spec = {
   cells: CellSpec[];
   keyspaces?: KeyspaceSpec[];
   backupFlags?: Record<string, string>;
+  backup?: Record<string, unknown>;
   rollout?: Rollout;
   confirmRemoval?: string[];
 };
@@ -164,6 +165,7 @@ export interface SpecBlueprint {
   images?: { vitess?: string; mysql?: string };
   extraLabels: Record<string, string>;
   backupFlags?: Record<string, string>;
+  backup?: Record<string, unknown>;
   rollout?: Rollout;
 }
 
@@ -218,6 +220,14 @@ export function specBlueprint(limits: SpecLimits = LAYER_LIMITS): fc.Arbitrary<S
       backupFlags: fc.constantFrom<Record<string, string>>(
         { 'backup_storage_implementation': 'gcs', 'gcs_backup_storage_bucket': 'my-bucket' },
         { 'backup-storage-implementation': 'file', 'file-backup-storage-root': '/backups' },
+      ),
+      // Typed backups (lib/api/backup.ts): each location kind, both engines, with and without a schedule.
+      backup: fc.constantFrom<Record<string, unknown>>(
+        { location: { s3: { region: 'eu-west-1', bucket: 'b', root: 'r', credentialsSecret: { name: 'aws', key: 'credentials' } } }, schedule: { cron: '0 3 * * *' } },
+        { location: { file: { claimName: 'backups' } }, engine: 'xtrabackup', schedule: { cron: '*/30 * * * *', allowPrimary: true } },
+        { location: { gcs: { bucket: 'b' } }, initialBackup: false },
+        { location: { azblob: { account: 'a', container: 'c', keySecret: { name: 'az', key: 'key' } } }, waitForBackupInterval: '0' },
+        { location: { ceph: { configSecret: { name: 'ceph', key: 'ceph.json' } } }, schedule: { cron: '0 0 * * 0', concurrencyPolicy: 'Allow' } },
       ),
       rollout: rolloutArb,
     },
@@ -295,6 +305,7 @@ export function buildSpec(blueprint: SpecBlueprint, name: string): Spec {
     cells,
     keyspaces: blueprint.keyspaces.map((k) => keyspaceSpec(k, tabletCells)),
     ...(blueprint.backupFlags === undefined ? {} : { backupFlags: blueprint.backupFlags }),
+    ...(blueprint.backup === undefined ? {} : { backup: blueprint.backup }),
     ...(blueprint.rollout === undefined ? {} : { rollout: blueprint.rollout }),
   };
 }

@@ -7,18 +7,70 @@
  * - the status every hook wrote is accepted by the parent's /status subresource and reads back equal;
  * - a sequence of spec edits is re-rendered (as edits of the previous render: `render --from`) and applied as updates of the live objects, following the
  *   child update strategies of our CompositeControllers: no write may be refused (but the PVC growth a claim without a bound volume cannot take, named by its edit);
- * - deleting the VitessCluster garbage-collects the whole tree through the ownerReferences.
+ * - deleting the VitessCluster: Metacontroller's finalizer holds the tree; once it is removed the
+ *   garbage collector takes everything but the PVCs our hooks released (deletionPolicy Retain).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ensureCrds } from './support/install.ts';
-import { apply, createNamespace, deleteNamespace, list, type Obj, read, ref, remove, replaceStatus, uniqueName, waitFor } from './support/kube.ts';
+import { apply, createNamespace, deleteNamespace, list, type Obj, read, ref, remove, replaceStatus, uniqueName, update, waitFor } from './support/kube.ts';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { loadControllers } from '../../lib/simulator/manifests.ts';
+import { deleteByUser, finalizerName } from '../../lib/simulator/metacontroller.ts';
+import { loadState } from '../../lib/simulator/render.ts';
+import { converge } from '../../lib/simulator/simulate.ts';
+import { allObjects, storeKey } from '../../lib/simulator/store.ts';
+import { layers } from '../../lib/sync/index.ts';
 import { EXAMPLES_DIR, renderCluster } from './support/render.ts';
 import { applyTree, key, loadStrategies, newTreeState, type Strategies, type TreeState } from './support/tree.ts';
 
 const VITESS_KINDS = new Set(['VitessCluster', 'VitessCell', 'VitessKeyspace', 'VitessShard']);
+const CONTROLLERS = loadControllers();
+const FINALIZER = finalizerName(CONTROLLERS.find((c) => c.name === 'vitess-cluster')!);
+
+/** minimal.yaml is deleted under deletionPolicy Delete, the others under the default, Retain. */
+function deletionPolicyOf(file: string): 'Retain' | 'Delete' {
+  return file.startsWith('minimal') ? 'Delete' : 'Retain';
+}
+
+/** `Kind/name` of every object the simulator leaves after the user deletes the VitessCluster of a rendered tree. */
+function simulatedSurvivors(rendered: Obj[], policy: 'Retain' | 'Delete'): string[] {
+  const objects = (structuredClone(rendered) as KubeObject[]).map((o) => (o.kind === 'VitessCluster' ? { ...o, spec: { ...(o.spec as object), deletionPolicy: policy } } : o));
+  const start = new Date('2030-01-01T00:00:00Z');
+  const root = objects[0]!;
+  const deleted = deleteByUser(loadState(objects), storeKey(root), start);
+  const result = converge(deleted.state, { controllers: CONTROLLERS, layers, kubelet: true, start, maxRounds: 300 });
+  if (!result.converged || result.errors.length > 0) throw new Error(`the simulated deletion did not converge: ${JSON.stringify(result.errors)}`);
+  return allObjects(result.state).map((o) => `${o.kind}/${o.metadata.name}`).sort();
+}
+
+function kindsOf(rendered: Obj[]): string[] {
+  return [...new Set(rendered.map((o) => `${o.apiVersion} ${o.kind}`))];
+}
+
+/** A tree key (`group/Kind/name`) as `Kind/name`. */
+function keyToRef(k: string): string {
+  const [, kind, ...name] = k.split('/');
+  return `${kind}/${name.join('/')}`;
+}
+
+/** `Kind/name` of the objects of our tree still there and not marked for deletion. */
+async function liveTree(state: TreeState, kinds: string[], namespace: string): Promise<string[]> {
+  const remaining: string[] = [];
+  for (const k of kinds) {
+    const [apiVersion, kind] = k.split(' ') as [string, string];
+    for (const o of await list(apiVersion, kind, namespace)) {
+      // Deleted but held by a finalizer counts as collected: the garbage collector did its part
+      // (PVCs keep kubernetes.io/pvc-protection until the protection controller sees no Pod using them).
+      if (o.metadata.deletionTimestamp) continue;
+      if (state.uids.has(key({ ...o, apiVersion, kind }))) remaining.push(`${kind}/${o.metadata.name}`);
+    }
+  }
+  return remaining.sort();
+}
+
 const examples = readdirSync(EXAMPLES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 type Spec = Record<string, any>;
@@ -142,6 +194,26 @@ const edits: { name: string; edit(spec: Spec): boolean; refused?: RegExp }[] = [
       s.template.metadata ??= {};
       s.template.metadata.labels = { ...s.template.metadata.labels, 'e2e-edit': 'yes' };
       s.template.metadata.annotations = { ...s.template.metadata.annotations, 'e2e.vitess.io/note': 'edited' };
+      return true;
+    },
+  },
+  {
+    // Backups (docs/decisions/0011-backups.md): a file location on an NFS volume and a schedule where
+    // there were none (tablets, vtctld and the backup CronJobs change), else a new schedule and engine.
+    name: 'typed backups added, or their schedule changed',
+    edit: (s) => {
+      if (s.backup === undefined) s.backup = { location: { file: { volume: { nfs: { server: 'nfs.example', path: '/vitess' } }, root: 'e2e' } }, schedule: { cron: '15 4 * * *' } };
+      else s.backup = { ...s.backup, engine: 'xtrabackup', schedule: { ...s.backup.schedule, cron: '45 2 * * *', suspend: true, concurrencyPolicy: 'Replace' } };
+      return (s.keyspaces ?? []).length > 0;
+    },
+  },
+  {
+    name: 'backup schedules removed (the CronJobs go)',
+    edit: (s) => {
+      if (s.backup === undefined) return false;
+      const { schedule: _schedule, ...backup } = s.backup;
+      s.backup = backup;
+      for (const ks of s.keyspaces ?? []) delete ks.backup;
       return true;
     },
   },
@@ -283,29 +355,48 @@ for (const file of examples) {
       }, 60_000);
     }
 
-    test('deleting the VitessCluster garbage-collects the whole tree (ownerReferences are right)', async () => {
+    test(`deleting the VitessCluster (deletionPolicy ${deletionPolicyOf(file)}): held by its finalizer, then only the PVCs the hooks released outlive garbage collection`, async () => {
       const root = rendered[0]!;
-      const kinds = [...new Set(rendered.map((o) => `${o.apiVersion} ${o.kind}`))];
-      await remove({ ...root, metadata: { name: root.metadata.name, namespace } });
+      const rootRef = { ...root, metadata: { name: root.metadata.name, namespace } };
+      const policy = deletionPolicyOf(file);
+      if (policy === 'Delete') await update(rootRef, (live) => ({ ...live, spec: { ...(live.spec as Spec), deletionPolicy: 'Delete' } }));
+      expect((await read(rootRef))?.metadata.finalizers).toEqual([FINALIZER]);
+      // What our hooks do about it, played by the simulator from this very tree (lib/sync/release.ts).
+      const survivors = simulatedSurvivors(rendered, policy);
+      expect(survivors.every((s) => s.startsWith('PersistentVolumeClaim/'))).toBe(true);
+      if (policy === 'Retain') expect(survivors.length).toBe(rendered.filter((o) => o.kind === 'PersistentVolumeClaim').length);
+      else expect(survivors).toEqual([]);
+
+      await remove(rootRef);
+      // 1. The real garbage collector leaves everything alone while Metacontroller's finalizer holds the VitessCluster.
+      await Bun.sleep(3_000);
+      expect((await read(rootRef))?.metadata.deletionTimestamp).toBeDefined();
+      expect(await liveTree(state, kindsOf(rendered), namespace)).toEqual([...state.uids.keys()].filter((k) => !k.endsWith(`/VitessCluster/${root.metadata.name}`)).map(keyToRef).sort());
+      // 2. Metacontroller's part, as the simulator replayed it: it releases each PVC the shard's selector
+      //    no longer matches (removes the shard's ownerReference), then, on finalized: true, removes its finalizer.
+      for (const name of survivors) {
+        await update({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: name.split('/')[1]!, namespace } }, (live) => ({
+          ...live,
+          metadata: { ...live.metadata, ownerReferences: (live.metadata.ownerReferences ?? []).filter((r: { kind: string }) => r.kind !== 'VitessShard') },
+        }));
+      }
+      await update(rootRef, (live) => ({ ...live, metadata: { ...live.metadata, finalizers: ((live.metadata.finalizers ?? []) as string[]).filter((f) => f !== FINALIZER) } }));
+      // 3. The real garbage collector takes the rest of the tree; the released PVCs stay, not even marked for deletion.
       const left = await waitFor(
         'garbage collection of the tree',
         async () => {
-          const remaining: string[] = [];
-          for (const k of kinds) {
-            const [apiVersion, kind] = k.split(' ') as [string, string];
-            for (const o of await list(apiVersion, kind, namespace)) {
-              // Deleted but held by a finalizer counts as collected: the garbage collector did its part
-              // (PVCs keep kubernetes.io/pvc-protection until the protection controller sees no Pod using them).
-              if (o.metadata.deletionTimestamp) continue;
-              if (state.uids.has(key({ ...o, apiVersion, kind }))) remaining.push(`${kind}/${o.metadata.name}`);
-            }
-          }
-          return remaining.length === 0 ? remaining : undefined;
+          const remaining = await liveTree(state, kindsOf(rendered), namespace);
+          return remaining.length === survivors.length ? remaining : undefined;
         },
         90_000,
         500,
       );
-      expect(left).toEqual([]);
+      expect(left).toEqual([...survivors].sort());
+      for (const name of survivors) {
+        const pvc = await read({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: name.split('/')[1]!, namespace } });
+        expect(pvc?.metadata.deletionTimestamp).toBeUndefined();
+        expect(pvc?.metadata.ownerReferences ?? []).toEqual([]);
+      }
     }, 120_000);
   });
 }

@@ -18,7 +18,7 @@ const EXAMPLES = join(import.meta.dir, '..', '..', 'examples');
 
 function manifest(object: KubeObject): KubeObject {
   const { status: _status, metadata, ...rest } = object;
-  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, ownerReferences: _o, managedFields: _m, annotations, ...meta } = metadata;
+  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, ownerReferences: _o, finalizers: _f, managedFields: _m, annotations, ...meta } = metadata;
   const { [LAST_APPLIED_ANNOTATION]: _applied, ...kept } = annotations ?? {};
   const { apiVersion, kind, ...body } = rest;
   // Ordered as people write manifests: apiVersion, kind, metadata, then the rest.

@@ -7,12 +7,15 @@
  * volumes, under the same child key (kind, API group, name), unless the spec asked for its removal:
  * volumeRetention Delete for a PVC of a known pool whose Pod is gone, or confirmRemoval naming it.
  * A sync that throws (a 500) applies nothing, so it is safe too. Children already being deleted are out
- * of the law (Metacontroller does not delete them again). FC_RUNS scenarios (default 1000).
+ * of the law (Metacontroller does not delete them again). And a shard answer leaves out a tablet Pod
+ * that its label or its own command line says may be primary-eligible only behind a completed
+ * PlannedReparentShard Job for it (or when it is the shard's only one). FC_RUNS scenarios (default 1000).
  */
 import { describe, test } from 'bun:test';
 import fc from 'fast-check';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hold.ts';
+import { reparentJobName } from '../../lib/vitess/names.ts';
 import { LAW_TIMEOUT_MS, runs } from '../arbitraries/index.ts';
 import { casesOf, LAYER_SCENARIOS, requestBody, SHARED_SEED, syncBody, VITESS_KINDS } from '../arbitraries/system.ts';
 
@@ -104,8 +107,39 @@ function removalAsked(parent: KubeObject, child: KubeObject, observed: readonly 
   return (type === 'replica' || type === 'rdonly') && !podObserved;
 }
 
+/** A tablet Pod that may be primary-eligible: its label or its own command line (`--init-tablet-type`) says replica. */
+function mayBePrimary(pod: KubeObject): boolean {
+  if (pod.metadata.labels?.['vitess.io/tablet-type'] === 'replica') return true;
+  return JSON.stringify(pod.spec ?? {}).includes('--init-tablet-type=replica');
+}
+
+function completedJob(observed: readonly KubeObject[], name: string): boolean {
+  return observed.some((o) => {
+    const conditions = (o.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+    return o.kind === 'Job' && o.metadata.name === name && conditions.some((k) => k.type === 'Complete' && k.status === 'True');
+  });
+}
+
+/**
+ * The reparent gate under hostile labels: a shard answer leaves out a Pod that may be primary-eligible
+ * only after a completed `<pod>-reparent` Job was observed, or when no other primary-eligible tablet
+ * exists or is asked for (the reparent is then skipped and said in status).
+ */
+function reparentGateProblem(parent: KubeObject, observed: readonly KubeObject[], answered: ReadonlySet<string>): string | undefined {
+  if (parent.kind !== 'VitessShard') return undefined;
+  const replicas = (parent.spec as { tablets?: { replica?: { replicas?: number } } }).tablets?.replica?.replicas ?? 0;
+  const eligible = observed.filter((o) => o.kind === 'Pod' && mayBePrimary(o));
+  if (Math.max(replicas, eligible.length) <= 1) return undefined;
+  for (const pod of eligible) {
+    if (pod.metadata.deletionTimestamp !== undefined || answered.has(childKey(pod))) continue;
+    // The Job's name is the tablet's name plus `-reparent`, shortened with a hash when too long (lib/vitess/names.ts).
+    if (!completedJob(observed, reparentJobName(pod.metadata.name))) return `${childKey(pod)} (may be primary-eligible) left out without a completed reparent Job`;
+  }
+  return undefined;
+}
+
 describe('hostile observed state', () => {
-  test('hostile observed state: every 200 answer carries every observed child that holds or may hold data, unless the spec asked for its removal', () => {
+  test('hostile observed state: every 200 answer carries every observed child that holds or may hold data, unless the spec asked for its removal, and drops a possibly primary-eligible tablet Pod only behind a completed reparent', () => {
     fc.assert(
       fc.property(LAYER_SCENARIOS, fc.array(mutation, { minLength: 1, maxLength: 6 }), (scenario, mutations) => {
         for (const c of [...casesOf(scenario), ...casesOf(scenario, 'ready')]) {
@@ -121,6 +155,8 @@ describe('hostile observed state', () => {
             if (child.metadata.deletionTimestamp !== undefined || !holdsData(child) || removalAsked(c.parent, child, observed)) continue;
             if (!answered.has(childKey(child))) throw new Error(`${c.kind} answer leaves out ${childKey(child)} (mutations ${JSON.stringify(mutations)})`);
           }
+          const gate = reparentGateProblem(c.parent, observed, answered);
+          if (gate !== undefined) throw new Error(`${c.kind} answer: ${gate} (mutations ${JSON.stringify(mutations)})`);
         }
       }),
       RUNS,

@@ -45,6 +45,7 @@ describe('our CompositeController manifests', () => {
       'vitess-shard:PersistentVolumeClaim': 'InPlace',
       'vitess-shard:PodDisruptionBudget': 'InPlace',
       'vitess-shard:Job': 'OnDelete',
+      'vitess-shard:CronJob': 'InPlace',
     });
   });
 

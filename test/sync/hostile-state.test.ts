@@ -54,6 +54,36 @@ describe('hostile observed state: regressions', () => {
     expect(response.status.unclassified).toContain(`Pod/${REPLICA_2}`);
   });
 
+  test('mislabelled: a removed replica Pod labelled rdonly is not dropped without a PlannedReparentShard Job', () => {
+    const body = request('sync-shard', 'seed-x-80-all-ready');
+    body.parent.spec.tablets.replica.replicas = 1;
+    const pod = body.children['Pod.v1']![REPLICA_2]!;
+    pod.metadata.labels = { ...pod.metadata.labels, 'vitess.io/tablet-type': 'rdonly' };
+    const response = sync(shardLayer, body, 'VitessShard');
+    expect(answered(response).has(keyOf(pod))).toBe(true);
+    expect(response.children.some((c) => c.kind === 'Job' && c.metadata.name === `${REPLICA_2}-reparent`)).toBe(true);
+  });
+
+  test('mislabelled: a removed rdonly Pod labelled replica waits for a reparent too (the label may be right about what runs)', () => {
+    const body = request('sync-shard', 'seed-x-80-all-ready');
+    body.parent.spec.tablets.rdonly.replicas = 0;
+    const pod = body.children['Pod.v1']![RDONLY]!;
+    pod.metadata.labels = { ...pod.metadata.labels, 'vitess.io/tablet-type': 'replica' };
+    const response = sync(shardLayer, body, 'VitessShard');
+    expect(answered(response).has(keyOf(pod))).toBe(true);
+    expect(response.children.some((c) => c.kind === 'Job' && c.metadata.name === `${RDONLY}-reparent`)).toBe(true);
+  });
+
+  test('mislabelled: a desired rdonly tablet whose Pod is labelled replica restarts only after a reparent', () => {
+    const body = request('sync-shard', 'seed-x-80-all-ready');
+    for (const pool of ['rdonly', 'replica']) body.parent.spec.tablets[pool].image = 'vitess/lite:v24.0.4';
+    const pod = body.children['Pod.v1']![RDONLY]!;
+    pod.metadata.labels = { ...pod.metadata.labels, 'vitess.io/tablet-type': 'replica' };
+    const response = sync(shardLayer, body, 'VitessShard');
+    expect(answered(response).has(keyOf(pod))).toBe(true);
+    expect(response.children.some((c) => c.kind === 'Job' && c.metadata.name === `${RDONLY}-reparent`)).toBe(true);
+  });
+
   test("issue 9.2: a held PVC whose last-applied annotation names another object is answered under the observed object's identity", () => {
     const body = request('sync-shard', 'seed-x-80-all-ready');
     const pvc = body.children['PersistentVolumeClaim.v1']![RDONLY]!;
@@ -115,7 +145,7 @@ describe('hostile observed state: regressions', () => {
   test('issue 11.1: a desired child kind the slots do not carry fails the sync loudly instead of vanishing', () => {
     // A ConfigMap: the shard makes none, so its slots do not carry that kind (they carry its PDB).
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vitess-x-80-tablets' }, data: {} };
-    const layer = defineLayer({ ...shardDefinition, children: (spec, parent) => [...shardDefinition.children(spec, parent), extra] });
+    const layer = defineLayer({ ...shardDefinition, children: (spec, parent, tablets) => [...shardDefinition.children(spec, parent, tablets), extra] });
     const body = request('sync-shard', 'seed-x-80-all-ready');
     expect(() => sync(layer, body, 'VitessShard')).toThrow(/ConfigMap\/vitess-x-80-tablets/);
   });

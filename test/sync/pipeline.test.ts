@@ -7,7 +7,9 @@ import { heldChild, LAST_APPLIED_ANNOTATION } from '../../lib/metacontroller/hol
 import { parseSyncRequest, type SyncResponse } from '../../lib/metacontroller/request.ts';
 import { clusterLayer } from '../../lib/sync/cluster.ts';
 import { REVISION_ANNOTATION } from '../../lib/rollout/planner.ts';
-import { withRevision } from '../../lib/sync/pipeline.ts';
+import { defineLayer, withRevision } from '../../lib/sync/pipeline.ts';
+import { defaultSlots } from '../../lib/rollout/slots.ts';
+import * as v from 'valibot';
 import { shardLayer } from '../../lib/sync/shard.ts';
 import { renderTree, seedCluster } from '../templates/seed-tree.ts';
 import { childMap, type ObservedChildCase, observedChildren, permuteKeys, regression, runs } from '../arbitraries/index.ts';
@@ -261,5 +263,45 @@ describe('withRevision', () => {
     const after = syncCluster(spec).children.map((c) => c.metadata.annotations?.[REVISION_ANNOTATION]);
     expect(after[0]).toBe(before[0]!);
     expect(after[1]).not.toBe(before[1]!);
+  });
+});
+
+describe('pipeline: what a layer derives from its spec', () => {
+  test('is computed once per sync and handed to children, slots and status, never kept between syncs', () => {
+    const seen: { step: string; value: object }[] = [];
+    let derivations = 0;
+    const layer = defineLayer<{ n: number }, { n: number }>({
+      name: 'sync-shard',
+      parentKind: 'VitessShard',
+      schema: v.object({ n: v.number() }),
+      derive: (spec) => {
+        derivations += 1;
+        return { n: spec.n };
+      },
+      problems: () => [],
+      children: (_spec, _parent, derived) => {
+        seen.push({ step: 'children', value: derived });
+        return [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${derived.n}` } }];
+      },
+      maxInFlight: () => 1,
+      confirmRemoval: () => [],
+      slots: (_spec, desired, observed, _now, derived) => {
+        seen.push({ step: 'slots', value: derived });
+        return defaultSlots(desired, observed, []);
+      },
+      status: (_spec, _observed, _desired, derived) => {
+        seen.push({ step: 'status', value: derived });
+        return {};
+      },
+    });
+    const request = (n: number) => parseSyncRequest({ parent: { apiVersion: 'vitess.io/v1alpha1', kind: 'VitessShard', metadata: { name: 's' }, spec: { n } }, children: {} }, 'VitessShard');
+    const first = layer.sync(request(1), { now: NOW });
+    layer.sync(request(2), { now: NOW });
+    expect(derivations).toBe(2);
+    expect(seen.map((s) => s.step)).toEqual(['children', 'slots', 'status', 'children', 'slots', 'status']);
+    expect(seen[0]?.value).toBe(seen[1]?.value as object);
+    expect(seen[1]?.value).toBe(seen[2]?.value as object);
+    expect(seen[3]?.value).not.toBe(seen[0]?.value as object);
+    expect(first.children.map((c) => c.metadata.name)).toEqual(['cm-1']);
   });
 });

@@ -186,6 +186,18 @@ export async function replaceStatus(o: Obj, status: Record<string, unknown>): Pr
   return wrap('update status of', o, () => custom.replaceNamespacedCustomObjectStatus({ ...customCoordinates(o), body })) as Promise<Obj>;
 }
 
+/**
+ * Read, change, PUT back (with the read resourceVersion): how Metacontroller changes a child's
+ * ownerReferences (releaseChild's atomicUpdate) and a parent's finalizers.
+ */
+export async function update(o: Obj, change: (live: Obj) => Obj): Promise<Obj> {
+  const { objects } = clients();
+  const live = await read(o);
+  if (!live) throw new ApiError('update', ref(o), 404, 'not found');
+  rawJson(live.apiVersion, live.kind);
+  return wrap('update', o, () => objects.replace(change(structuredClone(live)) as k8s.KubernetesObject)) as Promise<Obj>;
+}
+
 /** Lower-case plural resource name of a kind, the way the API names ours and the built-in ones we use. */
 export function plural(kind: string): string {
   const k = kind.toLowerCase();

@@ -1,0 +1,68 @@
+import { describe, expect, test } from 'bun:test';
+import { backupCronJob, backupStorage, initialBackupJob, vtctldBackupFlags, vttabletBackupFlags } from '../../lib/templates/backup.ts';
+import type { TabletScope } from '../../lib/templates/tablet.ts';
+
+const SCOPE: TabletScope = {
+  cluster: 'c',
+  cell: 'zone1',
+  keyspace: 'ks',
+  shard: '-80',
+  template: {},
+  topology: { implementation: 'etcd2', global: { address: 'e:2379', root: '/vitess/global' }, cell: { address: 'e:2379', root: '/vitess/zone1' } },
+};
+const POOL = { replicas: 2, image: 'vitess/lite:v24.0.3', mysqlImage: 'mysql:8.0.40', volumeClaim: {}, vttablet: {}, mysql: {} };
+
+describe('backupStorage', () => {
+  test('a Secret key mounted read-only as the file the flag or variable names', () => {
+    const storage = backupStorage({ location: { azblob: { account: 'a', container: 'c', keySecret: { name: 'az', key: 'key' } } }, engine: 'builtin' });
+    expect(storage.volumes).toEqual([{ name: 'backup-secret', secret: { secretName: 'az', items: [{ key: 'key', path: 'account-key' }] } }]);
+    expect(storage.mounts).toEqual([{ name: 'backup-secret', mountPath: '/vt/secrets/backup', readOnly: true }]);
+    expect(storage.flags['azblob-backup-account-key-file']).toBe('/vt/secrets/backup/account-key');
+  });
+  test('file: a PVC by name, or any volume source, mounted at the storage root', () => {
+    expect(backupStorage({ location: { file: { claimName: 'shared' } }, engine: 'builtin' }).volumes).toEqual([{ name: 'backup', persistentVolumeClaim: { claimName: 'shared' } }]);
+    expect(backupStorage({ location: { file: { volume: { nfs: { server: 'nfs', path: '/x' } } } }, engine: 'builtin' }).volumes).toEqual([{ name: 'backup', nfs: { server: 'nfs', path: '/x' } }]);
+  });
+  test('nothing without a location', () => {
+    expect(backupStorage(undefined)).toEqual({ flags: {}, env: [], volumes: [], mounts: [] });
+  });
+});
+
+describe('flags per binary', () => {
+  const backup = { location: { gcs: { bucket: 'b' } }, engine: 'xtrabackup' as const, waitForBackupInterval: '10s' };
+  test("raw backupFlags win flag by flag over the typed ones (underscores dashed), and the seed's raw-only form is unchanged", () => {
+    expect(vttabletBackupFlags(backup, { gcs_backup_storage_bucket: 'other' })?.['gcs-backup-storage-bucket']).toBe('other');
+    expect(vttabletBackupFlags(undefined, { backup_storage_implementation: 'gcs' })).toEqual({ 'restore-from-backup': 'true', 'backup-storage-implementation': 'gcs' });
+    expect(vttabletBackupFlags(undefined, {})).toBeUndefined();
+    expect(vttabletBackupFlags(undefined, undefined)).toBeUndefined();
+  });
+  test('vtctld gets the storage, not the engine or restore flags (it registers no xtrabackup flags)', () => {
+    expect(vtctldBackupFlags(backup, undefined)).toEqual({ 'backup-storage-implementation': 'gcs', 'gcs-backup-storage-bucket': 'b' });
+    expect(vtctldBackupFlags(undefined, { a: 'b' })).toEqual({ a: 'b' });
+  });
+});
+
+describe('backup Jobs', () => {
+  test('CronJob: BackupShard on the schedule, Forbid and history limits by default', () => {
+    const cron = backupCronJob(SCOPE, 'c-zone1-ks-x-80', { cron: '0 3 * * *', allowPrimary: true }, 'vitess/lite:v24.0.3', 'vtctld:15999');
+    expect(cron.metadata?.name).toBe('c-zone1-ks-x-80-backup');
+    expect(cron.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
+    expect(cron.spec?.jobTemplate.spec?.template.spec?.containers[0]?.command).toEqual(['/bin/sh', '-ec', '$VTCTLDCLIENT BackupShard --allow-primary ks/-80']);
+    const long = backupCronJob(SCOPE, 'x'.repeat(60), { cron: '* * * * *' }, 'i', 'v');
+    expect((long.metadata?.name ?? '').length).toBeLessThanOrEqual(52);
+  });
+  test('initial backup: vtbackup in the MySQL image, always the builtin engine', () => {
+    const job = initialBackupJob(SCOPE, 'c-zone1-ks-x-80', { location: { gcs: { bucket: 'b' } }, engine: 'xtrabackup' }, undefined, POOL, 'vtctld:15999');
+    const pod = job.spec?.template.spec;
+    expect(pod?.containers[0]?.image).toBe('mysql:8.0.40');
+    expect(pod?.initContainers?.[0]?.image).toBe('vitess/lite:v24.0.3');
+    const script = pod?.containers[0]?.command?.[2] ?? '';
+    // A shard with a primary serves already: no initial backup (vtbackup would refuse).
+    expect(script).toContain('$VTCTLDCLIENT GetTablets --keyspace=ks --shard=-80 --tablet-type=primary');
+    expect(script).toContain('exec /vt/bin/vtbackup ');
+    expect(script).toContain(' --initial-backup=true ');
+    expect(script).toContain(' --backup-engine-implementation=builtin');
+    expect(script).not.toContain('--xtrabackup');
+    expect(pod?.containers[0]?.env).toContainEqual({ name: 'VTCTLDCLIENT', value: '/vt/bin/vtctldclient --server=vtctld:15999' });
+  });
+});
