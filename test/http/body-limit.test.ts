@@ -6,17 +6,7 @@
  * how fast the machine is; latencies are printed for the record.
  */
 import { expect, test } from 'bun:test';
-import type { Layer } from '../../lib/sync/layer.ts';
-import { fakeLayer, JSON_HEADERS, rawRequest, requestBody, startServer, type TestServer, trickle, until } from './support.ts';
-
-async function withServer(layers: readonly Layer[], options: Parameters<typeof startServer>[1], body: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = startServer(layers, options);
-  try {
-    await body(server);
-  } finally {
-    await server.running.shutdown();
-  }
-}
+import { fakeLayer, JSON_HEADERS, rawRequest, requestBody, trickle, until, withServer } from './support.ts';
 
 const validBody = JSON.stringify(requestBody('VitessShard', 3));
 const post = (url: string, body: string) => fetch(`${url}/sync-shard`, { method: 'POST', headers: JSON_HEADERS, body });

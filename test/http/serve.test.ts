@@ -7,24 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCredentials } from '../../lib/http/auth.ts';
-import type { Layer } from '../../lib/sync/layer.ts';
-import { deferred, fakeLayer, JSON_HEADERS, rawRequest, requestBody, startServer, type TestServer, until } from './support.ts';
+import { deferred, fakeLayer, JSON_HEADERS, rawRequest, requestBody, startServer, until, withServer } from './support.ts';
 
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hook-serve-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs `body` against a fresh server, and always stops it. */
-async function withServer(layers: readonly Layer[], options: Parameters<typeof startServer>[1], body: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = startServer(layers, options);
-  try {
-    await body(server);
-  } finally {
-    await server.running.shutdown();
-  }
-}
 
 const post = (url: string, body: string, headers: Record<string, string> = JSON_HEADERS) => fetch(url, { method: 'POST', headers, body });
 const validBody = JSON.stringify(requestBody('VitessShard', 3));

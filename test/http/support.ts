@@ -74,6 +74,16 @@ export interface RawResponse {
   body: string;
 }
 
+/** Runs `body` against a fresh server, and always stops it. */
+export async function withServer(layers: readonly Layer[], options: Parameters<typeof startServer>[1], body: (server: TestServer) => Promise<void>): Promise<void> {
+  const server = startServer(layers, options);
+  try {
+    await body(server);
+  } finally {
+    await server.running.shutdown();
+  }
+}
+
 /**
  * Sends one HTTP/1.1 request over a plain socket, writing the body in parts with pauses between
  * them (fetch cannot pace a body), and reads the answer until the server closes or it is complete.
