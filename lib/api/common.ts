@@ -159,7 +159,7 @@ export const InitContainers = v.object({ resources: v.optional(Resources) });
 /** How many tablets of a pool are kept when it shrinks: like StatefulSet's persistentVolumeClaimRetentionPolicy. */
 export const RetentionPolicy = v.picklist(['Retain', 'Delete']);
 
-/** What deleting a VitessCluster does to its tablets' PVCs (docs/decisions/0007-deletion-policy.md). */
+/** What deleting a VitessCluster does to its tablets' PVCs (docs/decisions/0013-deletion-policy.md). */
 export const DeletionPolicy = v.picklist(['Retain', 'Delete']);
 
 /** How many children of a layer may move at once. */

@@ -1,5 +1,5 @@
 /**
- * Deleting a VitessCluster (docs/decisions/0007-deletion-policy.md).
+ * Deleting a VitessCluster (docs/decisions/0013-deletion-policy.md).
  *
  * Metacontroller sets a controller ownerReference on every child it creates, so the garbage collector
  * deletes the whole tree, PVCs included, once the VitessCluster is gone. The only way Metacontroller

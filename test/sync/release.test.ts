@@ -1,5 +1,5 @@
 /**
- * Deleting a VitessCluster (lib/sync/release.ts, docs/decisions/0007-deletion-policy.md), played by
+ * Deleting a VitessCluster (lib/sync/release.ts, docs/decisions/0013-deletion-policy.md), played by
  * the simulator: our CompositeControllers (the cluster's finalize hook), Metacontroller's finalizer,
  * claim and release, and the garbage collector's background propagation.
  */
