@@ -60,12 +60,19 @@ export interface Rendered {
   objects: KubeObject[];
 }
 
+/**
+ * Rounds before a render gives up. A shard waits 70 s (7 rounds of 10 s) between reparents so that
+ * vtgate buffers each failover (decision 0012), so an edit of the multi-cell example (4 shards, 6
+ * primary-eligible tablets each) takes more than the 200 rounds that used to be enough.
+ */
+export const DEFAULT_MAX_ROUNDS = 1000;
+
 export function render(cluster: KubeObject, options: RenderOptions): Rendered {
   const result = simulate([cluster], {
     controllers: options.controllers,
     layers: options.layers,
     kubelet: options.ready,
-    maxRounds: options.maxRounds ?? 200,
+    maxRounds: options.maxRounds ?? DEFAULT_MAX_ROUNDS,
   });
   return { result, objects: orderObjects(result.objects) };
 }
@@ -448,7 +455,7 @@ export function renderFrom(saved: readonly KubeObject[], edit: KubeObject | unde
     preface.push(applied.event);
   }
   const kubelet = options.ready === true ? {} : options.ready === false ? undefined : options.ready;
-  const maxRounds = options.maxRounds ?? 200;
+  const maxRounds = options.maxRounds ?? DEFAULT_MAX_ROUNDS;
   const steps: RolloutRound[] = [{ round: 0, time: timestamp(start), events: preface, waiting: [], top: topConditions(state) }];
   const recreatable = new Set<string>();
   for (let round = 1; round <= maxRounds; round++) {
