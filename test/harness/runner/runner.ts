@@ -11,10 +11,10 @@
  * Needs root (namespaces, bind mounts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, renameSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
+import { chmodSync, cpSync, fchownSync, renameSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../../lib/kube/object.ts';
-import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type Tools } from './substitutions.ts';
+import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type ImageLayout, type Tools } from './substitutions.ts';
 
 type Obj = KubeObject & Record<string, any>;
 interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: any[]; envFrom?: any[]; ports?: any[]; volumeMounts?: { name: string; mountPath: string }[]; readinessProbe?: any }
@@ -154,9 +154,7 @@ export class PodRunner {
   }
 
   /** A shell script that mounts the container's view (image /vt, volumes) and execs the command as the Pod's user. */
-  private launcher(p: RunPod, c: Container, argv: string[], tag: string): string {
-    const layout = imageLayout(c.image, this.tools);
-    if (!layout) throw new Error(`${p.name}/${c.name}: no local layout for image ${c.image} (substitutions.ts)`);
+  private launcher(p: RunPod, c: Container, layout: ImageLayout, argv: string[], tag: string): string {
     const mounts: [string, string][] = [];
     if (layout.vtFrom) {
       const vt = join(p.dir, 'image-vt');
@@ -172,15 +170,15 @@ export class PodRunner {
       const bin = join(p.dir, 'image-bin');
       if (!existsSync(bin)) {
         mkdirSync(bin, { recursive: true });
-        for (const f of layout.localBin) linkSync(f, join(bin, f.split('/').pop() as string));
+        for (const f of layout.localBin.files) linkSync(f, join(bin, f.split('/').pop() as string));
       }
-      mounts.push([bin, '/usr/local/bin']);
+      mounts.push([bin, layout.localBin.at]);
     }
     for (const m of c.volumeMounts ?? []) mounts.push([this.volume(p, m.name), m.mountPath]);
     mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
     const sc = p.spec.securityContext ?? {};
     const uid = String(sc.runAsUser ?? 0), gid = String(sc.runAsGroup ?? sc.runAsUser ?? 0);
-    const env = this.env(p, c);
+    const env = { ...layout.env, ...this.env(p, c) };
     const lines = ['set -e'];
     // An image with a root filesystem (substitutions.ts): mounts land inside it, with the kernel's
     // filesystems, a /tmp of the container's own and the Pod's hosts file (which ip netns exec put on
@@ -191,6 +189,15 @@ export class PodRunner {
       mkdirSync(tmp, { recursive: true, mode: 0o1777 });
       chmodSync(tmp, 0o1777);
       mounts.unshift(['/proc', '/proc'], ['/sys', '/sys'], ['/dev', '/dev'], [tmp, '/tmp']);
+      // The container's writable layer over the shared root (substitutions.ts, 7.).
+      for (const w of layout.writable ?? []) {
+        const own = join(p.dir, `rw-${tag}`, w);
+        if (!existsSync(own)) {
+          mkdirSync(join(own, '..'), { recursive: true });
+          sh(['cp', '-a', root + w, own]);
+        }
+        mounts.push([own, w]);
+      }
     }
     for (const [from, to] of mounts) lines.push(`mkdir -p ${q(root + to)}`, `mount --bind ${q(from)} ${q(root + to)}`);
     if (root) lines.push(`touch ${q(`${root}/etc/hosts`)}`, `mount --bind /etc/hosts ${q(`${root}/etc/hosts`)}`);
@@ -219,9 +226,17 @@ export class PodRunner {
   }
 
   private run(p: RunPod, c: Container, tag: string, argv?: string[]): ChildProcess {
-    const cmd = argv ?? [...(c.command ?? []), ...(c.args ?? [])];
-    const script = this.launcher(p, c, cmd, tag);
+    const layout = imageLayout(c.image, this.tools);
+    if (!layout) throw new Error(`${p.name}/${c.name}: no local layout for image ${c.image} (substitutions.ts)`);
+    // Kubernetes: without a command the image's entrypoint runs, with the args or else the image's cmd.
+    const cmd = argv ?? (c.command ? [...c.command, ...(c.args ?? [])] : [...(layout.entrypoint ?? []), ...(c.args ?? layout.cmd ?? [])]);
+    if (cmd.length === 0) throw new Error(`${p.name}/${c.name}: no command, and image ${c.image} has no entrypoint (substitutions.ts)`);
+    const script = this.launcher(p, c, layout, cmd, tag);
     const log = openSync(join(p.dir, `${tag}.log`), 'a');
+    // The container's stdout and stderr belong to its user, as runc makes them (fixStdioPermissions):
+    // a process that reopens /dev/stdout or /dev/stderr (nginx's logs) can.
+    const sc = p.spec.securityContext ?? {};
+    fchownSync(log, sc.runAsUser ?? 0, sc.runAsGroup ?? sc.runAsUser ?? 0);
     return spawn('ip', ['netns', 'exec', p.netns, '/bin/sh', script], { stdio: ['ignore', log, log], detached: true });
   }
 

@@ -11,6 +11,8 @@ export interface Tools {
   etcdBin: string;
   /** A Debian sid root filesystem with Oracle MySQL's mysql-server-core and mysql-client-core (mysql.sh). */
   mysqlRoot: string;
+  /** The vitess/vtadmin image's filesystem but its binary: nginx, the built web app, the site template (vtadmin-web.sh). */
+  vtadminRoot?: string;
 }
 
 /**
@@ -29,13 +31,42 @@ export interface Tools {
  *      /tmp, and the Pod's hosts file. mysqlctld finds /usr/sbin/mysqld and /usr/share/mysql there, as
  *      in the MySQL image. The version differs from the manifests' tag (9.7 for 8.0.40); see
  *      docs/vitess-harness.md.
+ *    - vitess/vtadmin:* (docker/binaries/vtadmin/Dockerfile: nginx-unprivileged 1.29 with /vt/bin/vtadmin,
+ *      the built web app in /var/www, the module's default.conf as /etc/nginx/templates/default.conf.template)
+ *      -> a Debian trixie root filesystem with Debian's nginx (1.26, for the image's 1.29) set up as
+ *      nginx-unprivileged's (vtadmin-web.sh: its nginx.conf, user 101, the web app built by npm from the
+ *      module's web/vtadmin), entered with chroot as for mysql:*; vtadmin from the Vitess build in a
+ *      per-Pod folder bind-mounted at /vt/bin. Its ENV and entrypoint: 6.; its writable layer: 7.
  */
-export interface ImageLayout { vtFrom?: string; localBin?: string[]; rootfs?: string; path: string[] }
+export interface ImageLayout {
+  vtFrom?: string;
+  /** Binaries hard-linked into a per-Pod folder bind-mounted at `at`. */
+  localBin?: { at: string; files: string[] };
+  rootfs?: string;
+  writable?: string[];
+  path: string[];
+  /** The image's ENV (before the container's env, which overrides it). */
+  env?: Record<string, string>;
+  /** The image's ENTRYPOINT and CMD. */
+  entrypoint?: string[];
+  cmd?: string[];
+}
 export function imageLayout(image: string, tools: Tools): ImageLayout | undefined {
   const path = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
   if (image.startsWith('vitess/lite:')) return { vtFrom: join(tools.vitessDir, 'vt'), path: ['/vt/bin', ...path] };
-  if (image.includes('/etcd:')) return { localBin: [join(tools.etcdBin, 'etcd'), join(tools.vitessDir, 'bin', 'etcdctl')], path };
+  if (image.includes('/etcd:')) return { localBin: { at: '/usr/local/bin', files: [join(tools.etcdBin, 'etcd'), join(tools.vitessDir, 'bin', 'etcdctl')] }, path };
   if (image.startsWith('mysql:')) return { rootfs: tools.mysqlRoot, path };
+  if (image.startsWith('vitess/vtadmin:') && tools.vtadminRoot) {
+    return {
+      rootfs: tools.vtadminRoot,
+      localBin: { at: '/vt/bin', files: [join(tools.vitessDir, 'bin', 'vtadmin')] },
+      writable: ['/etc/nginx/conf.d'],
+      path,
+      env: { VTADMIN_WEB_PORT: '14201', VTROOT: '/vt' },
+      entrypoint: ['/docker-entrypoint.sh'],
+      cmd: ['nginx', '-g', 'daemon off;'],
+    };
+  }
   return undefined;
 }
 
@@ -63,4 +94,22 @@ export const PROBE_PERIOD_MS = 1000;
  *    same name (a tablet in a rollout, a Deployment's replica with a new template) keeps them, where
  *    Kubernetes would give it a new IP. Names stay right either way: the hosts files are rewritten
  *    whenever Pods come and go.
+ */
+
+/**
+ * 6. Image ENV and entrypoint. A container runs with its image's ENV under the container's own env
+ *    (vitess/vtadmin: VTADMIN_WEB_PORT=14201, VTROOT=/vt), and one without a command runs the image's
+ *    ENTRYPOINT and CMD as Kubernetes does (no command: the entrypoint, plus the args or else the cmd).
+ *    vtadmin-web has none: the nginx image's /docker-entrypoint.sh with `nginx -g 'daemon off;'`, whose
+ *    template step envsubsts VTADMIN_WEB_PORT into /etc/nginx/conf.d/default.conf, substituting only
+ *    variables set in the environment (nginx's $uri stays). The scripts are stand-ins written by
+ *    vtadmin-web.sh with the behaviour of the nginx image's (docker-entrypoint.sh and
+ *    20-envsubst-on-templates.sh), not copies of them.
+ */
+
+/**
+ * 7. Writable layer. An image root is shared by every container of that image and stays in the cache; the
+ *    folders its `writable` lists are what the image's process writes at start (nginx's generated site).
+ *    Each container gets its own copy of them (`cp -a`, owners kept: nginx-unprivileged's conf.d belongs
+ *    to 101), bind-mounted over the root's, as a container's writable layer would hold the write.
  */
