@@ -113,21 +113,24 @@ describe('examples/vtadmin.yaml on real Vitess, driven by the simulator', () => 
   });
 
   test('vtadmin-api lists the real tablets, read through vtgate (the discovery file\'s vtgate), their FQDNs at each tablet\'s web port', async () => {
-    // The tablets vtctld has in the topology: alias and hostname (the Pod IP, --tablet-hostname).
+    // The tablets vtctld has in the topology: alias, type and hostname (the Pod IP, --tablet-hostname).
     const real = vtctld('GetTablets', '--keyspace=commerce').stdout.split('\n').filter(Boolean).map((l) => {
       const f = l.split(/\s+/);
-      return { alias: f[0] as string, hostname: (f[5] as string).split(':')[0] as string };
+      return { alias: f[0] as string, type: f[3] as string, hostname: (f[5] as string).split(':')[0] as string };
     }).sort((a, b) => a.alias.localeCompare(b.alias));
     expect(real.map((t) => t.hostname).sort()).toEqual(byComponent('vttablet').map((p) => p.ip).sort());
     const alias = (t: any): string => `${t.tablet.alias.cell}-${String(t.tablet.alias.uid).padStart(10, '0')}`;
+    // vtadmin's JSON is encoding/json of the protos: enums as numbers (topodata.TabletType, vtadmin.Tablet.ServingState).
+    const TYPES: Record<number, string> = { 1: 'primary', 2: 'replica', 3: 'rdonly' };
+    const SERVING = 1;
     // vtgate's view of the tablets fills in as its health checks see them serving.
     const got = await until(() => {
       const tablets = api('/api/tablets')?.tablets;
-      return tablets?.length === real.length && tablets.every((t: any) => t.state === 'SERVING') ? tablets : undefined;
+      return tablets?.length === real.length && tablets.every((t: any) => t.state === SERVING) ? tablets : undefined;
     }, 90000);
     expect(got, get(`${API}/api/tablets`).body).toBeDefined();
-    const seen = got.map((t: any) => ({ alias: alias(t), hostname: t.tablet.hostname as string, fqdn: t.FQDN as string })).sort((a: any, b: any) => a.alias.localeCompare(b.alias));
-    expect(seen.map((t: any) => ({ alias: t.alias, hostname: t.hostname }))).toEqual(real);
+    const seen = got.map((t: any) => ({ alias: alias(t), type: TYPES[t.tablet.type] ?? String(t.tablet.type), hostname: t.tablet.hostname as string, fqdn: t.FQDN as string })).sort((a: any, b: any) => a.alias.localeCompare(b.alias));
+    expect(seen.map((t: any) => ({ alias: t.alias, type: t.type, hostname: t.hostname }))).toEqual(real);
     for (const t of seen) {
       // tablet-fqdn-tmpl: each tablet's web address, which answers as that tablet.
       expect(t.fqdn).toBe(`${t.hostname}:15000`);
@@ -178,5 +181,29 @@ describe('examples/vtadmin.yaml on real Vitess, driven by the simulator', () => 
     expect(config.body).toContain(`"VITE_VTADMIN_API_ADDRESS": "${API_ADDRESS}"`);
     // default.conf's `location ~ config\.js`: the browser must not keep an old API address.
     expect(config.headers).toMatch(/^Cache-Control: no-store\r?$/im);
+  });
+
+  test('an apiAddress edit rolls vtadmin-api and vtadmin-web (the ConfigMap\'s hash in their templates), and the new config is served', async () => {
+    const before = new Map(runner.pods.map((p) => [p.name, p.generation]));
+    const edited = structuredClone(example);
+    edited.spec.vtadmin.apiAddress = 'http://localhost:24200';
+    driver.apply(edited);
+    const t0 = Date.now();
+    const rolled = await driver.converge(READY_WAIT_MS);
+    console.log(`apiAddress edit: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${rolled.rounds} rounds, converged ${rolled.converged}`);
+    expect(rolled.converged).toBe(true);
+    for (const component of ['vtadmin-api', 'vtadmin-web']) {
+      const [p] = byComponent(component) as [RunPod];
+      expect(p.generation, component).toBe((before.get(p.name) ?? 0) + 1);
+      expect(runner.isReady(p), errors(p)).toBe(true);
+    }
+    // Nothing else restarts: the tablets, vtctld and vtgate keep their Pods.
+    for (const p of runner.pods.filter((x) => x.kind === 'Pod' && !x.labels['vitess.io/component']?.startsWith('vtadmin'))) expect(p.generation, p.name).toBe(before.get(p.name) ?? -1);
+    const config = await until(() => {
+      const r = get(`${WEB}/config/config.js`);
+      return r.body.includes('"VITE_VTADMIN_API_ADDRESS": "http://localhost:24200"') ? r : undefined;
+    }, 30000);
+    expect(config, get(`${WEB}/config/config.js`).body).toBeDefined();
+    expect(api('/api/clusters')?.clusters).toEqual([{ id: 'mini', name: 'mini' }]);
   });
 });
