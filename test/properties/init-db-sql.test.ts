@@ -13,7 +13,7 @@ import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { buildSpec, clusterName, clusterObject, specBlueprint } from '../arbitraries/cluster.ts';
 import { dnsLabel, runs } from '../arbitraries/index.ts';
-import { type ContainerLike, podSpecOf, renderTree } from '../templates/seed-tree.ts';
+import { type ContainerLike, execFlagValue, podSpecOf, renderTree } from '../templates/seed-tree.ts';
 
 type Ref = { secretName: string; key?: string };
 
@@ -32,17 +32,10 @@ const cases = fc
   })
   .filter(({ blueprint }) => blueprint.keyspaces.length > 0);
 
-/** `--name=value` of a command, or of the `exec` line of a shell script (the initial backup's vtbackup). */
-function flag(c: ContainerLike, name: string): string | undefined {
-  const command = c.command ?? [];
-  const words = command[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') : command;
-  return words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
 /** What a process initializing a data dir runs: the flag's file and the volume it comes from. */
 function initSqlOf(container: ContainerLike, volumes: { name: string }[] = []): { file: string | undefined; volume: unknown; mounted: boolean } {
   return {
-    file: flag(container, 'init-db-sql-file'),
+    file: execFlagValue(container, 'init-db-sql-file'),
     volume: volumes.find((v) => v.name === 'init-db-sql'),
     mounted: (container.volumeMounts ?? []).some((m) => m.name === 'init-db-sql' && m.mountPath === '/vt/secrets/init-db-sql' && (m as { readOnly?: boolean }).readOnly === true),
   };

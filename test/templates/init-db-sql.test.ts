@@ -8,15 +8,9 @@ import type { V1Container, V1Volume } from '@kubernetes/client-node';
 import type { TabletPoolSpec } from '../../lib/api/passdown.ts';
 import { initialBackupJob } from '../../lib/templates/backup.ts';
 import { INIT_DB_SQL_FILE, initDbSql, tabletPod, type TabletScope } from '../../lib/templates/tablet.ts';
+import { type ContainerLike, execFlagValue, TABLET_SCOPE } from './seed-tree.ts';
 
-const scope: TabletScope = {
-  cluster: 'p',
-  cell: 'zone1',
-  keyspace: 'commerce',
-  shard: '-80',
-  template: {},
-  topology: { implementation: 'etcd2', global: { address: 'etcd:2379', root: '/vitess/global' }, cell: { address: 'etcd:2379', root: '/vitess/zone1' } },
-};
+const scope: TabletScope = TABLET_SCOPE;
 const withSql: TabletScope = { ...scope, initDbSql: { secretName: 'prod-init-sql', key: 'init.sql' } };
 const tablet = { name: 'p-vttablet-zone1-0000000100', uid: 100, type: 'replica' as const };
 const POOL: TabletPoolSpec = { replicas: 2, image: 'vitess/lite:v24.0.3', mysqlImage: 'mysql:8.0.40', volumeClaim: {}, vttablet: {}, mysql: {} };
@@ -26,11 +20,7 @@ const MOUNTED = '/vt/secrets/init-db-sql/init_db.sql';
 const VOLUME: V1Volume = { name: 'init-db-sql', secret: { secretName: 'prod-init-sql', defaultMode: 0o440, items: [{ key: 'init.sql', path: 'init_db.sql' }] } };
 const MOUNT = { name: 'init-db-sql', mountPath: '/vt/secrets/init-db-sql', readOnly: true };
 
-/** `--name=value` of a command, or of the `exec` line of a shell script (the initial backup's vtbackup). */
-function flag(c: V1Container | undefined, name: string): string | undefined {
-  const words = c?.command?.[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(c.command[2] ?? '')?.[1] ?? '').split(' ') : (c?.command ?? []);
-  return words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
+const flag = (c: V1Container | undefined, name: string): string | undefined => (c === undefined ? undefined : execFlagValue(c as ContainerLike, name));
 
 const podOf = (s: TabletScope) => tabletPod(s, tablet, POOL).spec!;
 const jobOf = (s: TabletScope) => initialBackupJob(s, 'p-zone1-commerce-x-80', BACKUP, undefined, POOL, 'vtctld:15999').spec!.template.spec!;
