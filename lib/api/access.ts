@@ -29,6 +29,17 @@ export const MysqlUsers = v.object({
 });
 
 /**
+ * SQL that replaces Vitess' init_db.sql (docs/decisions/0014-init-sql-from-a-secret.md): a Secret key
+ * holding the whole script that mysqlctld (every tablet) and vtbackup (the initial backup) run once,
+ * when they initialize an empty data directory. It replaces Vitess' file entirely, so it must create
+ * what Vitess logs in as: start from config/init_db.sql of the Vitess release you run (docs/access.md).
+ */
+export const InitDbSql = v.object({
+  secretName: SecretName,
+  key: v.optional(SecretKey, 'init_db.sql'),
+});
+
+/**
  * TLS from Secrets with cert-manager's keys: `tls.crt`, `tls.key`, `ca.crt`.
  * - `mysql`: vtgate's MySQL port; `requireSecureTransport` (default true) rejects plain connections,
  *   `verifyClients` (default false) also asks clients for a certificate signed by `ca.crt`.
@@ -69,6 +80,7 @@ export const ResolvedMonitoring = v.object({
 });
 
 export type MysqlUsersSpec = v.InferOutput<typeof MysqlUsers>;
+export type InitDbSqlSpec = v.InferOutput<typeof InitDbSql>;
 export type TlsSpec = v.InferOutput<typeof Tls>;
 export type ResolvedMonitoringSpec = v.InferOutput<typeof ResolvedMonitoring>;
 

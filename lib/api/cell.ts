@@ -1,6 +1,6 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
-import { MysqlUsers, ResolvedVtadmin } from './access.ts';
+import { InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
@@ -16,6 +16,8 @@ export const CellKeyspace = v.object({
   rollout: v.object({ shards: ResolvedRollout.entries.shards, tablets: ResolvedRollout.entries.tablets }),
   /** Backup Jobs of the keyspace's shards, in its first cell only. */
   backupJobs: v.optional(BackupJobs),
+  /** The init SQL of every tablet and initial backup of the keyspace, in every cell; absent: Vitess' init_db.sql. */
+  initDbSql: v.optional(InitDbSql),
 });
 
 export const CellSpec = v.object({

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
-import { Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
+import { InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
 import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
@@ -77,6 +77,8 @@ export const KeyspaceSpec = v.object({
   rollout: v.optional(v.object({ shards: Rollout.entries.shards, tablets: Rollout.entries.tablets })),
   /** Backups: this keyspace's schedule over the cluster's (lib/api/backup.ts). */
   backup: v.optional(KeyspaceBackup),
+  /** This keyspace's init SQL instead of the cluster's `initDbSql` (the whole reference, not merged). */
+  initDbSql: v.optional(InitDbSql),
 });
 
 /** An external topology server (instead of an etcd run by the operator). */
@@ -111,6 +113,11 @@ export const ClusterSpec = v.object({
   tls: v.optional(Tls),
   monitoring: v.optional(Monitoring),
   vtadmin: v.optional(Vtadmin),
+  /**
+   * A Secret key whose SQL replaces Vitess' init_db.sql for every keyspace without its own: what every
+   * tablet and the initial backup run when they initialize an empty data directory (lib/api/access.ts).
+   */
+  initDbSql: v.optional(InitDbSql),
   /**
    * What `kubectl delete vt` does to the tablets' PVCs (default Retain): Retain keeps them, released
    * from the tree before it is deleted; Delete lets garbage collection delete them with everything else.

@@ -1,5 +1,6 @@
 /** VitessKeyspace: one keyspace in one cell, written by sync-cell, expanded by sync-keyspace. */
 import * as v from 'valibot';
+import { InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ShardRef, ShardTablets } from './passdown.ts';
@@ -14,6 +15,8 @@ export const KeyspaceSpec = v.object({
   tablets: ShardTablets,
   /** Backup Jobs of the shard(s), in the keyspace's first cell only. */
   backupJobs: v.optional(BackupJobs),
+  /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
+  initDbSql: v.optional(InitDbSql),
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

@@ -164,12 +164,16 @@ export function resolveRollout(cluster: Cluster): ResolvedRolloutSpec {
 
 export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): CellKeyspaceSpec {
   const rollout = resolveRollout(cluster);
+  // Per keyspace, never per cell or pool: every tablet of a Vitess shard must start from the same SQL
+  // (replicas restore backups others made), so one value goes to all the keyspace's cells.
+  const initDbSql = keyspace.initDbSql ?? cluster.initDbSql;
   return {
     name: keyspace.name,
     durabilityPolicy: durabilityPolicy(cluster, keyspace),
     shards: shardRefs(keyspace),
     tablets: resolveTablets(cluster, keyspace),
     rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
+    ...(initDbSql === undefined ? {} : { initDbSql }),
   };
 }
 

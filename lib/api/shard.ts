@@ -1,5 +1,6 @@
 /** VitessShard: one shard of a keyspace in one cell, written by sync-keyspace, expanded by sync-shard. */
 import * as v from 'valibot';
+import { InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel } from './common.ts';
 import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
@@ -16,6 +17,8 @@ export const ShardSpec = v.object({
   tablets: ShardTablets,
   /** Backup Jobs of the shard(s), in the keyspace's first cell only. */
   backupJobs: v.optional(BackupJobs),
+  /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
+  initDbSql: v.optional(InitDbSql),
 });
 
 export type Shard = v.InferOutput<typeof ShardSpec>;

@@ -72,6 +72,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         monitoring: spec.monitoring,
         backup: spec.backup,
         backupJobs: keyspace.backupJobs,
+        initDbSql: keyspace.initDbSql,
         rollout: { ...spec.rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,

@@ -64,6 +64,7 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
   }
   spec.cells.forEach((cell, i) => {
     if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
+    problems.push(...etcdOperatorProblems(cell, `spec.cells[${i}].etcd`));
   });
   problems.push(...backupProblems(spec));
   spec.keyspaces.forEach((keyspace, i) => {
@@ -102,6 +103,28 @@ function backupProblems(spec: Cluster): string[] {
       problems.push(`${own !== undefined ? `spec.keyspaces[${i}].backup` : 'spec.backup'}.schedule.cron: required for keyspace '${keyspace.name}' (neither spec.backup.schedule nor the keyspace's sets one)`);
     }
   });
+  return problems;
+}
+
+/**
+ * Placement an EtcdCluster cannot carry: etcd-operator's PodPolicy (v1beta2 `spec.pod`) has
+ * nodeSelector, tolerations and affinity (lib/templates/etcd.ts maps them), but no topology spread
+ * and no priority class. Refused rather than dropped, like any setting the chosen provider cannot
+ * honour: a spread the user asked for would otherwise silently not exist. `[]` asks for nothing.
+ */
+function etcdOperatorProblems(cell: Cluster['cells'][number], path: string): string[] {
+  const etcd = cell.etcd;
+  if (etcd?.provider !== 'etcd-operator') return [];
+  const problems: string[] = [];
+  if (etcd.topologySpreadConstraints !== undefined && etcd.topologySpreadConstraints.length > 0) {
+    const count = etcd.topologySpreadConstraints.length;
+    problems.push(
+      `${path}.topologySpreadConstraints: (${count} constraint${count === 1 ? '' : 's'}) not supported with provider etcd-operator: an EtcdCluster's pod policy has no topology spread; use affinity (podAntiAffinity on the label etcd_cluster) or provider builtin`,
+    );
+  }
+  if (etcd.priorityClassName !== undefined) {
+    problems.push(`${path}.priorityClassName: ('${etcd.priorityClassName}') not supported with provider etcd-operator: an EtcdCluster's pod policy has no priority class; remove it or use provider builtin`);
+  }
   return problems;
 }
 

@@ -82,6 +82,7 @@ function shardScope(spec: Shard): TabletScope {
     tls: spec.tls,
     monitoring: spec.monitoring,
     backup: spec.backup,
+    initDbSql: spec.initDbSql,
   };
 }
 

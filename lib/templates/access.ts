@@ -6,7 +6,7 @@
  * Secret changes: that is what lets vtgate re-read its users without a restart.
  */
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { MysqlUsersSpec, TlsSpec } from '../api/access.ts';
+import type { InitDbSqlSpec, MysqlUsersSpec, TlsSpec } from '../api/access.ts';
 import { type FlagMap, grpcClientTlsFlags, grpcServerTlsFlags, GRPC_CLIENTS, mysqlServerTlsFlags, staticAuthFlags, type TlsFiles } from '../vitess/flags.ts';
 
 /** The Pod template annotation that carries `tls.rotation`: a new value gives the Pods a new revision. */
@@ -15,6 +15,7 @@ export const TLS_ROTATION_ANNOTATION = 'vitess.io/tls-rotation';
 const GRPC_TLS = { volume: 'grpc-tls', dir: '/vt/tls/grpc' } as const;
 const MYSQL_TLS = { volume: 'mysql-tls', dir: '/vt/tls/mysql' } as const;
 const MYSQL_USERS = { volume: 'mysql-users', dir: '/vt/secrets/mysql-users' } as const;
+const INIT_DB_SQL = { volume: 'init-db-sql', dir: '/vt/secrets/init-db-sql', file: 'init_db.sql' } as const;
 
 /** Owner and group read only; the Pods' fsGroup (999) gives the Vitess user the group. */
 const SECRET_FILE_MODE = 0o440;
@@ -75,6 +76,24 @@ export function mysqlUsers(users: MysqlUsersSpec | undefined): Mounted {
   if (users === undefined) return NOTHING_MOUNTED;
   const file = `${MYSQL_USERS.dir}/${users.key}`;
   return secretMount(MYSQL_USERS, users.secretName, staticAuthFlags(file, users.reloadInterval), [{ key: users.key, path: users.key }]);
+}
+
+/** A file from a Secret key, and the volume and mount that put it there. */
+export interface SecretFile {
+  file: string;
+  volumes: V1Volume[];
+  volumeMounts: V1VolumeMount[];
+}
+
+/**
+ * The user's init SQL (spec.initDbSql): only its key, mounted read-only as one file under a fixed
+ * name, whatever the key is called. A Secret without that key keeps the Pod from starting (the kubelet
+ * holds it in ContainerCreating) rather than letting a tablet initialize with other SQL. Absent: none.
+ */
+export function customInitDbSql(spec: InitDbSqlSpec | undefined): SecretFile | undefined {
+  if (spec === undefined) return undefined;
+  const { volumes, volumeMounts } = secretMount(INIT_DB_SQL, spec.secretName, {}, [{ key: spec.key, path: INIT_DB_SQL.file }]);
+  return { file: `${INIT_DB_SQL.dir}/${INIT_DB_SQL.file}`, volumes, volumeMounts };
 }
 
 /** The rotation annotation for Pods that load certificates; none without TLS or without a rotation value. */

@@ -12,7 +12,7 @@ import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';
 import { backupShardArgs, engineFlags, initialBackupFlags, restoreFlags, SECRET_FILE, storageEnv, storageFlags, type StoragePaths } from '../vitess/backup.ts';
 import { type FlagMap, flagArgs, mergeFlags, topoFlags } from '../vitess/flags.ts';
 import { container, objectMeta, podSecurityContext } from './meta.ts';
-import { INIT_DB_SQL_FILE, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
+import { initDbSql, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
 import { vtctldclientJob } from './vtctldclient-job.ts';
 
 export const BACKUP_COMPONENT = 'backup';
@@ -139,6 +139,8 @@ const INITIAL_ENGINE = { engine: 'builtin' } as const satisfies Pick<ResolvedBac
  */
 export function initialBackupJob(scope: TabletScope, shardObject: string, backup: ResolvedBackupSpec, raw: FlagsSpec | undefined, pool: TabletPoolSpec, vtctldAddress: string): V1Job {
   const storage = backupStorage(backup);
+  // The SQL the shard's tablets run: they restore this backup, so it must be made from the same.
+  const initSql = initDbSql(scope);
   const meta = objectMeta(scope, initialBackupJobName(shardObject), INITIAL_BACKUP_COMPONENT);
   const env = [
     { name: 'VTROOT', value: VTROOT },
@@ -147,7 +149,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
     ...storage.env,
   ];
   const target = `--keyspace=${scope.keyspace} --shard=${shellQuote(scope.shard)}`;
-  const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, INIT_DB_SQL_FILE), storage.flags, engineFlags(INITIAL_ENGINE), raw)];
+  const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, initSql.file), storage.flags, engineFlags(INITIAL_ENGINE), raw)];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -183,10 +185,10 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
                 ].join('\n'),
               ],
               env,
-              volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts],
+              volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts, ...initSql.volumeMounts],
             }),
           ],
-          volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes],
+          volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes, ...initSql.volumes],
         },
       },
     },

@@ -4,7 +4,7 @@
  * For etcd-operator users, an EtcdCluster instead (its operator names the client Service `<name>-client`,
  * the same name ours has, so the topology address does not depend on the provider).
  */
-import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Affinity, V1PodDisruptionBudget, V1Service, V1StatefulSet, V1Toleration } from '@kubernetes/client-node';
 import type { ResolvedEtcdSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
@@ -24,12 +24,38 @@ export function etcdObjects(scope: CellScope, spec: ResolvedEtcdSpec): KubeObjec
 }
 
 function etcdCluster(scope: CellScope, spec: ResolvedEtcdSpec): KubeObject {
+  const pod = etcdPodPolicy(spec);
   return {
     apiVersion: 'etcd.database.coreos.com/v1beta2',
     kind: 'EtcdCluster',
     metadata: objectMeta(scope, etcdName(scope.cellObject), COMPONENT) as KubeObject['metadata'],
-    spec: { size: spec.size, version: spec.version },
+    spec: { size: spec.size, version: spec.version, ...(pod === undefined ? {} : { pod }) },
   };
+}
+
+/** The placement an EtcdCluster's `spec.pod` (etcd-operator's PodPolicy, v1beta2) can carry. */
+export interface EtcdPodPolicy {
+  nodeSelector?: Record<string, string>;
+  tolerations?: V1Toleration[];
+  affinity?: V1Affinity;
+}
+
+/**
+ * The cell's etcd placement as etcd-operator's PodPolicy: `nodeSelector` (the cell's zone included),
+ * `tolerations` and `affinity`, which etcd-operator copies onto every member Pod it creates
+ * (pkg/util/k8sutil applyPodPolicy). PodPolicy has no topology spread and no priority class: the
+ * cluster refuses those with this provider (lib/sync/cluster.ts), and there is no default spread to
+ * lose (our own etcd gets none either). Undefined when nothing is set, so an EtcdCluster without
+ * placement keeps the bytes it always had. etcd-operator applies `spec.pod` only to members it
+ * creates afterwards ("Updating Pod does not take effect on any existing etcd pods").
+ */
+export function etcdPodPolicy(spec: ResolvedEtcdSpec): EtcdPodPolicy | undefined {
+  const policy: EtcdPodPolicy = {
+    ...(spec.nodeSelector === undefined || Object.keys(spec.nodeSelector).length === 0 ? {} : { nodeSelector: spec.nodeSelector }),
+    ...(spec.tolerations === undefined || spec.tolerations.length === 0 ? {} : { tolerations: spec.tolerations }),
+    ...(spec.affinity === undefined ? {} : { affinity: spec.affinity }),
+  };
+  return Object.keys(policy).length === 0 ? undefined : policy;
 }
 
 /** Headless: gives each member the stable DNS name its peers bootstrap with, ready or not. */

@@ -7,7 +7,7 @@
  * inside the MySQL image (lib/vitess/images.ts).
  */
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import type { ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
+import type { InitDbSqlSpec, ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
 import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
@@ -18,7 +18,7 @@ import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
-import { grpcTls, rotationAnnotations } from './access.ts';
+import { customInitDbSql, grpcTls, rotationAnnotations, type SecretFile } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
@@ -41,6 +41,16 @@ const EXPORTER_CNF_TEXT = `[client]\\nuser=vt_monitoring\\nsocket=${MYSQL_SOCKET
 export const SHARED_VTROOT = '/mnt/vt';
 /** Vitess' init_db.sql as the init container copies it, for mysqlctld and vtbackup alike. */
 export const INIT_DB_SQL_FILE = `${VTROOT}/config/init_db.sql`;
+
+/**
+ * The SQL mysqlctld and vtbackup run once, on an empty data directory (mysqlctld: when the data dir
+ * has no my.cnf yet; go/cmd/mysqlctld, go/vt/mysqlctl Init): the keyspace's `initDbSql` Secret key
+ * when set, else Vitess' init_db.sql from the image. One function for both, so a tablet and the
+ * initial backup it restores can never start from different SQL.
+ */
+export function initDbSql(scope: TabletScope): SecretFile {
+  return customInitDbSql(scope.initDbSql) ?? { file: INIT_DB_SQL_FILE, volumes: [], volumeMounts: [] };
+}
 /** The pool's my.cnf overrides, written by the init container, read by mysqlctld through EXTRA_MY_CNF. */
 const EXTRA_MY_CNF = 'config/extra-my.cnf';
 
@@ -53,6 +63,7 @@ export interface TabletScope extends Scope {
   tls?: TlsSpec;
   monitoring?: ResolvedMonitoringSpec;
   backup?: ResolvedBackupSpec;
+  initDbSql?: InitDbSqlSpec;
 }
 
 export interface TabletIdentity {
@@ -73,6 +84,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   const meta = objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet));
   const rotation = rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined);
   const storage = backupStorage(scope.backup);
+  const initSql = initDbSql(scope);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
   const myCnf = myCnfText(pool.mysql.config);
@@ -111,7 +123,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
                 'socket-file': MYSQLCTL_SOCKET,
                 'mysql-socket': MYSQL_SOCKET,
                 'db-dba-user': 'vt_dba',
-                'init-db-sql-file': INIT_DB_SQL_FILE,
+                'init-db-sql-file': initSql.file,
                 'wait-time': '2h',
               },
               pool.mysql.extraFlags,
@@ -121,7 +133,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
           ports: [containerPort('mysql', PORTS.mysql)],
           readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 2 },
           resources: resources(pool.mysql.resources),
-          volumeMounts: [{ name: 'vt', mountPath: VTROOT }, dataMount],
+          volumeMounts: [{ name: 'vt', mountPath: VTROOT }, dataMount, ...initSql.volumeMounts],
         }),
         container({
           name: 'vttablet',
@@ -141,6 +153,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         { name: 'vtdataroot', persistentVolumeClaim: { claimName: tablet.name } },
         ...tls.volumes,
         ...storage.volumes,
+        ...initSql.volumes,
       ],
     },
   };

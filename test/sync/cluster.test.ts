@@ -46,3 +46,26 @@ describe('vtadmin problems', () => {
     expect(sync({ ...addresses, allowAll: true })).toBeUndefined();
   });
 });
+
+describe('etcd-operator placement problems', () => {
+  const sync = (etcd: Record<string, unknown>) => {
+    const seed = seedCluster() as KubeObject & { spec: { cells: Record<string, unknown>[] } };
+    const cells = seed.spec.cells.map((cell, i) => (i === 0 ? { ...cell, etcd: { ...(cell.etcd as object), ...etcd } } : cell));
+    const parent = { ...seed, spec: { ...seed.spec, cells } };
+    return clusterLayer.sync(parseSyncRequest({ controller: {}, parent, children: {} }, 'VitessCluster'), { now: NOW }).status.problems as string[] | undefined;
+  };
+  const spread = [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }];
+
+  test('topologySpreadConstraints and priorityClassName: invalid with etcd-operator, each named by its path and value', () => {
+    expect(sync({ provider: 'etcd-operator', topologySpreadConstraints: spread, priorityClassName: 'critical' })).toEqual([
+      "spec.cells[0].etcd.topologySpreadConstraints: (1 constraint) not supported with provider etcd-operator: an EtcdCluster's pod policy has no topology spread; use affinity (podAntiAffinity on the label etcd_cluster) or provider builtin",
+      "spec.cells[0].etcd.priorityClassName: ('critical') not supported with provider etcd-operator: an EtcdCluster's pod policy has no priority class; remove it or use provider builtin",
+    ]);
+  });
+
+  test('fine: what a PodPolicy carries, an empty spread list, and every placement field with the builtin provider', () => {
+    expect(sync({ provider: 'etcd-operator', nodeSelector: { a: 'b' }, tolerations: [{ operator: 'Exists' }], affinity: {}, topologySpreadConstraints: [] })).toBeUndefined();
+    expect(sync({ provider: 'builtin', topologySpreadConstraints: spread, priorityClassName: 'critical' })).toBeUndefined();
+    expect(sync({ topologySpreadConstraints: spread, priorityClassName: 'critical' })).toBeUndefined();
+  });
+});

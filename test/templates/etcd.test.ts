@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { ResolvedEtcdSpec } from '../../lib/api/passdown.ts';
 import { selectorMatches } from '../../lib/kube/labels.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
-import { etcdObjects } from '../../lib/templates/etcd.ts';
+import { etcdObjects, etcdPodPolicy } from '../../lib/templates/etcd.ts';
 import { etcdClientAddress } from '../../lib/vitess/names.ts';
 import type { CellScope } from '../../lib/templates/cell-scope.ts';
 import { allObjects, container, find, renderTree } from './seed-tree.ts';
@@ -70,6 +70,43 @@ describe('etcd (builtin, seed global cell)', () => {
     const out = etcdObjects(scope, spec);
     expect(out.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['EtcdCluster/vitess-global-etcd']);
     expect(out[0]!.spec).toEqual({ size: 3, version: '3.2.11' });
+  });
+
+  test('etcd-operator: nodeSelector (with the zone), tolerations and affinity go to spec.pod, the EtcdCluster PodPolicy', () => {
+    const affinity = {
+      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { etcd_cluster: 'vitess-global-etcd' } } }] },
+    };
+    const tolerations = [{ key: 'dedicated', operator: 'Equal' as const, value: 'etcd', effect: 'NoSchedule' as const }];
+    const nodeSelector = { 'topology.kubernetes.io/zone': 'us-east-1a', 'node.kubernetes.io/pool': 'infra' };
+    const out = etcdObjects(scope, { provider: 'etcd-operator', version: '3.5.17', size: 3, image: 'x', nodeSelector, tolerations, affinity });
+    expect(out[0]!.spec).toEqual({ size: 3, version: '3.5.17', pod: { nodeSelector, tolerations, affinity } });
+  });
+
+  test('etcd-operator: each placement field alone; empty ones are left out; nothing set, no spec.pod (the same bytes as before)', () => {
+    const base: ResolvedEtcdSpec = { provider: 'etcd-operator', version: '3.5.17', size: 1, image: 'x' };
+    expect(etcdPodPolicy({ ...base, nodeSelector: { disk: 'ssd' } })).toEqual({ nodeSelector: { disk: 'ssd' } });
+    expect(etcdPodPolicy({ ...base, tolerations: [{ operator: 'Exists' }] })).toEqual({ tolerations: [{ operator: 'Exists' }] });
+    expect(etcdPodPolicy({ ...base, nodeSelector: {}, tolerations: [] })).toBeUndefined();
+    expect(etcdPodPolicy(base)).toBeUndefined();
+    expect(etcdObjects(scope, base)[0]!.spec).toEqual({ size: 1, version: '3.5.17' });
+  });
+
+  test('etcd-operator: topology spread and priority class have no PodPolicy field, so they never reach the EtcdCluster (the cluster refuses them)', () => {
+    const spec: ResolvedEtcdSpec = {
+      provider: 'etcd-operator',
+      version: '3.5.17',
+      size: 3,
+      image: 'x',
+      priorityClassName: 'critical',
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
+    };
+    expect(etcdObjects(scope, spec)[0]!.spec).toEqual({ size: 3, version: '3.5.17' });
+  });
+
+  test('builtin etcd keeps its placement in the StatefulSet Pod template (unchanged by the etcd-operator mapping)', () => {
+    const out = etcdObjects(scope, { provider: 'builtin', version: '3.5.17', size: 3, image: 'i', nodeSelector: { disk: 'ssd' }, priorityClassName: 'critical' });
+    const pod = (out.find((o) => o.kind === 'StatefulSet')!.spec as any).template.spec;
+    expect(pod).toMatchObject({ nodeSelector: { disk: 'ssd' }, priorityClassName: 'critical' });
   });
 
   test('size 5 keeps a majority of 3', () => {

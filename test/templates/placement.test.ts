@@ -2,15 +2,9 @@
 import { describe, expect, test } from 'bun:test';
 import type { TabletPoolSpec } from '../../lib/api/passdown.ts';
 import { tabletDisruptionBudget, tabletPod, type TabletScope } from '../../lib/templates/tablet.ts';
+import { TABLET_SCOPE } from './seed-tree.ts';
 
-const scope: TabletScope = {
-  cluster: 'p',
-  cell: 'zone1',
-  keyspace: 'commerce',
-  shard: '-80',
-  template: {},
-  topology: { implementation: 'etcd2', global: { address: 'etcd:2379', root: '/vitess/global' }, cell: { address: 'etcd:2379', root: '/vitess/zone1' } },
-};
+const scope: TabletScope = TABLET_SCOPE;
 const tablet = { name: 'p-vttablet-zone1-0000000100', uid: 100, type: 'replica' as const };
 const pool = (extra: Partial<TabletPoolSpec> = {}): TabletPoolSpec => ({ replicas: 2, image: 'vitess/lite:v24.0.3', mysqlImage: 'mysql:8.0.40', volumeClaim: {}, vttablet: {}, mysql: {}, ...extra });
 const container = (pod: ReturnType<typeof tabletPod>, name: string) => [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name)!;

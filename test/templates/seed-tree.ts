@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseSyncRequest } from '../../lib/metacontroller/request.ts';
 import { layers } from '../../lib/sync/index.ts';
+import type { TabletScope } from '../../lib/templates/tablet.ts';
 
 export const NOW = new Date('2025-03-01T12:00:00.000Z');
 
@@ -82,6 +83,23 @@ export function flagValue(c: ContainerLike, name: string): string | undefined {
   const prefix = `--${name}=`;
   return [...(c.command ?? []), ...(c.args ?? [])].find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
 }
+
+/** `--name=value` of a command, or of the `exec` line of a shell script (the initial backup's vtbackup). */
+export function execFlagValue(c: ContainerLike, name: string): string | undefined {
+  const command = c.command ?? [];
+  const words = command[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') : command;
+  return words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/** A tablet's scope as sync-shard makes it, for template tests of one tablet (cluster `p`, commerce/-80 in zone1). */
+export const TABLET_SCOPE: TabletScope = {
+  cluster: 'p',
+  cell: 'zone1',
+  keyspace: 'commerce',
+  shard: '-80',
+  template: {},
+  topology: { implementation: 'etcd2', global: { address: 'etcd:2379', root: '/vitess/global' }, cell: { address: 'etcd:2379', root: '/vitess/zone1' } },
+};
 
 /** Every `--flag` name in a container's command, args (including shell scripts) and env values. */
 export function flagNames(c: ContainerLike): string[] {
