@@ -13,7 +13,7 @@ import { backupShardArgs, engineFlags, initialBackupFlags, restoreFlags, SECRET_
 import { type FlagMap, flagArgs, mergeFlags, topoFlags } from '../vitess/flags.ts';
 import { container, objectMeta, podSecurityContext } from './meta.ts';
 import { initDbSql, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
-import { vtctldclientJob } from './vtctldclient-job.ts';
+import { vtctldclientEnv, vtctldclientJob } from './vtctldclient-job.ts';
 
 export const BACKUP_COMPONENT = 'backup';
 export const INITIAL_BACKUP_COMPONENT = 'initial-backup';
@@ -97,6 +97,7 @@ export function backupCronJob(scope: TabletScope, shardObject: string, schedule:
     image,
     vtctldAddress,
     script: `$VTCTLDCLIENT ${backupShardArgs(schedule, scope.keyspace, scope.shard).join(' ')}`,
+    tls: scope.tls,
     // A backup that fails (no healthy replica) is retried a little, then left to the next schedule.
     backoffLimit: 2,
   });
@@ -142,12 +143,10 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
   // The SQL the shard's tablets run: they restore this backup, so it must be made from the same.
   const initSql = initDbSql(scope);
   const meta = objectMeta(scope, initialBackupJobName(shardObject), INITIAL_BACKUP_COMPONENT);
-  const env = [
-    { name: 'VTROOT', value: VTROOT },
-    { name: 'VTDATAROOT', value: VTDATAROOT },
-    { name: 'VTCTLDCLIENT', value: `${VTROOT}/bin/vtctldclient --server=${vtctldAddress}` },
-    ...storage.env,
-  ];
+  // With gRPC TLS, vtctld refuses a client without its certificate (found on the real-Vitess harness:
+  // the primary check below waited on vtctld for good).
+  const vtctldclient = vtctldclientEnv(vtctldAddress, scope.tls);
+  const env = [{ name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }, vtctldclient.env, ...storage.env];
   const target = `--keyspace=${scope.keyspace} --shard=${shellQuote(scope.shard)}`;
   const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, initSql.file), storage.flags, engineFlags(INITIAL_ENGINE), raw)];
   return {
@@ -177,7 +176,8 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
                 '/bin/sh',
                 '-ec',
                 [
-                  `if $VTCTLDCLIENT GetTablets ${target} --tablet-type=primary 2>/dev/null | grep -q .; then`,
+                  // vtctldclient's own timeout is 1h: a vtctld that cannot be reached fails the check sooner.
+                  `if $VTCTLDCLIENT --action-timeout=30s GetTablets ${target} --tablet-type=primary 2>/dev/null | grep -q .; then`,
                   `  echo '${scope.keyspace}/${scope.shard} has a primary: it serves already, so no initial backup; its first scheduled backup is its first'`,
                   '  exit 0',
                   'fi',
@@ -185,10 +185,10 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
                 ].join('\n'),
               ],
               env,
-              volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts, ...initSql.volumeMounts],
+              volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts, ...initSql.volumeMounts, ...vtctldclient.mounted.volumeMounts],
             }),
           ],
-          volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes, ...initSql.volumes],
+          volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes, ...initSql.volumes, ...vtctldclient.mounted.volumes],
         },
       },
     },

@@ -2,10 +2,10 @@
  * Short-lived vtctldclient Jobs: cell registration and planned reparents. vtctldclient (which replaced
  * vtctlclient) talks to vtctld's gRPC port.
  */
-import type { V1Job } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
 import { flagArgs } from '../vitess/flags.ts';
-import { grpcTls } from './access.ts';
+import { grpcTls, type Mounted } from './access.ts';
 import { container, objectMeta, podSecurityContext, type Scope } from './meta.ts';
 import { nonEmpty } from './workload.ts';
 
@@ -25,10 +25,20 @@ export interface VtctldclientJob {
   tls?: TlsSpec;
 }
 
+/**
+ * `$VTCTLDCLIENT` for a Job's script: vtctldclient pointed at vtctld, with the client certificate
+ * mounted when gRPC is mutual TLS (vtctld then refuses a client without one). Every Job that calls
+ * vtctld takes it from here.
+ */
+export function vtctldclientEnv(vtctldAddress: string, tls: TlsSpec | undefined): { env: V1EnvVar; mounted: Mounted } {
+  const mounted = grpcTls(tls, 'vtctldclient', false);
+  return { env: { name: 'VTCTLDCLIENT', value: ['/vt/bin/vtctldclient', ...flagArgs({ server: vtctldAddress }, mounted.flags)].join(' ') }, mounted };
+}
+
 export function vtctldclientJob(job: VtctldclientJob): V1Job {
   const base = objectMeta(job.scope, job.name, job.component, job.labels);
   const meta = { ...base, annotations: { ...base.annotations, ...job.annotations } };
-  const tls = grpcTls(job.tls, 'vtctldclient', false);
+  const { env, mounted: tls } = vtctldclientEnv(job.vtctldAddress, job.tls);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -45,7 +55,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
               name: 'vtctldclient',
               image: job.image,
               command: ['/bin/sh', '-ec', job.script],
-              env: [{ name: 'VTCTLDCLIENT', value: ['/vt/bin/vtctldclient', ...flagArgs({ server: job.vtctldAddress }, tls.flags)].join(' ') }],
+              env: [env],
               volumeMounts: nonEmpty(tls.volumeMounts),
             }),
           ],

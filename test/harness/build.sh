@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Vitess binaries the rendered Pods run (vtctld, vtgate, vttablet, vtorc, mysqlctld,
-# vtctldclient) from the Go module proxy at the version pinned in ./go.mod, into
+# Builds the Vitess binaries the rendered Pods run (vtctld, vtgate, vttablet, vtorc, mysqlctld, vtbackup,
+# vtadmin, vtctldclient) from the Go module proxy at the version pinned in ./go.mod, into
 # ${VITESS_OPERATOR_CACHE:-<repo>/.cache}/vitess/<version>/bin, and lays out the image's /vt tree
 # beside it (vt/config/init_db.sql, vt/config/mycnf/*.cnf from the module source). Idempotent.
 # Prints the cache directory on stdout (last line); progress goes to stderr.
@@ -12,7 +12,6 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-GO="${GO:-go}"
 mode="build"
 case "${1:-}" in
   --print) mode="print" ;;
@@ -22,22 +21,8 @@ case "${1:-}" in
 esac
 log() { printf '[vitess/build] %s\n' "$*" >&2; }
 
-CACHE="${VITESS_OPERATOR_CACHE:-$ROOT/.cache}"
-# Same Go state as the control plane's build, so modules shared by both are downloaded once.
-export GOPATH="$CACHE/go"
-export GOMODCACHE="$CACHE/go/mod"
-export GOCACHE="$CACHE/go/build"
-export GOTOOLCHAIN=local
-export GOFLAGS="-trimpath -buildvcs=false -mod=readonly"
-export CGO_ENABLED=0
-export GOMAXPROCS="${GOMAXPROCS:-$(nproc)}"
-
-# No Go here: use the toolchain the control plane's build fetched (it fetches one when missing).
-if ! command -v "$GO" >/dev/null 2>&1; then
-  "$ROOT/test/e2e/controlplane/build.sh" --print >/dev/null
-  GO="$(ls -d "$CACHE"/go-toolchain/golang.org/toolchain@*/bin/go 2>/dev/null | tail -n1)"
-  [[ -x "$GO" ]] || { log "no Go found; run test/e2e/controlplane/build.sh first"; exit 1; }
-fi
+# shellcheck source=../go-env.sh
+source "$ROOT/test/go-env.sh"
 
 cd "$HERE"
 VERSION="$("$GO" list -m -f '{{.Version}}' vitess.io/vitess)"
@@ -58,7 +43,7 @@ cp -R "$SRC/config/." "$DIR/vt/config/"
 chmod -R u+w "$DIR/vt/config"
 
 LDFLAGS="-s -w"
-for name in vtctldclient mysqlctld vtctld vtorc vtgate vttablet; do
+for name in vtctldclient mysqlctld vtctld vtorc vtgate vttablet vtbackup vtadmin; do
   out="$BIN/$name"
   if [[ -x "$out" && "$mode" != "force" ]]; then log "$name: present"; continue; fi
   log "$name: go build ..."

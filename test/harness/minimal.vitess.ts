@@ -12,7 +12,7 @@ import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
-import { errors, Reader, until } from './runner/checks.ts';
+import { errors, everyPodReady, Reader, until } from './runner/checks.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
 const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'minimal');
@@ -56,8 +56,7 @@ afterAll(async () => {
 
 describe('examples/minimal.yaml on real Vitess, driven by the simulator', () => {
   test('the hooks converge over real processes: every Pod Ready by its own readiness probes, every Job completed', () => {
-    const notReady = runner.pods.filter((p) => !runner.isReady(p));
-    if (notReady.length > 0 || !startup.converged) throw new Error(`converged ${startup.converged} after ${startupMs / 1000} s; not Ready: ${notReady.map((p) => p.name).join(', ')}\n${notReady.map(errors).join('\n')}`);
+    everyPodReady(runner, startup, startupMs);
     const kinds = new Set(runner.pods.map((p) => p.owner.split('/')[0]));
     expect([...kinds].sort()).toEqual(['Deployment', 'Job', 'Pod', 'StatefulSet']);
     expect(tablets().length).toBe(2);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
-import { errors, until } from './runner/checks.ts';
+import { everyPodReady, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
@@ -68,8 +68,7 @@ afterAll(async () => {
 
 describe('examples/multi-cell.yaml (scaled) on real Vitess, driven by the simulator', () => {
   test('the hooks converge over real processes: every Pod Ready by its own probes, every Job completed', () => {
-    const notReady = runner.pods.filter((p) => !runner.isReady(p));
-    if (notReady.length > 0 || !startup.converged) throw new Error(`converged ${startup.converged} after ${startupMs / 1000} s; not Ready: ${notReady.map((p) => p.name).join(', ')}\n${notReady.map(errors).join('\n')}`);
+    everyPodReady(runner, startup, startupMs);
     expect(runner.pods.filter((p) => p.labels['vitess.io/component'] === 'vttablet').length).toBe(SHARDS.length * DATA_CELLS.length);
   });
 

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
-import { errors, until } from './runner/checks.ts';
+import { errors, everyPodReady, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
@@ -77,7 +77,7 @@ beforeAll(async () => {
   const t0 = Date.now();
   runner = new PodRunner(tools, RUN_ROOT, 'va');
   await runner.start();
-  driver = new Driver(runner, [example, rbacSecret]);
+  driver = new Driver(runner, [rbacSecret, example]);
   startup = await driver.converge(READY_WAIT_MS);
   startupMs = Date.now() - t0;
   console.log(`vtadmin start-up: ${(startupMs / 1000).toFixed(0)} s, ${startup.rounds} rounds, converged ${startup.converged}; pods: ${runner.pods.map((p) => `${p.name}=${runner.isReady(p) ? 'Ready' : 'NotReady'}(restarts ${p.restarts})`).join(', ')}`);
@@ -89,8 +89,7 @@ afterAll(async () => {
 
 describe('examples/vtadmin.yaml on real Vitess, driven by the simulator', () => {
   test('the hooks converge over real processes, vtadmin-api and vtadmin-web Ready by their own probes', () => {
-    const notReady = runner.pods.filter((p) => !runner.isReady(p));
-    if (notReady.length > 0 || !startup.converged) throw new Error(`converged ${startup.converged} after ${startupMs / 1000} s; not Ready: ${notReady.map((p) => p.name).join(', ')}\n${notReady.map(errors).join('\n')}`);
+    everyPodReady(runner, startup, startupMs);
     expect(byComponent('vtadmin-api').length).toBe(1);
     expect(byComponent('vtadmin-web').length).toBe(1);
     expect(byComponent('vttablet').length).toBe(2);

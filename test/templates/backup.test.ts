@@ -58,11 +58,28 @@ describe('backup Jobs', () => {
     expect(pod?.initContainers?.[0]?.image).toBe('vitess/lite:v24.0.3');
     const script = pod?.containers[0]?.command?.[2] ?? '';
     // A shard with a primary serves already: no initial backup (vtbackup would refuse).
-    expect(script).toContain('$VTCTLDCLIENT GetTablets --keyspace=ks --shard=-80 --tablet-type=primary');
+    expect(script).toContain('$VTCTLDCLIENT --action-timeout=30s GetTablets --keyspace=ks --shard=-80 --tablet-type=primary');
     expect(script).toContain('exec /vt/bin/vtbackup ');
     expect(script).toContain(' --initial-backup=true ');
     expect(script).toContain(' --backup-engine-implementation=builtin');
     expect(script).not.toContain('--xtrabackup');
     expect(pod?.containers[0]?.env).toContainEqual({ name: 'VTCTLDCLIENT', value: '/vt/bin/vtctldclient --server=vtctld:15999' });
+  });
+  // Found on the real-Vitess harness: with gRPC TLS, vtctld refuses a vtctldclient without the client
+  // certificate, and the initial backup's primary check waited on it for good.
+  test('with gRPC TLS, both backup Jobs call vtctld with the client certificate, mounted', () => {
+    const tls = { grpc: { secretName: 'grpc-tls', serverName: 'vitess-grpc' } };
+    const scope = { ...SCOPE, tls };
+    const cron = backupCronJob(scope, 'c-zone1-ks-x-80', { cron: '0 3 * * *' }, 'vitess/lite:v24.0.3', 'vtctld:15999').spec?.jobTemplate.spec?.template.spec;
+    const initial = initialBackupJob(scope, 'c-zone1-ks-x-80', { location: { gcs: { bucket: 'b' } }, engine: 'builtin' }, undefined, POOL, 'vtctld:15999').spec?.template.spec;
+    for (const pod of [cron, initial]) {
+      const c = pod?.containers[0];
+      const value = c?.env?.find((e) => e.name === 'VTCTLDCLIENT')?.value ?? '';
+      expect(value).toContain('--vtctld-grpc-cert=/vt/tls/grpc/tls.crt');
+      expect(value).toContain('--vtctld-grpc-ca=/vt/tls/grpc/ca.crt');
+      expect(value).toContain('--vtctld-grpc-server-name=vitess-grpc');
+      expect(c?.volumeMounts).toContainEqual({ name: 'grpc-tls', mountPath: '/vt/tls/grpc', readOnly: true });
+      expect(pod?.volumes?.find((v) => v.name === 'grpc-tls')?.secret?.secretName).toBe('grpc-tls');
+    }
   });
 });

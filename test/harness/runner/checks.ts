@@ -1,7 +1,8 @@
 /** Helpers of the *.vitess.ts tests: waiting, error lines from a Pod's logs, a client that keeps reading. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunPod } from './runner.ts';
+import type { Driven } from './driver.ts';
+import type { PodRunner, RunPod } from './runner.ts';
 
 export async function until<T>(what: () => T | undefined, ms: number, pauseMs = 2000): Promise<T | undefined> {
   const end = Date.now() + ms;
@@ -9,6 +10,14 @@ export async function until<T>(what: () => T | undefined, ms: number, pauseMs = 
     const v = what();
     if (v !== undefined || Date.now() > end) return v;
     await Bun.sleep(pauseMs);
+  }
+}
+
+/** Fails, naming each Pod that is not Ready and its error lines, unless the start-up converged with every Pod Ready. */
+export function everyPodReady(runner: PodRunner, startup: Driven, startupMs: number): void {
+  const notReady = runner.pods.filter((p) => !runner.isReady(p));
+  if (notReady.length > 0 || !startup.converged) {
+    throw new Error(`converged ${startup.converged} after ${startupMs / 1000} s; not Ready: ${notReady.map((p) => p.name).join(', ')}\n${notReady.map(errors).join('\n')}`);
   }
 }
 

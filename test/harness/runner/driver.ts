@@ -13,7 +13,7 @@ import { loadControllers } from '../../../lib/simulator/manifests.ts';
 import { WRITE_VERBS, type Action } from '../../../lib/simulator/metacontroller.ts';
 import { applyCluster } from '../../../lib/simulator/render.ts';
 import { runRound, seed } from '../../../lib/simulator/simulate.ts';
-import { allObjects, type ClusterState } from '../../../lib/simulator/store.ts';
+import { allObjects, createObject, updateObject, type ClusterState } from '../../../lib/simulator/store.ts';
 import { layers } from '../../../lib/sync/index.ts';
 import type { PodRunner } from './runner.ts';
 
@@ -37,6 +37,16 @@ export class Driver {
   /** `kubectl apply` of a VitessCluster over the current state. */
   apply(cluster: KubeObject): void {
     this.state = applyCluster(this.state, cluster, new Date()).state;
+  }
+
+  /** `kubectl create` of any object: a Secret, or a Job made from a CronJob (`kubectl create job --from=cronjob/...`). */
+  create(object: KubeObject): void {
+    this.state = createObject(this.state, object, new Date()).state;
+  }
+
+  /** `kubectl apply` of an object the user owns (a Secret edit): replaced whole. */
+  replace(object: KubeObject): void {
+    this.state = updateObject(this.state, object).state;
   }
 
   objects(): KubeObject[] {

@@ -11,8 +11,8 @@
  * Needs root (namespaces, bind mounts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, fchownSync, renameSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, linkSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, cpSync, fchownSync, renameSync, existsSync, mkdirSync, openSync, chownSync, rmSync, writeFileSync, readdirSync, readFileSync, linkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../../lib/kube/object.ts';
 import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type ImageLayout, type Tools } from './substitutions.ts';
 
@@ -222,7 +222,41 @@ export class PodRunner {
       const fsGroup = p.spec.securityContext?.fsGroup ?? p.spec.securityContext?.runAsUser;
       if (fsGroup !== undefined) chownSync(dir, p.spec.securityContext?.runAsUser ?? 0, fsGroup);
     }
+    this.project(p, name);
     return dir;
+  }
+
+  /**
+   * A Secret or ConfigMap volume's files, as the kubelet writes them: every key (or the listed `items`)
+   * as a file, mode `defaultMode` (0644 unless set), owned by root and the Pod's fsGroup. Written again
+   * when the object's data changes (sync), in place, so a running container sees the new content as it
+   * would after the kubelet's refresh. A missing object or key fails the container's start, as the
+   * kubelet holds such a Pod in ContainerCreating.
+   */
+  private project(p: RunPod, name: string): void {
+    const v = (p.spec.volumes ?? []).find((x: any) => x.name === name);
+    const source = v?.secret ?? v?.configMap;
+    if (source === undefined) return;
+    const kind = v.secret ? 'Secret' : 'ConfigMap';
+    const objectName = v.secret ? source.secretName : source.name;
+    const o = this.objects.find((x) => x.kind === kind && x.metadata.name === objectName && (x.metadata.namespace ?? 'default') === p.namespace);
+    if (!o) throw new Error(`${p.name}: ${kind} ${objectName} of volume ${name} not found`);
+    const data: Record<string, Buffer> = {};
+    for (const [k, val] of Object.entries((o.data ?? {}) as Record<string, string>)) data[k] = kind === 'Secret' ? Buffer.from(val, 'base64') : Buffer.from(val);
+    for (const [k, val] of Object.entries((o.stringData ?? {}) as Record<string, string>)) data[k] = Buffer.from(val);
+    const items: { key: string; path: string; mode?: number }[] = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    const dir = p.volumes[name] as string;
+    const group = p.spec.securityContext?.fsGroup ?? 0;
+    for (const item of items) {
+      const content = data[item.key];
+      if (content === undefined) throw new Error(`${p.name}: ${kind} ${objectName} has no key ${item.key} (volume ${name})`);
+      const file = join(dir, item.path);
+      if (existsSync(file) && readFileSync(file).equals(content)) continue;
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content);
+      chmodSync(file, item.mode ?? source.defaultMode ?? 0o644);
+      chownSync(file, 0, group);
+    }
   }
 
   private run(p: RunPod, c: Container, tag: string, argv?: string[]): ChildProcess {
@@ -369,6 +403,13 @@ export class PodRunner {
       fresh.push(p);
     }
     this.writeHosts();
+    // The kubelet's refresh of Secret and ConfigMap volumes: running Pods see edited data.
+    for (const p of this.pods) {
+      if (fresh.includes(p)) continue;
+      for (const name of Object.keys(p.volumes)) {
+        try { this.project(p, name); } catch { /* a Secret deleted or without the key: the kubelet keeps the last files */ }
+      }
+    }
     for (const p of fresh) {
       // A new Pod starts from a clean container filesystem (emptyDirs too); its PVC folders are kept,
       // and the old Pod's folder (logs) is kept beside it as <name>~<generation>.
