@@ -32,19 +32,25 @@ export function dashed(name: string): string {
  * replaces ours in place, so users can override any flag. Output order is stable.
  */
 export function flagArgs(...layers: readonly (FlagMap | FlagsSpec | undefined)[]): string[] {
+  const merged = mergeFlags(...layers);
   const args: string[] = [];
-  for (const [name, value] of Object.entries(mergeFlags(...layers))) args.push(`--${name}=${value}`);
+  for (const name of Object.keys(merged)) args.push(`--${name}=${merged[name]}`);
   return args;
 }
 
-/** Flag layers merged by dashed name, later layers winning in place (what flagArgs renders). */
+/**
+ * Flag layers merged by dashed name, later layers winning in place (what flagArgs renders).
+ * Assigned straight into one object (every tablet's containers merge dozens of flags per sync): a
+ * key assigned again keeps its place, as it would in a Map, and the object orders keys as any other
+ * (integer-like names first). No name becomes `__proto__`: `dashed` turns its underscores into dashes.
+ */
 export function mergeFlags(...layers: readonly (FlagMap | FlagsSpec | undefined)[]): FlagMap {
-  const merged = new Map<string, string>();
+  const merged: Record<string, string> = {};
   for (const layer of layers) {
     if (layer === undefined) continue;
-    for (const name in layer) merged.set(dashed(name), layer[name] as string);
+    for (const name in layer) merged[dashed(name)] = layer[name] as string;
   }
-  return Object.fromEntries(merged);
+  return merged;
 }
 
 /**
