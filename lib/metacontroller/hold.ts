@@ -52,7 +52,14 @@ export function lastApplied(observed: KubeObject): KubeObject | undefined {
  * must carry the observed identity exactly.
  */
 export function heldChild(observed: KubeObject): KubeObject {
-  const applied = lastApplied(observed);
+  return heldChildAsApplied(observed, lastApplied(observed));
+}
+
+/**
+ * heldChild, given the child's last applied configuration (`lastApplied(observed)`) when the caller
+ * has read it already: that is a JSON.parse per child, which the sync pipeline does once per sync.
+ */
+export function heldChildAsApplied(observed: KubeObject, applied: KubeObject | undefined): KubeObject {
   if (applied !== undefined && sameIdentity(applied, observed)) return applied;
   const { status: _status, metadata, ...rest } = observed;
   const kept: Record<string, unknown> = { ...metadata };

@@ -111,18 +111,18 @@ export function planRollout(slots: readonly Slot[], policy: RolloutPolicy): Roll
     if (desired !== undefined && observed === undefined) return { key, decision: 'create', answer: [desired] };
     const removal = desired === undefined;
     if (!removal && !isOutdated(slot)) return { key, decision: 'current', answer: [desired] };
-    const observedChild = observed as KubeObject;
-    const held = heldChild(observedChild);
+    // Held only where it is answered (hold, wait): a move or a removal needs no last applied configuration read.
+    const held = () => heldChild(observed as KubeObject);
     if (paused !== undefined || budget === 0) {
       waiting.push(key);
-      return { key, decision: 'hold', answer: [held] };
+      return { key, decision: 'hold', answer: [held()] };
     }
     // This child's turn: it takes one place in flight, whether it moves now or waits for its gate.
     budget -= 1;
     if (slot.gate !== undefined && slot.gate.state !== 'open') {
       gateMessages.push(slot.gate.message);
       if (slot.gate.state === 'failed') paused = slot.gate.message;
-      return { key, decision: 'wait-gate', answer: [held, ...slot.gate.prerequisites] };
+      return { key, decision: 'wait-gate', answer: [held(), ...slot.gate.prerequisites] };
     }
     const prerequisites = slot.gate?.prerequisites ?? [];
     if (removal) return { key, decision: 'remove', answer: prerequisites };

@@ -43,8 +43,12 @@ export interface LayerDefinition<Spec, Derived = undefined> {
   maxInFlight(spec: Spec): number;
   /** Removed children that may be deleted with their data (names), from the spec. */
   confirmRemoval(spec: Spec): readonly string[];
-  /** Slots for the planner, when the layer needs more than desired-then-removed (tablets do). */
-  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, derived: Derived): SlotSet;
+  /**
+   * Slots for the planner, when the layer needs more than desired-then-removed (tablets do).
+   * `applied`: the last applied configuration of each observed child of a kind with immutable fields
+   * that is desired again, by key, as read for keepImmutableFields (so it is parsed once per sync).
+   */
+  slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, derived: Derived, applied: ReadonlyMap<string, KubeObject | undefined>): SlotSet;
   /** Layer-specific status fields, from the observed children. */
   status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[], derived: Derived): Record<string, unknown>;
 }
@@ -73,13 +77,19 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, re
 
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
   const derived = definition.derive?.(spec) as Derived;
+  const applied = new Map<string, KubeObject | undefined>();
   const kept = definition.children(spec, parent, derived).map((child) => {
-    // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child).
-    const live = hasImmutableFields(child.kind) ? observed.get(objectKey(child)) : undefined;
-    return keepImmutableFields(child, live === undefined ? undefined : lastApplied(live));
+    // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child),
+    // and once: the layer's slots hold those children with it (a shard's PVCs).
+    const key = objectKey(child);
+    const live = hasImmutableFields(child.kind) ? observed.get(key) : undefined;
+    if (live === undefined) return keepImmutableFields(child, undefined);
+    const last = lastApplied(live);
+    applied.set(key, last);
+    return keepImmutableFields(child, last);
   });
   const desired = kept.map((k) => withRevision(k.object));
-  const slotSet = definition.slots?.(spec, desired, observed, context.now, derived) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
+  const slotSet = definition.slots?.(spec, desired, observed, context.now, derived, applied) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
   const notApplied = [...kept.flatMap((k) => k.notApplied), ...(slotSet.notApplied ?? [])];
   const unsettled = slotSet.unsettled ?? [];
   const { slots } = slotSet;
@@ -132,12 +142,28 @@ function holdEverything(request: SyncRequest, problems: string[], context: SyncC
  * hash needs no canonical form of its own (hashing is on the hot path: one per child per sync).
  */
 export function withRevision(child: KubeObject): KubeObject {
-  const { [REVISION_ANNOTATION]: _old, ...annotations } = child.metadata.annotations ?? {};
+  const annotations = withoutKey(child.metadata.annotations, REVISION_ANNOTATION);
   const hashed = { ...child, metadata: { ...child.metadata, annotations } };
   // The copy hashed is the copy answered: it is ours, so the revision is added to it in place
   // (last key, as a spread would put it) rather than copying the child a second time.
   annotations[REVISION_ANNOTATION] = sha256(JSON.stringify(hashed)).slice(0, REVISION_LENGTH);
   return hashed;
+}
+
+/**
+ * A copy of `record` without `key`, in its key order: what `const { [key]: _, ...rest } = record`
+ * gives, written as a loop because the engine's object rest is slow (one per desired child per sync).
+ * `__proto__` is defined, not assigned, so it stays a key.
+ */
+function withoutKey(record: Readonly<Record<string, string>> | undefined, key: string): Record<string, string> {
+  const copy: Record<string, string> = {};
+  if (record === undefined) return copy;
+  for (const name of Object.keys(record)) {
+    if (name === key) continue;
+    if (name === '__proto__') Object.defineProperty(copy, name, { value: record[name], enumerable: true, writable: true, configurable: true });
+    else copy[name] = record[name] as string;
+  }
+  return copy;
 }
 
 /** A status list of desired children by name, each with whether it is observed and ready. */

@@ -14,7 +14,7 @@ import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube
 import { compareQuantities } from '../kube/quantity.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { fileSystemResizePendingSince, isBound, requestedStorage, storageCapacity, withRequestedStorage } from '../kube/volumes.ts';
-import { heldChild } from '../metacontroller/hold.ts';
+import { heldChild, heldChildAsApplied, lastApplied } from '../metacontroller/hold.ts';
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
@@ -140,7 +140,14 @@ function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): bo
  * Slots per tablet type, in rollout order: each desired tablet (Pod, then PVC), then the tablets of
  * that type going away. Existing PVCs are held as they are; retained ones stay in the answer.
  */
-function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, tablets: readonly TabletIdentity[]): SlotSet {
+function tabletSlots(
+  spec: Shard,
+  desired: readonly KubeObject[],
+  observed: ReadonlyMap<string, KubeObject>,
+  now: Date,
+  tablets: readonly TabletIdentity[],
+  applied: ReadonlyMap<string, KubeObject | undefined>,
+): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
   const notApplied: string[] = [];
   const needsReparent = canReparent(spec, observed);
@@ -164,7 +171,7 @@ function tabletSlots(spec: Shard, desired: readonly KubeObject[], observed: Read
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
       // A PVC's spec is immutable but for its size: once created, it is answered as it is, asking
       // for more storage when the spec does (a volume only grows: a smaller size is not applied).
-      const claim = observedClaim === undefined ? desiredClaim : claimAnswer(desiredClaim, observedClaim, notApplied);
+      const claim = observedClaim === undefined ? desiredClaim : claimAnswer(desiredClaim, observedClaim, applied, notApplied);
       slots.push({ desired: claim, observed: observedClaim, method: 'apply' });
     }
     for (const child of observed.values()) {
@@ -204,9 +211,11 @@ const ONLINE_RESIZE_GRACE_MS = 120_000;
 /**
  * The answer for an existing PVC: as last applied, with the spec's storage when that is larger than
  * what the claim asks now. The API server refuses a smaller size; it is reported, not answered.
+ * `applied`: the claim's last applied configuration by key, as the pipeline read it.
  */
-function claimAnswer(desiredClaim: KubeObject, observedClaim: KubeObject, notApplied: string[]): KubeObject {
-  const held = heldChild(observedClaim);
+function claimAnswer(desiredClaim: KubeObject, observedClaim: KubeObject, applied: ReadonlyMap<string, KubeObject | undefined>, notApplied: string[]): KubeObject {
+  const key = objectKey(observedClaim);
+  const held = heldChildAsApplied(observedClaim, applied.has(key) ? applied.get(key) : lastApplied(observedClaim));
   const want = requestedStorage(desiredClaim);
   const asked = requestedStorage(observedClaim);
   const order = compareQuantities(want, asked);
