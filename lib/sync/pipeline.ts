@@ -9,15 +9,16 @@
 import * as v from 'valibot';
 import { condition, type ConditionInput, stampConditions } from '../kube/conditions.ts';
 import { sha256 } from '../kube/hash.ts';
-import { type KubeObject, objectKey, sortedKeys } from '../kube/object.ts';
+import { type KubeObject, objectKey } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
-import { formatIssues, type ObservedParent, type SyncRequest, type SyncResponse } from '../metacontroller/request.ts';
+import type { ObservedParent, SyncRequest, SyncResponse } from '../metacontroller/request.ts';
 import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
 import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, reportedVolumes, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
 import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
+import { readSpec, type SpecMemo, specMemo } from './specs.ts';
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
@@ -54,24 +55,26 @@ export interface LayerDefinition<Spec, Derived = undefined> {
 }
 
 export function defineLayer<Spec, Derived = undefined>(definition: LayerDefinition<Spec, Derived>): Layer {
+  // The specs this layer validated last (lib/sync/specs.ts: keyed by their text, bounded, frozen).
+  const specs = specMemo<Spec>();
   return {
     name: definition.name,
     parentKind: definition.parentKind,
-    sync: (request: SyncRequest, context: SyncContext): SyncResponse => syncLayer(definition, request, context),
+    sync: (request: SyncRequest, context: SyncContext): SyncResponse => syncLayer(definition, specs, request, context),
   };
 }
 
-function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, request: SyncRequest, context: SyncContext): SyncResponse {
+function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, specs: SpecMemo<Spec>, request: SyncRequest, context: SyncContext): SyncResponse {
   // A deletion is decided before the spec is read: it creates and rolls nothing (lib/sync/release.ts).
   const deletion = deletionMode(request);
   if (deletion === 'release') return releaseAnswer(request, context);
   if (deletion === 'delete') return deleteAnswer(request, context);
   const { parent } = request;
-  const parsed = v.safeParse(definition.schema, parent.spec ?? {});
-  if (!parsed.success) return holdEverything(request, formatIssues(parsed.issues, 'spec'), context);
-  // Keys sorted once here, so every child built from the spec has one key order whatever the order
-  // in the user's YAML; revisions can then hash children as they are (see withRevision).
-  const spec = sortedKeys(parsed.output) as Spec;
+  // Validated, keys sorted once: every child built from the spec has one key order whatever the
+  // order in the user's YAML; revisions can then hash children as they are (see withRevision).
+  const read = readSpec(specs, definition.schema, parent.spec ?? {});
+  if (!read.success) return holdEverything(request, read.issues, context);
+  const { spec } = read;
   const problems = definition.problems(spec, parent);
   if (problems.length > 0) return holdEverything(request, problems, context);
 
