@@ -73,8 +73,7 @@ export function canonicalJson(value: unknown): string {
  *
  * The copies are plain objects, not prototype-less ones: the sorted spec is spread into every child
  * template, and Bun's engine (JavaScriptCore) copies a plain object on a fast path, a prototype-less
- * one about six times slower. An own `__proto__` key (legal in JSON) is defined rather than assigned,
- * so it stays data and never becomes the copy's prototype.
+ * one about six times slower. An own `__proto__` key stays a key (setKey).
  */
 export function sortedKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
@@ -87,11 +86,18 @@ export function sortedKeys(value: unknown): unknown {
   const sorted: Record<string, unknown> = {};
   for (const key of keys) {
     const item = record[key];
-    if (item === undefined) continue;
-    if (key === '__proto__') Object.defineProperty(sorted, key, { value: sortedKeys(item), enumerable: true, writable: true, configurable: true });
-    else sorted[key] = sortedKeys(item);
+    if (item !== undefined) setKey(sorted, key, sortedKeys(item));
   }
   return sorted;
+}
+
+/**
+ * `record[key] = value` for a key from data: an own `__proto__` key (legal in JSON) is defined rather
+ * than assigned, so it stays a key and never becomes the object's prototype.
+ */
+export function setKey<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 /** Whether keys are in the order `sort()` gives (UTF-16 code units, as `<` compares strings). */

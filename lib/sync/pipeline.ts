@@ -9,7 +9,7 @@
 import * as v from 'valibot';
 import { condition, type ConditionInput, stampConditions } from '../kube/conditions.ts';
 import { sha256 } from '../kube/hash.ts';
-import { type KubeObject, objectKey } from '../kube/object.ts';
+import { type KubeObject, objectKey, setKey } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
@@ -156,15 +156,12 @@ export function withRevision(child: KubeObject): KubeObject {
 /**
  * A copy of `record` without `key`, in its key order: what `const { [key]: _, ...rest } = record`
  * gives, written as a loop because the engine's object rest is slow (one per desired child per sync).
- * `__proto__` is defined, not assigned, so it stays a key.
  */
 function withoutKey(record: Readonly<Record<string, string>> | undefined, key: string): Record<string, string> {
   const copy: Record<string, string> = {};
   if (record === undefined) return copy;
   for (const name of Object.keys(record)) {
-    if (name === key) continue;
-    if (name === '__proto__') Object.defineProperty(copy, name, { value: record[name], enumerable: true, writable: true, configurable: true });
-    else copy[name] = record[name] as string;
+    if (name !== key) setKey(copy, name, record[name] as string);
   }
   return copy;
 }
