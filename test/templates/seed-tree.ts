@@ -87,8 +87,8 @@ export function flagValue(c: ContainerLike, name: string): string | undefined {
 /** `--name=value` of a command, or of the `exec` line of a shell script (the initial backup's vtbackup). */
 export function execFlagValue(c: ContainerLike, name: string): string | undefined {
   const command = c.command ?? [];
-  const words = command[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') : command;
-  return words.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (command[0] !== '/bin/sh') return flagValue(c, name);
+  return flagValue({ name: c.name, command: (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') }, name);
 }
 
 /** A tablet's scope as sync-shard makes it, for template tests of one tablet (cluster `p`, commerce/-80 in zone1). */
