@@ -12,12 +12,9 @@ import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
-import { errors, everyPodReady, Reader, until } from './runner/checks.ts';
+import { errors, everyPodReady, Reader, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
 
-const ROOT = join(import.meta.dir, '..', '..');
-const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'minimal');
-const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string, mysqlRoot: process.env.MYSQL_ROOT as string };
-const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
+const RUN_ROOT = runRoot('minimal');
 const ROLLOUT_WAIT_MS = Number(process.env.VITESS_ROLLOUT_WAIT_S ?? 600) * 1000;
 /** The flag edit of the rolling update: a vttablet flag v24 has, at a value other than its default (30s). */
 const EDITED_FLAG = ['queryserver-config-query-timeout', '31s'] as const;
@@ -34,11 +31,7 @@ const vtgateIp = (): string => (runner.pods.find((p) => p.labels['vitess.io/comp
 /** The mysql client of the MySQL image (its root filesystem), from the node, through vtgate's MySQL port. */
 const mysql = (sql: string, target = 'commerce') =>
   runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateIp(), '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
-function primaryAlias(): string | undefined {
-  const r = vtctld('GetShard', 'commerce/0');
-  const m = /"primary_alias":\s*\{\s*"cell":\s*"([^"]+)",\s*"uid":\s*(\d+)/.exec(r.stdout);
-  return m ? `${m[1]}-${(m[2] as string).padStart(10, '0')}` : undefined;
-}
+const primaryAlias = (): string | undefined => shardPrimary(vtctld('GetShard', 'commerce/0').stdout);
 
 beforeAll(async () => {
   const t0 = Date.now();

@@ -11,14 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
-import { everyPodReady, until } from './runner/checks.ts';
+import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
-const ROOT = join(import.meta.dir, '..', '..');
-const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'multi-cell');
-const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string, mysqlRoot: process.env.MYSQL_ROOT as string };
-const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
+const RUN_ROOT = runRoot('multi-cell');
 const DATA_CELLS = ['eu-west-1a', 'eu-west-1b'];
 const SHARDS = ['-80', '80-'];
 
@@ -48,10 +45,7 @@ const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 
 const vtgateOf = (cell: string): RunPod => runner.pods.find((p) => p.labels['vitess.io/component'] === 'vtgate' && p.labels['vitess.io/cell'] === cell) as RunPod;
 const mysql = (cell: string, sql: string, target = 'orders') =>
   runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateOf(cell).ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
-function primaryOf(shard: string): string | undefined {
-  const m = /"primary_alias":\s*\{\s*"cell":\s*"([^"]+)",\s*"uid":\s*(\d+)/.exec(vtctld('GetShard', `orders/${shard}`).stdout);
-  return m ? `${m[1]}-${(m[2] as string).padStart(10, '0')}` : undefined;
-}
+const primaryOf = (shard: string): string | undefined => shardPrimary(vtctld('GetShard', `orders/${shard}`).stdout);
 
 beforeAll(async () => {
   const t0 = Date.now();

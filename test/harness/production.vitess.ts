@@ -13,14 +13,11 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { PORTS } from '../../lib/vitess/ports.ts';
-import { errors, everyPodReady, until } from './runner/checks.ts';
+import { errors, everyPodReady, READY_WAIT_MS, ROOT, runRoot, secret, shardPrimary, tools, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
-const ROOT = join(import.meta.dir, '..', '..');
-const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'production');
-const tools = { vitessDir: process.env.VITESS_DIR as string, etcdBin: process.env.ETCD_BIN as string, mysqlRoot: process.env.MYSQL_ROOT as string };
-const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
+const RUN_ROOT = runRoot('production');
 const example = parseClusterYaml(readFileSync(join(ROOT, 'examples/production.yaml'), 'utf8')) as KubeObject & { spec: any };
 const BACKUP_CLAIM = 'prod-backups';
 
@@ -67,10 +64,6 @@ function certificates(dir: string): { mysql: Certificate; grpc: Certificate } {
 }
 
 const tlsSecret = (name: string, c: Certificate): KubeObject => secret(name, { 'tls.crt': c.crt, 'tls.key': c.key, 'ca.crt': c.ca });
-
-function secret(name: string, data: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'Opaque', data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } as KubeObject;
-}
 
 /**
  * The init SQL Secret: Vitess' own init_db.sql of the built release (the harness's /vt/config), with
@@ -119,10 +112,7 @@ function mysql(sql: string, opts: { user?: string; password?: string; ssl?: stri
 }
 const dba = (p: RunPod, sql: string) => vtctld('ExecuteFetchAsDBA', alias(p), sql);
 const backups = (): string[] => vtctld('GetBackups', 'commerce/0').stdout.split('\n').filter(Boolean);
-function primaryAlias(): string | undefined {
-  const m = /"primary_alias":\s*\{\s*"cell":\s*"([^"]+)",\s*"uid":\s*(\d+)/.exec(vtctld('GetShard', 'commerce/0').stdout);
-  return m ? `${m[1]}-${(m[2] as string).padStart(10, '0')}` : undefined;
-}
+const primaryAlias = (): string | undefined => shardPrimary(vtctld('GetShard', 'commerce/0').stdout);
 function vttabletLog(p: RunPod): string {
   return readFileSync(join(p.dir, 'vttablet.log'), 'utf8');
 }

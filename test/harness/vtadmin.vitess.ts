@@ -14,19 +14,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
-import { errors, everyPodReady, until } from './runner/checks.ts';
+import { errors, everyPodReady, READY_WAIT_MS, ROOT, runRoot, secret, tools, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
-const ROOT = join(import.meta.dir, '..', '..');
-const RUN_ROOT = join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), 'vtadmin');
-const tools = {
-  vitessDir: process.env.VITESS_DIR as string,
-  etcdBin: process.env.ETCD_BIN as string,
-  mysqlRoot: process.env.MYSQL_ROOT as string,
-  vtadminRoot: process.env.VTADMIN_ROOT as string,
-};
-const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
+const RUN_ROOT = runRoot('vtadmin');
 
 const example = parseClusterYaml(readFileSync(join(ROOT, 'examples/vtadmin.yaml'), 'utf8')) as KubeObject & { spec: any };
 const API_ADDRESS: string = example.spec.vtadmin.apiAddress;
@@ -38,12 +30,7 @@ const WEB_ADDRESS: string = example.spec.vtadmin.webAddress;
 const RBAC = ['Cluster', 'Keyspace', 'Tablet', 'VTGate']
   .map((resource) => `  - resource: ${resource}\n    actions: ["get"]\n    subjects: ["*"]\n    clusters: ["*"]\n`)
   .join('');
-const rbacSecret: KubeObject = {
-  apiVersion: 'v1',
-  kind: 'Secret',
-  metadata: { name: example.spec.vtadmin.rbac.secretName, namespace: 'default' },
-  data: { 'rbac.yaml': Buffer.from(`rules:\n${RBAC}`).toString('base64') },
-} as KubeObject;
+const rbacSecret = secret(example.spec.vtadmin.rbac.secretName, { 'rbac.yaml': `rules:\n${RBAC}` });
 
 let runner: PodRunner;
 let driver: Driver;

@@ -1,8 +1,47 @@
-/** Helpers of the *.vitess.ts tests: waiting, error lines from a Pod's logs, a client that keeps reading. */
+/**
+ * Helpers of the *.vitess.ts tests: what run.sh hands them, waiting, error lines from a Pod's logs, a
+ * shard's primary, a Secret, a client that keeps reading.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KubeObject } from '../../../lib/kube/object.ts';
 import type { Driven } from './driver.ts';
 import type { PodRunner, RunPod } from './runner.ts';
+import type { Tools } from './substitutions.ts';
+
+/** The repository, where the examples are. */
+export const ROOT = join(import.meta.dir, '..', '..', '..');
+/** What run.sh built (its environment): the Vitess build, etcd, the MySQL root, the vtadmin root when a vtadmin test runs. */
+export const tools: Tools = {
+  vitessDir: process.env.VITESS_DIR as string,
+  etcdBin: process.env.ETCD_BIN as string,
+  mysqlRoot: process.env.MYSQL_ROOT as string,
+  ...(process.env.VTADMIN_ROOT === undefined ? {} : { vtadminRoot: process.env.VTADMIN_ROOT }),
+};
+/** How long a start-up may take (VITESS_READY_WAIT_S, default 240 s). */
+export const READY_WAIT_MS = Number(process.env.VITESS_READY_WAIT_S ?? 240) * 1000;
+
+/** Where one test file's run keeps its Pods' and PVCs' folders (VITESS_RUN_ROOT, default .cache/vitess-run). */
+export function runRoot(name: string): string {
+  return join(process.env.VITESS_RUN_ROOT ?? join(ROOT, '.cache', 'vitess-run'), name);
+}
+
+/** The primary's tablet alias in `vtctldclient GetShard` output (`<cell>-<uid, 10 digits>`), if the shard has one. */
+export function shardPrimary(getShard: string): string | undefined {
+  const m = /"primary_alias":\s*\{\s*"cell":\s*"([^"]+)",\s*"uid":\s*(\d+)/.exec(getShard);
+  return m ? `${m[1]}-${(m[2] as string).padStart(10, '0')}` : undefined;
+}
+
+/** A Secret in the default namespace, its data given as text. */
+export function secret(name: string, data: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'default' },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  } as KubeObject;
+}
 
 export async function until<T>(what: () => T | undefined, ms: number, pauseMs = 2000): Promise<T | undefined> {
   const end = Date.now() + ms;

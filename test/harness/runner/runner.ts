@@ -47,6 +47,12 @@ function matches(sel: Record<string, string> | undefined, labels: Record<string,
   return !!sel && Object.entries(sel).every(([k, v]) => labels[k] === v);
 }
 
+/** The user and group a Pod's containers run as: runAsUser (root without), runAsGroup (else the user's). */
+function podUser(p: Pick<RunPod, 'spec'>): { uid: number; gid: number } {
+  const sc = p.spec.securityContext ?? {};
+  return { uid: sc.runAsUser ?? 0, gid: sc.runAsGroup ?? sc.runAsUser ?? 0 };
+}
+
 export class PodRunner {
   readonly pods: RunPod[] = [];
   private readonly bridge: string;
@@ -176,8 +182,7 @@ export class PodRunner {
     }
     for (const m of c.volumeMounts ?? []) mounts.push([this.volume(p, m.name), m.mountPath]);
     mounts.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
-    const sc = p.spec.securityContext ?? {};
-    const uid = String(sc.runAsUser ?? 0), gid = String(sc.runAsGroup ?? sc.runAsUser ?? 0);
+    const { uid, gid } = podUser(p);
     const env = { ...layout.env, ...this.env(p, c) };
     const lines = ['set -e'];
     // An image with a root filesystem (substitutions.ts): mounts land inside it, with the kernel's
@@ -269,8 +274,8 @@ export class PodRunner {
     const log = openSync(join(p.dir, `${tag}.log`), 'a');
     // The container's stdout and stderr belong to its user, as runc makes them (fixStdioPermissions):
     // a process that reopens /dev/stdout or /dev/stderr (nginx's logs) can.
-    const sc = p.spec.securityContext ?? {};
-    fchownSync(log, sc.runAsUser ?? 0, sc.runAsGroup ?? sc.runAsUser ?? 0);
+    const { uid, gid } = podUser(p);
+    fchownSync(log, uid, gid);
     return spawn('ip', ['netns', 'exec', p.netns, '/bin/sh', script], { stdio: ['ignore', log, log], detached: true });
   }
 
