@@ -12,39 +12,22 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${VITESS_OPERATOR_CACHE:-$ROOT/.cache}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DIR="$CACHE/mysql"
 SID="$DIR/sid-root"
 log() { printf '[vitess/mysql] %s\n' "$*" >&2; }
 if [[ "${1:-}" == "--print" ]]; then echo "$SID"; exit 0; fi
 if [[ -x "$SID/usr/sbin/mysqld" && -f "$DIR/versions.env" ]]; then log "present: $(cat "$DIR/versions.env" | tr '\n' ' ')"; echo "$SID"; exit 0; fi
 [[ "$(id -u)" == 0 ]] || { log "needs root (debootstrap, chroot)"; exit 2; }
-command -v debootstrap >/dev/null 2>&1 || {
-  log "installing debootstrap from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2; }
-}
+# shellcheck source=debian-root.sh
+source "$HERE/debian-root.sh"
 mkdir -p "$DIR"
 TMP="$DIR/sid-root.tmp"
 t0=$SECONDS
-if [[ ! -x "$TMP/usr/bin/apt-get" ]]; then
-  rm -rf "$TMP"
-  log "debootstrap --variant=minbase sid ($MIRROR) ..."
-  debootstrap --variant=minbase sid "$TMP" "$MIRROR" >&2
-fi
+debian_root sid "$TMP"
 t1=$SECONDS
-# Inside the chroot only: apt must not start services (its own policy-rc.d), and needs /proc and /dev.
-printf '#!/bin/sh\nexit 101\n' >"$TMP/usr/sbin/policy-rc.d"; chmod 755 "$TMP/usr/sbin/policy-rc.d"
 # The mirror's sid Release can be older than its Valid-Until (a snapshot mirror): accept it, still signed.
 echo 'Acquire::Check-Valid-Until "false";' >"$TMP/etc/apt/apt.conf.d/99vitess-harness"
-cleanup() { umount "$TMP/proc" 2>/dev/null || true; umount "$TMP/dev" 2>/dev/null || true; }
-trap cleanup EXIT
-mount -t proc proc "$TMP/proc"
-mount --bind /dev "$TMP/dev"
-log "chroot apt-get install mysql-server-core mysql-client-core ..."
-chroot "$TMP" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
-chroot "$TMP" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mysql-server-core mysql-client-core >&2
-chroot "$TMP" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin apt-get clean >&2
-cleanup; trap - EXIT
+debian_install "$TMP" mysql-server-core mysql-client-core
 ver="$(chroot "$TMP" dpkg-query -W -f '${Version}' mysql-server-core)"
 mv "$TMP" "$SID"
 { echo "MYSQL_SERVER_CORE=$ver"; echo "BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ) debootstrap $((t1 - t0)) s, apt $((SECONDS - t1)) s"; } >"$DIR/versions.env"

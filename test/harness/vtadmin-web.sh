@@ -19,7 +19,6 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${VITESS_OPERATOR_CACHE:-$ROOT/.cache}"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # The nginx image's base is Debian; trixie is Debian's stable release.
 SUITE="${VTADMIN_DEBIAN_SUITE:-trixie}"
 DIR="$CACHE/vtadmin"
@@ -60,31 +59,15 @@ fi
 t1=$SECONDS
 
 # 2. nginx on Debian.
-command -v debootstrap >/dev/null 2>&1 || {
-  log "installing debootstrap from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2 || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2; }
-}
+# shellcheck source=debian-root.sh
+source "$HERE/debian-root.sh"
 TMP="$DIR/nginx-root.tmp"
-if [[ ! -x "$TMP/usr/bin/apt-get" ]]; then
-  rm -rf "$TMP"
-  log "debootstrap --variant=minbase $SUITE ($MIRROR) ..."
-  debootstrap --variant=minbase "$SUITE" "$TMP" "$MIRROR" >&2
-fi
+debian_root "$SUITE" "$TMP"
 t2=$SECONDS
-printf '#!/bin/sh\nexit 101\n' >"$TMP/usr/sbin/policy-rc.d"; chmod 755 "$TMP/usr/sbin/policy-rc.d"
-cleanup() { umount "$TMP/proc" 2>/dev/null || true; umount "$TMP/dev" 2>/dev/null || true; }
-trap cleanup EXIT
-mount -t proc proc "$TMP/proc"
-mount --bind /dev "$TMP/dev"
-in_root() { chroot "$TMP" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
-log "chroot apt-get install nginx gettext-base ..."
-in_root apt-get update -q >&2
-in_root apt-get install -y -q --no-install-recommends nginx gettext-base >&2
-in_root apt-get clean >&2
+debian_install "$TMP" nginx gettext-base
 # nginx-unprivileged's user (uid and gid 101), as the web Pod's securityContext runs it.
-in_root getent group nginx >/dev/null || in_root groupadd --system --gid 101 nginx
-in_root getent passwd nginx >/dev/null || in_root useradd --system --uid 101 --gid 101 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nginx
-cleanup; trap - EXIT
+in_root "$TMP" getent group nginx >/dev/null || in_root "$TMP" groupadd --system --gid 101 nginx
+in_root "$TMP" getent passwd nginx >/dev/null || in_root "$TMP" useradd --system --uid 101 --gid 101 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nginx
 t3=$SECONDS
 
 # nginx-unprivileged's nginx.conf (its Dockerfile edits nginx's own): no `user` (it runs as the container's
