@@ -118,6 +118,11 @@ export interface SlotSet {
    */
   notServing?: string[];
   /**
+   * Observed children the layer counts as settled although their own conditions do not say so yet, by
+   * key: a cell whose tablets rolled while its components wait for every other cell's tablets.
+   */
+  settledByLayer?: string[];
+  /**
    * What still keeps the layer from being updated although every slot is current (a volume still
    * growing): the layer reports Updated=False with these, and syncs again soon.
    */
