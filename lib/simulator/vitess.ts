@@ -184,3 +184,16 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
   }
   return { state: current, actions };
 }
+
+/**
+ * A saved state as a world without the observer would hold it: no Vitess state on any VitessShard
+ * (`render --no-vitess --from`), so the hooks fall back from the first round.
+ */
+export function withoutVitessState(objects: readonly KubeObject[]): KubeObject[] {
+  return objects.map((object) => {
+    const annotations = object.metadata.annotations;
+    if (object.kind !== SHARD_KIND || annotations?.[VITESS_STATE_ANNOTATION] === undefined) return object;
+    const { [VITESS_STATE_ANNOTATION]: _state, ...rest } = annotations;
+    return { ...object, metadata: { ...object.metadata, annotations: rest } };
+  });
+}

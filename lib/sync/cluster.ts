@@ -54,7 +54,12 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefi
   const dataFirst = [...cells.filter((cell) => cell.tablets), ...cells.filter((cell) => !cell.tablets)];
   if (spec.rollout?.vtgate === 'first') return dataFirst.map((cell) => cell.free);
   const tabletsRolled = cells.every((cell) => cellTabletsRolled(observed.get(objectKey(cell.free)), cell.free, cell.held));
-  if (!tabletsRolled) return dataFirst.map((cell) => cell.held);
+  // A cell already on the spec unheld stays so: taking back a release would move it again mid-flight.
+  const onFree = (cell: { free: KubeObject }): boolean => {
+    const seen = observed.get(objectKey(cell.free));
+    return seen !== undefined && revisionOf(seen) === revisionOf(withRevision(cell.free));
+  };
+  if (!tabletsRolled) return dataFirst.map((cell) => (onFree(cell) ? cell.free : cell.held));
   return [...cells.filter((cell) => !cell.tablets), ...cells.filter((cell) => cell.tablets)].map((cell) => cell.free);
 }
 
