@@ -34,7 +34,7 @@ import { withoutVitessState } from '../lib/simulator/vitess.ts';
 import { loadControllers } from '../lib/simulator/manifests.ts';
 import { layers } from '../lib/sync/index.ts';
 
-const USAGE = `usage: bun run render [FILE] [--from STATE.json] [--ready] [--no-vitess] [--output tree|yaml|json] [--steps] [--save OUT.json] [--etcd-operator]
+const USAGE = `usage: bun run render [FILE] [--from STATE.json] [--ready] [--no-vitess] [--discovery-lag S] [--output tree|yaml|json] [--steps] [--save OUT.json] [--etcd-operator]
 
   FILE               a VitessCluster (YAML); with --from, applied to the saved state as an edit
                      (same name: its spec replaces the saved one); optional with --from
@@ -42,6 +42,8 @@ const USAGE = `usage: bun run render [FILE] [--from STATE.json] [--ready] [--no-
   --ready            run a fake kubelet: everything becomes ready and rollouts complete; and a fake
                      Vitess that writes each shard's state (primary, serving tablets) as the observer would
   --no-vitess        with --ready, no fake Vitess: rollouts take the path that needs no Vitess state
+  --discovery-lag S  with --ready, the fake vtgate serves from a tablet S seconds after its Pod turned
+                     Ready (its topology poll; default 0)
   --output FORMAT    tree (default), yaml or json: the objects at the end, on stdout
   --steps            print round by round what happened (Pods left out, reparent Jobs, moves, what each
                      rollout waits for, the top conditions) on stdout, instead of the objects
@@ -58,6 +60,7 @@ interface Args {
   save?: string;
   ready: boolean;
   vitess: boolean;
+  discoveryLagSeconds: number;
   output: OutputFormat;
   steps: boolean;
   components: string[];
@@ -72,6 +75,7 @@ function parseArgs(argv: readonly string[]): Args {
   let output: OutputFormat = 'tree';
   let ready = false;
   let vitess = true;
+  let discoveryLagSeconds = 0;
   let steps = false;
   const components: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +88,11 @@ function parseArgs(argv: readonly string[]): Args {
     };
     if (flag === '--ready') ready = true;
     else if (flag === '--no-vitess') vitess = false;
+    else if (flag === '--discovery-lag') {
+      const text = value();
+      discoveryLagSeconds = Number(text);
+      if (!/^\d+$/u.test(text)) throw new UsageError('--discovery-lag needs a whole number of seconds');
+    }
     else if (flag === '--steps') steps = true;
     else if (flag === '--etcd-operator') components.push('etcd-operator');
     else if (flag === '--from') from = value();
@@ -98,7 +107,7 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new UsageError(`unexpected argument ${arg}`);
   }
   if (file === undefined && from === undefined) throw new UsageError('missing FILE');
-  return { ...(file === undefined ? {} : { file }), ...(from === undefined ? {} : { from }), ...(save === undefined ? {} : { save }), ready, vitess, output, steps, components };
+  return { ...(file === undefined ? {} : { file }), ...(from === undefined ? {} : { from }), ...(save === undefined ? {} : { save }), ready, vitess, discoveryLagSeconds, output, steps, components };
 }
 
 function read(path: string): string {
@@ -122,7 +131,8 @@ interface Outcome {
 /** The fake kubelet (and fake Vitess) the flags ask for. */
 function readiness(args: Args): boolean | KubeletOptions {
   if (!args.ready) return false;
-  return args.vitess ? true : { vitess: false };
+  if (!args.vitess) return { vitess: false };
+  return args.discoveryLagSeconds === 0 ? true : { vitess: { discoveryLagSeconds: args.discoveryLagSeconds } };
 }
 
 function run(args: Args): Outcome {
