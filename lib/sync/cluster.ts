@@ -53,7 +53,12 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefi
   });
   const dataFirst = [...cells.filter((cell) => cell.tablets), ...cells.filter((cell) => !cell.tablets)];
   if (spec.rollout?.vtgate === 'first') return dataFirst.map((cell) => cell.free);
-  const tabletsRolled = cells.every((cell) => cellTabletsRolled(observed.get(objectKey(cell.free)), cell.free, cell.held));
+  // Release the components once every cell's tablets rolled, and every held cell's tablets are back
+  // (Ready and Updated): no vtgate moves while a tablet of the first phase is still coming up.
+  const tabletsRolled = cells.every((cell) => {
+    const seen = observed.get(objectKey(cell.free));
+    return cellTabletsRolled(seen, cell.free, cell.held) && (seen === undefined || !isHeld(seen) || tabletsSettled(seen));
+  });
   // A cell already on the spec unheld stays so: taking back a release would move it again mid-flight.
   const onFree = (cell: { free: KubeObject }): boolean => {
     const seen = observed.get(objectKey(cell.free));
@@ -90,12 +95,21 @@ function cellTabletsRolled(seen: KubeObject | undefined, free: KubeObject, held:
 function tabletsSettledCells(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): string[] {
   return desired.flatMap((cell) => {
     const seen = observed.get(objectKey(cell));
-    if ((cell.spec as { rollout?: { holdComponents?: boolean } }).rollout?.holdComponents !== true || seen === undefined) return [];
-    if (revisionOf(seen) !== revisionOf(cell)) return [];
-    const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { settled?: unknown } };
-    const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
-    return synced && status.tablets?.settled === true && hasTrueCondition(seen, 'Ready') ? [objectKey(cell)] : [];
+    if (!isHeld(cell) || seen === undefined || revisionOf(seen) !== revisionOf(cell)) return [];
+    return tabletsSettled(seen) ? [objectKey(cell)] : [];
   });
+}
+
+/** A cell whose spec holds its components (the first phase). */
+function isHeld(cell: KubeObject): boolean {
+  return (cell.spec as { rollout?: { holdComponents?: boolean } } | undefined)?.rollout?.holdComponents === true;
+}
+
+/** An observed cell synced, Ready, and reporting its keyspaces Ready and Updated. */
+function tabletsSettled(seen: KubeObject): boolean {
+  const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { settled?: unknown } };
+  const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
+  return synced && status.tablets?.settled === true && hasTrueCondition(seen, 'Ready');
 }
 
 /** What makes a VitessCluster impossible to honour, each with the path of the field at fault. */
