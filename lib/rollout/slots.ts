@@ -34,7 +34,8 @@ export function isSettled(observed: KubeObject): boolean {
   return current && conditionSettled(observed, 'Ready') && conditionSettled(observed, 'Updated');
 }
 
-function conditionSettled(object: KubeObject, type: string): boolean {
+/** A condition True, or False only for a removal that waits for the user (nothing a rollout can help). */
+export function conditionSettled(object: KubeObject, type: string): boolean {
   if (hasTrueCondition(object, type)) return true;
   const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
   return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.reason === REMOVAL_PENDING);

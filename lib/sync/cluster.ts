@@ -7,14 +7,13 @@ import { KIND as CELL_KIND } from '../api/cell.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { globalTopology, GLOBAL_CELL, imageOverrides, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
-import { hasTrueCondition } from '../kube/conditions.ts';
 import { type KubeObject, objectKey } from '../kube/object.ts';
 import { revisionOf } from '../rollout/planner.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { keyRangeProblems, shardName } from '../vitess/shards.ts';
-import { defaultSlots, descendantsOf } from '../rollout/slots.ts';
+import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
 
 export const clusterLayer = defineLayer<Cluster>({
@@ -105,11 +104,11 @@ function isHeld(cell: KubeObject): boolean {
   return (cell.spec as { rollout?: { holdComponents?: boolean } } | undefined)?.rollout?.holdComponents === true;
 }
 
-/** An observed cell synced, Ready, and reporting its keyspaces Ready and Updated. */
+/** An observed cell synced, Ready (or waiting only for a removal to be confirmed), its keyspaces Ready and Updated. */
 function tabletsSettled(seen: KubeObject): boolean {
   const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { settled?: unknown } };
   const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
-  return synced && status.tablets?.settled === true && hasTrueCondition(seen, 'Ready');
+  return synced && status.tablets?.settled === true && conditionSettled(seen, 'Ready');
 }
 
 /** What makes a VitessCluster impossible to honour, each with the path of the field at fault. */
