@@ -97,8 +97,9 @@ describe('a tablet Pod refused for a missing PriorityClass: ChildNotCreated at t
 
   test('the tree is applied: every tablet Pod is refused by the API server (no such PriorityClass), nothing else', async () => {
     const report = await applyTree(rendered, newTreeState(namespace), loadStrategies());
-    const pods = rendered.filter((o) => o.kind === 'Pod' && (o.spec as { priorityClassName?: string }).priorityClassName === priorityClass).map((o) => `Pod/${o.metadata.name}`);
+    const pods = rendered.filter((o) => o.kind === 'Pod' && (o.spec as { priorityClassName?: string }).priorityClassName === priorityClass).map((o) => `Pod/${namespace}/${o.metadata.name}`);
     expect(pods.length).toBeGreaterThan(0);
+    // applyTree names each refused object `Kind/namespace/name: <the API server's error>`.
     expect(report.errors.map((e) => e.split(':')[0]).sort()).toEqual(pods.sort());
     for (const error of report.errors) expect(error).toContain(`no PriorityClass with name ${priorityClass} was found`);
   }, 60_000);
