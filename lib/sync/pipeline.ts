@@ -19,6 +19,7 @@ import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf
 import type { Layer, SyncContext } from './layer.ts';
 import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 import { readSpec, type SpecMemo, specMemo } from './specs.ts';
+import { CHILD_NOT_CREATED, findAbsences, type NotCreatedChild, notCreatedMessage } from './absent.ts';
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
@@ -110,9 +111,14 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const waitingForVtgate = [...notServing].filter((key) => planned.inFlight.includes(key));
   const plan = waitingForVtgate.length === 0 ? planned : { ...planned, message: `${planned.message}; vtgate does not serve from ${waitingForVtgate.join(', ')} at its Pod's IP yet` };
   const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
-  const maxInFlight = definition.maxInFlight(spec);
-  const wasReady = hasStatusCondition(parent.status?.conditions, 'Ready', 'True');
-  const conditions = [readyCondition(desired, observed, pendingRemovals, plan, maxInFlight, wasReady, context.now), updatedCondition(plan, pendingRemovals, unsettled)];
+  const answered = [...plan.children, ...held];
+  // Children answered but never observed, remembered in the status sent back (lib/sync/absent.ts).
+  const absences = findAbsences(parent, answered, observed, context.now);
+  const takenDown = takenDownByRollout(parent.status?.rollout, plan);
+  const rollout = { takenDown, maxInFlight: definition.maxInFlight(spec), wasReady: hasStatusCondition(parent.status?.conditions, 'Ready', 'True'), now: context.now };
+  const ready = readyCondition(desired, observed, pendingRemovals, absences.notCreated, parent.metadata.namespace, rollout);
+  const conditions = [ready, updatedCondition(plan, pendingRemovals, unsettled)];
+  const resync = plan.complete && unsettled.length === 0 ? absences.resyncAfterSeconds : Math.min(ROLLOUT_RESYNC_SECONDS, absences.resyncAfterSeconds ?? Infinity);
   return {
     status: {
       ...definition.status?.(spec, observed, desired, derived),
@@ -121,14 +127,23 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,
       rolledOut: rolledOut(plan, observed),
       ...observedVolumes(observed),
-      rollout: { inFlight: plan.inFlight, waiting: plan.waiting.length, message: plan.message, paused: plan.paused },
+      rollout: {
+        inFlight: plan.inFlight,
+        waiting: plan.waiting.length,
+        message: plan.message,
+        paused: plan.paused,
+        ...listIfAny('moved', plan.slots.filter((slot) => slot.decision === 'move' || slot.decision === 'remove').map((slot) => slot.key)),
+        ...listIfAny('takenDown', takenDown),
+      },
       pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
       notApplied: notApplied.length > 0 ? notApplied : undefined,
       unclassified: unclassified.length > 0 ? unclassified : undefined,
+      awaitingCreation: absences.awaiting.length > 0 ? absences.awaiting : undefined,
+      notCreated: absences.notCreated.length > 0 ? absences.notCreated : undefined,
       conditions: stamp(parent, conditions, context),
     },
-    children: [...plan.children, ...held],
-    ...(plan.complete && unsettled.length === 0 ? {} : { resyncAfterSeconds: ROLLOUT_RESYNC_SECONDS }),
+    children: answered,
+    ...(resync === undefined ? {} : { resyncAfterSeconds: resync }),
   };
 }
 
@@ -248,26 +263,27 @@ export const ROLLOUT_READY_DEADLINE_SECONDS = 600;
 
 /**
  * Ready means serving. True when every desired child is ready; and it stays True while the only
- * unready children are the ones the rollout took down on purpose (moved, not settled yet), no more of
- * them than the rollout setting allows, none past its deadline. It turns True only once every child
+ * unready children are the ones the rollout took down on purpose (`takenDown`: moved, not settled yet),
+ * no more of them than the rollout setting allows, none past its deadline. It turns True only once every child
  * is ready: a layer being created, or one already unready, is not Ready just because a rollout runs.
  */
 function readyCondition(
   desired: readonly KubeObject[],
   observed: ReadonlyMap<string, KubeObject>,
   pendingRemovals: readonly string[],
-  plan: RolloutPlan,
-  maxInFlight: number,
-  wasReady: boolean,
-  now: Date,
+  notCreated: readonly NotCreatedChild[],
+  namespace: string | undefined,
+  { takenDown, maxInFlight, wasReady, now }: { takenDown: readonly string[]; maxInFlight: number; wasReady: boolean; now: Date },
 ): ConditionInput {
+  // First: a child that cannot be created blocks everything else, and only its owner's events say why.
+  if (notCreated.length > 0) return condition('Ready', false, CHILD_NOT_CREATED, notCreatedMessage(notCreated, namespace));
   if (pendingRemovals.length > 0) {
     return condition('Ready', false, REMOVAL_PENDING, `${pendingRemovals.join(', ')} left the spec but still hold tablet data: kept until named in spec.confirmRemoval`);
   }
   const waitingFor = desired.filter((child) => !isObservedReady(child, observed)).map(objectKey);
   const ready = desired.length - waitingFor.length;
   if (waitingFor.length === 0) return condition('Ready', true, 'AllChildrenReady', `${ready}/${desired.length} children ready`);
-  const inFlight = new Set(plan.inFlight);
+  const inFlight = new Set(takenDown);
   const late = waitingFor.filter((key) => inFlight.has(key) && pastDeadline(observed.get(key), now));
   const planned = waitingFor.filter((key) => inFlight.has(key) && !late.includes(key) && isRolloutDisruption(observed.get(key)));
   if (wasReady && planned.length === waitingFor.length && planned.length <= maxInFlight) {
@@ -277,6 +293,26 @@ function readyCondition(
     return condition('Ready', false, 'RolloutDeadlineExceeded', `${ready}/${desired.length} children ready; ${listed(late)} not ready within ${ROLLOUT_READY_DEADLINE_SECONDS}s (a Pod created longer ago, or a Deployment past its progress deadline)`);
   }
   return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${listed(waitingFor)}`);
+}
+
+/**
+ * The children the rollout took down on purpose and that are still in flight: moved by an earlier sync
+ * (`status.rollout.moved`) or already counted so (`status.rollout.takenDown`), remembered in the status
+ * this layer wrote last. A child that goes unready or missing without the rollout moving it is not
+ * among them. A mangled status is an empty memory.
+ */
+function takenDownByRollout(previous: unknown, plan: RolloutPlan): string[] {
+  const keys = (field: string): string[] => {
+    const list = isRecord(previous) ? previous[field] : undefined;
+    return Array.isArray(list) ? list.filter((key): key is string => typeof key === 'string') : [];
+  };
+  const before = new Set([...keys('moved'), ...keys('takenDown')]);
+  return plan.inFlight.filter((key) => before.has(key));
+}
+
+/** `{ [name]: keys }` when there are any: a status field that is absent at rest. */
+function listIfAny(name: string, keys: readonly string[]): Record<string, string[]> {
+  return keys.length > 0 ? { [name]: [...keys] } : {};
 }
 
 function listed(keys: readonly string[]): string {
