@@ -19,7 +19,7 @@ import { API_VERSION } from '../lib/api/common.ts';
 import { createLogger, type Logger } from '../lib/http/logging.ts';
 import { type GateView, parseGateway } from '../lib/observer/gateway.ts';
 import { gateTargets, shardRefs, VTGATE_SELECTOR, type GateTarget } from '../lib/observer/objects.ts';
-import { annotationPatch, groupViews, planPatches, type StatePatch } from '../lib/observer/plan.ts';
+import { annotationPatch, groupViews, planPatches, POLL_INTERVAL_SECONDS, type StatePatch } from '../lib/observer/plan.ts';
 
 export interface ObserverOptions {
   kubeConfig: k8s.KubeConfig;
@@ -191,7 +191,7 @@ function main(): void {
     observer = new Observer({
       kubeConfig: loadKubeConfig(),
       namespace: namespace === undefined || namespace === '' ? undefined : namespace,
-      intervalMs: positive(env, 'OBSERVER_INTERVAL_SECONDS', 5) * 1000,
+      intervalMs: positive(env, 'OBSERVER_INTERVAL_SECONDS', POLL_INTERVAL_SECONDS) * 1000,
       gateTimeoutMs: positive(env, 'OBSERVER_GATE_TIMEOUT_MS', 2000),
       logger,
     });

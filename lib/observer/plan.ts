@@ -10,6 +10,9 @@ import { STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, VitessShardState, vit
 import type { GateView } from './gateway.ts';
 import { mergeViews, shardKey, stateFor } from './merge.ts';
 
+/** How often the observer asks the vtgates (hooks/observer.ts's default, metacontroller/observer.yaml's setting). */
+export const POLL_INTERVAL_SECONDS = 5;
+
 /** The fields of a VitessShard the observer reads. */
 export interface ShardRef {
   namespace: string;

@@ -512,6 +512,13 @@ export class PodRunner {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
+  /** GET of a URL from the node (the bridge namespace): the body of a 2xx answer, else undefined. */
+  async nodeFetch(url: string, timeoutSeconds: number): Promise<string | undefined> {
+    const proc = Bun.spawn(['ip', 'netns', 'exec', this.bridge, 'curl', '-sf', '-m', String(timeoutSeconds), url], { stdout: 'pipe', stderr: 'ignore' });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    return code === 0 ? out : undefined;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     // The end of a test run is not a Pod deletion: no preStop hooks (substitutions.ts, 8.).
