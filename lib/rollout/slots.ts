@@ -113,6 +113,11 @@ export interface SlotSet {
   /** `Kind/name: why` of desired values the layer could not apply (a volume asked to shrink). */
   notApplied?: string[];
   /**
+   * Observed children that are ready but not yet in service, by key (a tablet vtgate does not serve
+   * from yet, at its Pod's IP): the rollout counts them in flight, so the next move waits for them.
+   */
+  notServing?: string[];
+  /**
    * What still keeps the layer from being updated although every slot is current (a volume still
    * growing): the layer reports Updated=False with these, and syncs again soon.
    */

@@ -21,7 +21,9 @@ import { vtgateObjects } from '../templates/vtgate.ts';
 import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
-import { descendantsOf } from '../rollout/slots.ts';
+import { revisionOf, type Slot } from '../rollout/planner.ts';
+import { defaultSlots, descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
+import { LABEL } from '../vitess/labels.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
@@ -32,8 +34,52 @@ export const cellLayer = defineLayer<Cell>({
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
+  slots: (spec, desired, observed) => bottomUpSlots(spec, defaultSlots(desired, observed, spec.confirmRemoval)),
   status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
 });
+
+/** The stages of a cell's rollout, bottom-up (the Vitess upgrade order): tablets, then vtctld and vtorc, then vtgate, then vtadmin. */
+type Stage = 'tablets' | 'control' | 'vtgate' | 'vtadmin';
+
+const STAGE_OF_COMPONENT: Readonly<Record<string, Stage>> = { vtctld: 'control', vtorc: 'control', vtgate: 'vtgate', vtadmin: 'vtadmin' };
+
+/** The stage a child belongs to; undefined for what is not ordered (topology, Services, Jobs, ConfigMaps). */
+function stageOf(child: KubeObject): Stage | undefined {
+  if (child.kind === KEYSPACE_KIND) return 'tablets';
+  if (child.kind !== 'Deployment') return undefined;
+  return STAGE_OF_COMPONENT[child.metadata.labels?.[LABEL.component] ?? ''];
+}
+
+/**
+ * The order a stage waits for: every tablet first (its keyspaces settled), then vtctld and vtorc,
+ * then vtgate. With `rollout.vtgate: first` vtgate is the canary: it goes first and the rest waits
+ * for it. A stage waits only when it has something outdated to move; creation is never held.
+ */
+function stagesBefore(stage: Stage, vtgate: 'first' | 'last'): Stage[] {
+  const order: Stage[] = vtgate === 'first' ? ['vtgate', 'tablets', 'control', 'vtadmin'] : ['tablets', 'control', 'vtgate', 'vtadmin'];
+  return order.slice(0, order.indexOf(stage));
+}
+
+function bottomUpSlots(spec: Cell, slotSet: SlotSet): SlotSet {
+  const unsettled = new Map<Stage, string[]>();
+  for (const slot of slotSet.slots) {
+    const child = slot.desired ?? slot.observed;
+    const stage = child === undefined || slot.desired === undefined ? undefined : stageOf(child);
+    if (stage === undefined) continue;
+    const done = slot.observed !== undefined && revisionOf(slot.observed) === revisionOf(slot.desired as KubeObject) && isSettled(slot.observed);
+    if (!done) unsettled.set(stage, [...(unsettled.get(stage) ?? []), `${(child as KubeObject).kind}/${(child as KubeObject).metadata.name}`]);
+  }
+  const slots = slotSet.slots.map((slot): Slot => {
+    const child = slot.desired ?? slot.observed;
+    const stage = child === undefined ? undefined : stageOf(child);
+    if (stage === undefined) return slot;
+    const waitFor = stagesBefore(stage, spec.rollout.vtgate).flatMap((before) => unsettled.get(before) ?? []);
+    if (waitFor.length === 0) return slot;
+    const named = waitFor.slice(0, 3).join(', ') + (waitFor.length > 3 ? ` and ${waitFor.length - 3} more` : '');
+    return { ...slot, gate: { state: 'pending', prerequisites: [], message: `${(child as KubeObject).kind}/${(child as KubeObject).metadata.name} waits for ${named} (rollout order: ${spec.rollout.vtgate === 'first' ? 'vtgate first, as a canary' : 'tablets, then vtctld and vtorc, then vtgate'})` } };
+  });
+  return { ...slotSet, slots };
+}
 
 function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   const scope: CellScope = {
@@ -50,14 +96,12 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     backup: spec.backup,
   };
   const objects: KubeObject[] = [];
-  // Order matters to the rollout: topology first, then the control plane, then the data plane.
+  // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
-  if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
-  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
-  if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
   // The keyspace records (and their durability policies) before the tablets that register in them.
   objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));
+  const { vtgate: _vtgate, ...rollout } = spec.rollout;
   for (const keyspace of spec.keyspaces) {
     objects.push(
       vitessChild(KEYSPACE_KIND, { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
@@ -73,14 +117,18 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         backup: spec.backup,
         backupJobs: keyspace.backupJobs,
         initDbSql: keyspace.initDbSql,
-        rollout: { ...spec.rollout, ...keyspace.rollout },
+        rollout: { ...rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,
         tablets: keyspace.tablets,
       }),
     );
   }
-  // vtadmin last: a console should never hold up the data plane's rollout.
+  // Then the processes above the tablets, in the Vitess upgrade order (bottomUpSlots gates them):
+  // vtctld and vtorc, then vtgate; vtadmin last: a console should never hold up the data plane.
+  if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
+  if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
+  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
   if (spec.vtadmin !== undefined) objects.push(...asKubeObjects(vtadminObjects(scope, spec.vtadmin)));
   return objects;
 }

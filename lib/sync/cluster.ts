@@ -24,7 +24,11 @@ export const clusterLayer = defineLayer<Cluster>({
   confirmRemoval: (spec) => spec.confirmRemoval ?? [],
   children(spec: Cluster, parent: ObservedParent): KubeObject[] {
     const name = parent.metadata.name;
-    return resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
+    // Cells with tablets roll first (one at a time by default), then the others (the `global` cell's
+    // vtctld and vtorc): the Vitess upgrade order, tablets before vtctld, as far as cells allow.
+    const cells = resolveCells(spec, name);
+    const ordered = [...cells.filter((cell) => cell.keyspaces.length > 0), ...cells.filter((cell) => cell.keyspaces.length === 0)];
+    return ordered.map(({ keyspaces, ...cell }) => {
       const object = cellObjectName(name, cell.name);
       const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
       return vitessChild(CELL_KIND, { cluster: name, cell: cell.name, template: spec.template }, spec.selector, object, { ...cell, confirmRemoval, keyspaces });

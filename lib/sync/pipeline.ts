@@ -7,9 +7,9 @@
  * children move now; status reports readiness from the observed children, and the rollout's progress.
  */
 import * as v from 'valibot';
-import { condition, type ConditionInput, stampConditions } from '../kube/conditions.ts';
+import { condition, type ConditionInput, hasStatusCondition, stampConditions } from '../kube/conditions.ts';
 import { sha256 } from '../kube/hash.ts';
-import { type KubeObject, objectKey, setKey } from '../kube/object.ts';
+import { isRecord, type KubeObject, objectKey, setKey } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
@@ -35,7 +35,7 @@ export interface LayerDefinition<Spec, Derived = undefined> {
    * What several steps need from the spec (the shard's tablet list), computed once per sync and
    * passed to children, slots and status explicitly: no memo outlives a sync.
    */
-  derive?(spec: Spec): Derived;
+  derive?(spec: Spec, parent: ObservedParent, now: Date): Derived;
   /** Problems that make a spec impossible to honour, each `path: message`; none when it is fine. */
   problems(spec: Spec, parent: ObservedParent): string[];
   /** The desired children, in rollout order. */
@@ -79,7 +79,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   if (problems.length > 0) return holdEverything(request, problems, context);
 
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
-  const derived = definition.derive?.(spec) as Derived;
+  const derived = definition.derive?.(spec, parent, context.now) as Derived;
   const applied = new Map<string, KubeObject | undefined>();
   const kept = definition.children(spec, parent, derived).map((child) => {
     // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child),
@@ -98,9 +98,14 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const { slots } = slotSet;
   // This layer's own pending removals, then those its children report, so the top names them all.
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
-  const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
+  // Children the layer knows to be up but not yet in service (a tablet vtgate does not serve from yet) count in flight.
+  const notServing = new Set(slotSet.notServing ?? []);
+  const settled = notServing.size === 0 ? isSettled : (child: KubeObject): boolean => !notServing.has(objectKey(child)) && isSettled(child);
+  const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled: settled });
   const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
-  const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals, unsettled)];
+  const maxInFlight = definition.maxInFlight(spec);
+  const wasReady = hasStatusCondition(parent.status?.conditions, 'Ready', 'True');
+  const conditions = [readyCondition(desired, observed, pendingRemovals, plan, maxInFlight, wasReady, context.now), updatedCondition(plan, pendingRemovals, unsettled)];
   return {
     status: {
       ...definition.status?.(spec, observed, desired, derived),
@@ -204,16 +209,77 @@ function observedVolumes(observed: ReadonlyMap<string, KubeObject>): { volumes: 
   return unknown ? { volumes, volumesUnknown: true } : { volumes };
 }
 
-function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, pendingRemovals: readonly string[]): ConditionInput {
+/**
+ * How long a child the rollout moved may stay unready and still count as a planned disruption: a
+ * recreated Pod not Ready this long after it was created turns Ready False (a Deployment says so
+ * itself: its Progressing condition turns False at its progressDeadlineSeconds, 600 s by default).
+ */
+export const ROLLOUT_READY_DEADLINE_SECONDS = 600;
+
+/**
+ * Ready means serving. True when every desired child is ready; and it stays True while the only
+ * unready children are the ones the rollout took down on purpose (moved, not settled yet), no more of
+ * them than the rollout setting allows, none past its deadline. It turns True only once every child
+ * is ready: a layer being created, or one already unready, is not Ready just because a rollout runs.
+ */
+function readyCondition(
+  desired: readonly KubeObject[],
+  observed: ReadonlyMap<string, KubeObject>,
+  pendingRemovals: readonly string[],
+  plan: RolloutPlan,
+  maxInFlight: number,
+  wasReady: boolean,
+  now: Date,
+): ConditionInput {
   if (pendingRemovals.length > 0) {
     return condition('Ready', false, REMOVAL_PENDING, `${pendingRemovals.join(', ')} left the spec but still hold tablet data: kept until named in spec.confirmRemoval`);
   }
   const waitingFor = desired.filter((child) => !isObservedReady(child, observed)).map(objectKey);
   const ready = desired.length - waitingFor.length;
   if (waitingFor.length === 0) return condition('Ready', true, 'AllChildrenReady', `${ready}/${desired.length} children ready`);
-  const named = waitingFor.slice(0, NAMED_IN_MESSAGE).join(', ');
-  const more = waitingFor.length > NAMED_IN_MESSAGE ? ` and ${waitingFor.length - NAMED_IN_MESSAGE} more` : '';
-  return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${named}${more}`);
+  const inFlight = new Set(plan.inFlight);
+  const late = waitingFor.filter((key) => inFlight.has(key) && pastDeadline(observed.get(key), now));
+  const planned = waitingFor.filter((key) => inFlight.has(key) && !late.includes(key) && isRolloutDisruption(observed.get(key)));
+  if (wasReady && planned.length === waitingFor.length && planned.length <= maxInFlight) {
+    return condition('Ready', true, 'RollingUpdate', `${ready}/${desired.length} children ready; ${listed(planned)} taken down by the rollout (at most ${maxInFlight} at a time)`);
+  }
+  if (late.length > 0) {
+    return condition('Ready', false, 'RolloutDeadlineExceeded', `${ready}/${desired.length} children ready; ${listed(late)} not ready ${ROLLOUT_READY_DEADLINE_SECONDS}s after the rollout moved it`);
+  }
+  return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${listed(waitingFor)}`);
+}
+
+function listed(keys: readonly string[]): string {
+  const named = keys.slice(0, NAMED_IN_MESSAGE).join(', ');
+  return keys.length > NAMED_IN_MESSAGE ? `${named} and ${keys.length - NAMED_IN_MESSAGE} more` : named;
+}
+
+/**
+ * An unready child that the rollout's own move explains: one being created anew (absent) or deleted,
+ * a young Pod, a Deployment or StatefulSet still rolling its Pods. A workload whose rollout finished
+ * but which lost a Pod, and our own layers (their Ready already discounts their planned disruptions),
+ * are unready for another reason.
+ */
+function isRolloutDisruption(child: KubeObject | undefined): boolean {
+  if (child === undefined || child.metadata.deletionTimestamp !== undefined) return true;
+  if (isVitessLayerKind(child.kind)) return false;
+  if (child.kind !== 'Deployment' && child.kind !== 'StatefulSet') return true;
+  const status = (child.status ?? {}) as { observedGeneration?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
+  const replicas = (child.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+  const caughtUp = child.metadata.generation === undefined || (status.observedGeneration ?? -1) >= child.metadata.generation;
+  const rolled = (status.updatedReplicas ?? 0) >= replicas && (child.kind === 'Deployment' || status.currentRevision === status.updateRevision);
+  return !(caughtUp && rolled);
+}
+
+/** A moved child still unready past the deadline: a Pod by its age, a Deployment by its own Progressing condition. */
+function pastDeadline(child: KubeObject | undefined, now: Date): boolean {
+  if (child === undefined) return false;
+  if (child.kind === 'Deployment') {
+    const conditions = (child.status as { conditions?: unknown } | undefined)?.conditions;
+    return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  }
+  const created = Date.parse(child.metadata.creationTimestamp ?? '');
+  return child.kind === 'Pod' && !Number.isNaN(created) && now.getTime() - created > ROLLOUT_READY_DEADLINE_SECONDS * 1000;
 }
 
 function updatedCondition(plan: RolloutPlan, pendingRemovals: readonly string[], unsettled: readonly string[]): ConditionInput {

@@ -15,8 +15,10 @@ export interface VtctldclientJob {
   component: string;
   image: string;
   vtctldAddress: string;
-  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`. */
+  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`; values it needs come as `env`. */
   script: string;
+  /** Values the script reads as "$NAME": a spec value never becomes script text. */
+  env?: V1EnvVar[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   /** Tries before the Job is Failed. */
@@ -55,7 +57,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
               name: 'vtctldclient',
               image: job.image,
               command: ['/bin/sh', '-ec', job.script],
-              env: [env],
+              env: [env, ...(job.env ?? [])],
               volumeMounts: nonEmpty(tls.volumeMounts),
             }),
           ],

@@ -157,7 +157,10 @@ describe('reparents spaced by vtgate --buffer-min-time-between-failovers', () =>
 
   test('70 s after it: the next replica gets its Job, and the last one goes', () => {
     const response = sync(firstReplicaDone(70_000));
-    expect(child(response, 'Job', `${REPLICA_1}-reparent`)?.spec.template.spec.containers[0].command.join(' ')).toContain('--avoid-primary=zone1-0214747901');
+    const container = child(response, 'Job', `${REPLICA_1}-reparent`)?.spec.template.spec.containers[0];
+    expect(container.command.join(' ')).toContain('--avoid-primary="$AVOID_PRIMARY" "$SHARD"');
+    expect(container.env).toContainEqual({ name: 'AVOID_PRIMARY', value: 'zone1-0214747901' });
+    expect(container.env).toContainEqual({ name: 'SHARD', value: 'main/-80' });
     expect(child(response, 'Job', `${REPLICA}-reparent`)).toBeUndefined();
     expect(child(response, 'Pod', REPLICA_1)).toBeDefined();
   });
