@@ -77,7 +77,11 @@ export class Driver {
     for (;;) {
       this.round++;
       rounds++;
-      const result = runRound(this.state, this.controllers, layers, this.round, new Date(), { becomesReady: (o) => this.runner.readyFor(o) });
+      const result = runRound(this.state, this.controllers, layers, this.round, new Date(), {
+        becomesReady: (o) => this.runner.readyFor(o),
+        // Real Vitess here: the state channel is what the observer reads from the real vtgates, or nothing.
+        vitess: false,
+      });
       this.state = result.state;
       const writes = result.actions.filter((a) => WRITE_VERBS.has(a.verb) || a.verb === 'error');
       for (const action of writes) actions.push({ round: this.round, at: Date.now(), action });
