@@ -65,6 +65,13 @@ export class Driver {
     if (this.observer) this.state = await this.observer.maybePoll(this.state);
   }
 
+  /** Whether every VitessCluster reports its rollout done (no Updated condition yet counts as not done). */
+  private updated(): boolean {
+    return allObjects(this.state)
+      .filter((o) => o.kind === 'VitessCluster' && o.metadata.deletionTimestamp === undefined)
+      .every((o) => ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Updated' && c.status === 'True'));
+  }
+
   objects(): KubeObject[] {
     return allObjects(this.state);
   }
@@ -79,6 +86,8 @@ export class Driver {
       rounds++;
       const result = runRound(this.state, this.controllers, layers, this.round, new Date(), {
         becomesReady: (o) => this.runner.readyFor(o),
+        // The Pod's status carries the IP the runner gave it (vttablet registers it; vtgate reaches it there).
+        podIp: (pod) => this.runner.ipOf(pod),
         // Real Vitess here: the state channel is what the observer reads from the real vtgates, or nothing.
         vitess: false,
       });
@@ -87,7 +96,9 @@ export class Driver {
       for (const action of writes) actions.push({ round: this.round, at: Date.now(), action });
       await this.runner.sync(allObjects(this.state));
       if (this.observer) this.state = await this.observer.maybePoll(this.state);
-      if (result.pending.length === 0 && !result.actions.some((a) => WRITE_VERBS.has(a.verb))) return { converged: true, rounds, state: this.state, actions };
+      // At rest: nothing written, nothing waiting on the kubelet, and every VitessCluster Updated (a
+      // rollout that waits on vtgate's view writes nothing while it waits).
+      if (result.pending.length === 0 && !result.actions.some((a) => WRITE_VERBS.has(a.verb)) && this.updated()) return { converged: true, rounds, state: this.state, actions };
       if (Date.now() > end) return { converged: false, rounds, state: this.state, actions };
       await Bun.sleep(pauseMs);
     }

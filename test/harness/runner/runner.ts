@@ -444,6 +444,11 @@ export class PodRunner {
     }
   }
 
+  /** The IP of the Pod this Pod object runs as (same uid), if it runs. */
+  ipOf(o: Obj): string | undefined {
+    return this.pods.find((p) => p.kind === 'Pod' && p.owner === `Pod/${o.metadata.name}` && p.key === o.metadata.uid)?.ip;
+  }
+
   /** Whether the kubelet would report this object ready: its Pods' probes, a Job's completion. */
   readyFor(o: Obj): boolean {
     const mine = (owner: string): RunPod[] => this.pods.filter((p) => p.owner === owner);
