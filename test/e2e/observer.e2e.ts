@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import * as k8s from '@kubernetes/client-node';
 import type { Server } from 'bun';
 import { Observer } from '../../hooks/observer.ts';
+import { API_VERSION } from '../../lib/api/common.ts';
 import { silentLogger } from '../../lib/http/logging.ts';
 import { LABEL } from '../../lib/vitess/labels.ts';
 import { freshVitessState, VITESS_STATE_ANNOTATION } from '../../lib/vitess/state.ts';
@@ -86,7 +87,7 @@ async function serviceAccountKubeConfig(): Promise<k8s.KubeConfig> {
 /** The Vitess shard a VitessShard is of (spec.name). */
 const shardName = (o: Obj): string => (o.spec as { name: string }).name;
 const annotation = (o: Obj | undefined): string | undefined => o?.metadata.annotations?.[VITESS_STATE_ANNOTATION];
-const liveShards = (): Promise<Obj[]> => list('vitess.io/v1', 'VitessShard', NS);
+const liveShards = (): Promise<Obj[]> => list(API_VERSION, 'VitessShard', NS);
 
 beforeAll(async () => {
   await ensureCrds();
