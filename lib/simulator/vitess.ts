@@ -16,7 +16,7 @@ import { KIND as SHARD_KIND } from '../api/shard.ts';
 import { isRecord, type KubeObject } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { LABEL } from '../vitess/labels.ts';
-import { STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, type ObservedTablet, VitessShardState, vitessStateText } from '../vitess/state.ts';
+import { STATE_HEARTBEAT_SECONDS, STATE_MAX_AGE_SECONDS, VITESS_STATE_ANNOTATION, type ObservedTablet, VitessShardState, vitessStateText } from '../vitess/state.ts';
 import { tabletAlias } from '../vitess/tablets.ts';
 import { REPARENT_ENV, REPARENT_FOR_ANNOTATION } from '../templates/reparent-job.ts';
 import { type Action, objectRef } from './metacontroller.ts';
@@ -25,6 +25,11 @@ import { allObjects, type ClusterState, getObject, storeKey, timestamp, updateOb
 export interface FakeVitessOptions {
   /** How long after its Pod turned Ready vtgate starts serving from a tablet (default 0). */
   discoveryLagSeconds?: number;
+  /**
+   * Write every state already stale (dated past STATE_MAX_AGE_SECONDS): the hooks fall back as without
+   * one, while the fake Vitess still tracks the primary, so tests can check the fallback against it.
+   */
+  stale?: boolean;
 }
 
 const NEW_PRIMARY_ENV = REPARENT_ENV.newPrimary;
@@ -165,9 +170,10 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
     const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined && shards.some((s) => ownedBy(o, s)));
     const primary = primaryOf(tablets, jobs, previous?.primary ?? null);
     const typed = tablets.map((t) => ({ ...t, type: t.alias === primary ? 'primary' : t.type === 'primary' ? 'replica' : t.type }));
-    const next: VitessShardState = { observedAt: timestamp(now), gates: 1, primary, tablets: typed };
+    const observedAt = options.stale === true ? new Date(now.getTime() - (STATE_MAX_AGE_SECONDS + 1) * 1000) : now;
+    const next: VitessShardState = { observedAt: timestamp(observedAt), gates: 1, primary, tablets: typed };
     const changed = content(next) !== content(previous);
-    const age = previous === undefined ? Infinity : now.getTime() - Date.parse(previous.observedAt);
+    const age = previous === undefined ? Infinity : observedAt.getTime() - Date.parse(previous.observedAt);
     for (const shard of shards) {
       const stale = shard.metadata.annotations?.[VITESS_STATE_ANNOTATION] === undefined || content(previousState(shard)) !== content(next);
       if (!changed && !stale && age < STATE_HEARTBEAT_SECONDS * 1000) continue;

@@ -2,6 +2,9 @@
  * sync-cell: a VitessCell becomes its topology etcd, vtctld, vtgate, vtorc, the tablets' headless
  * Service, the Job that registers the cell, and per keyspace deployed in it a Job that creates the
  * keyspace record with its durability policy, then its VitessKeyspace.
+ * Rollout order is bottom-up (docs/decisions/0017): the keyspaces (every tablet), then vtctld and
+ * vtorc, then vtgate, then vtadmin, each stage gated until the one before it settled; with
+ * `rollout.vtgate: first`, vtgate goes first as a canary.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
 import { tabletTls } from '../api/access.ts';

@@ -101,7 +101,9 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   // Children the layer knows to be up but not yet in service (a tablet vtgate does not serve from yet) count in flight.
   const notServing = new Set(slotSet.notServing ?? []);
   const settled = notServing.size === 0 ? isSettled : (child: KubeObject): boolean => !notServing.has(objectKey(child)) && isSettled(child);
-  const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled: settled });
+  const planned = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled: settled });
+  const waitingForVtgate = [...notServing].filter((key) => planned.inFlight.includes(key));
+  const plan = waitingForVtgate.length === 0 ? planned : { ...planned, message: `${planned.message}; vtgate does not serve from ${waitingForVtgate.join(', ')} at its Pod's IP yet` };
   const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
   const maxInFlight = definition.maxInFlight(spec);
   const wasReady = hasStatusCondition(parent.status?.conditions, 'Ready', 'True');
@@ -244,7 +246,7 @@ function readyCondition(
     return condition('Ready', true, 'RollingUpdate', `${ready}/${desired.length} children ready; ${listed(planned)} taken down by the rollout (at most ${maxInFlight} at a time)`);
   }
   if (late.length > 0) {
-    return condition('Ready', false, 'RolloutDeadlineExceeded', `${ready}/${desired.length} children ready; ${listed(late)} not ready ${ROLLOUT_READY_DEADLINE_SECONDS}s after the rollout moved it`);
+    return condition('Ready', false, 'RolloutDeadlineExceeded', `${ready}/${desired.length} children ready; ${listed(late)} not ready within ${ROLLOUT_READY_DEADLINE_SECONDS}s (a Pod created longer ago, or a Deployment past its progress deadline)`);
   }
   return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${listed(waitingFor)}`);
 }
