@@ -8,10 +8,12 @@
  *                       "Target": {...}, "Serving": true, "PrimaryTermStartTime": 1733580000,
  *                       "Stats": {...}, "LastError": null}]}]
  *
- * healthcheck.go registers the handler (`http.Handle("/debug/gateway", hc)`) and marshals
+ * healthcheck.go registers the handler (`servenv.HTTPHandle("/debug/gateway", hc)`) and marshals
  * `CacheStatus()` with encoding/json; tablet_health.go's MarshalJSON names the fields of each tablet.
  * The protobuf messages go through encoding/json too, so their fields carry the generated `json` tags
- * (snake case, omitempty) and enums are numbers (topodata.proto's TabletType).
+ * (snake case, omitempty) and enums are numbers (topodata.proto's TabletType). The serving type is
+ * the Target's (the tablet's health stream): the Tablet record is the one vtgate read from the
+ * topology and may lag (seen on v24.0.3: a primary listed under tablet_type 1 with Tablet.type 2).
  */
 import { PORTS } from './ports.ts';
 

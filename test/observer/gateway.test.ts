@@ -17,6 +17,13 @@ describe('parseGateway', () => {
     ]);
   });
 
+  test('the serving type is the target\'s, not the tablet record\'s (which lags: seen on v24.0.3 after vtorc\'s election)', () => {
+    const json = gatewayJson([{ cell: 'zone1', uid: 729587900, type: 1, serving: true, hostname: '10.244.0.7', term: 1 }]) as { TabletsStats: { Tablet: { type: number } }[] }[];
+    ((json[0] as { TabletsStats: { Tablet: { type: number } }[] }).TabletsStats[0] as { Tablet: { type: number } }).Tablet.type = 2;
+    const parsed = parseGateway(json);
+    expect(parsed.ok && [...parsed.view.values()].map((t) => t.type)).toEqual(['primary']);
+  });
+
   test('an empty cache (null or []) is a view with no tablets', () => {
     for (const empty of [null, []]) {
       const parsed = parseGateway(empty);
