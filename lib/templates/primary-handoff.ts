@@ -16,10 +16,11 @@ import type { V1EnvVar, V1Lifecycle, V1VolumeMount } from '@kubernetes/client-no
 import type { TlsSpec } from '../api/access.ts';
 import { vtctldclientEnv } from './vtctldclient-job.ts';
 
-/** How long the hand-off may take: the type check, then the reparent (their --action-timeout), and mysqld's wait. */
+/** How long the hand-off may take: the type check, then the reparent's two tries (their --action-timeout), and mysqld's wait. */
 export const HANDOFF_SECONDS = 60;
 const CHECK_SECONDS = 10;
-const REPARENT_SECONDS = HANDOFF_SECONDS - CHECK_SECONDS;
+/** Each of the two tries (same cell, then any cell). */
+const REPARENT_SECONDS = (HANDOFF_SECONDS - CHECK_SECONDS) / 2;
 /** mysqld's clean shutdown after the hand-off (vttablet drains its queries meanwhile). */
 export const SHUTDOWN_SECONDS = 120;
 /** The Pod's grace period: the hand-off, then the shutdown (the kubelet counts both in it). */
@@ -37,7 +38,11 @@ const VTTABLET_SCRIPT = [
   'trap \'touch "$HANDOFF_DONE_FILE"\' EXIT',
   'if $VTCTLDCLIENT --action-timeout="${CHECK_SECONDS}s" GetTablet "$TABLET_ALIAS" | grep -q \'"type": "PRIMARY"\'; then',
   '  echo "preStop: $TABLET_ALIAS is the primary of $KEYSPACE_SHARD: PlannedReparentShard away from it"',
-  '  $VTCTLDCLIENT --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" "$KEYSPACE_SHARD" || echo "preStop: PlannedReparentShard failed"',
+  // Vitess promotes within the primary's cell unless told otherwise (reparentutil.ElectNewPrimary):
+  // a cell with no other replica needs --allow-cross-cell-promotion, which is tried second.
+  '  $VTCTLDCLIENT --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" "$KEYSPACE_SHARD" ||',
+  '    $VTCTLDCLIENT --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" --allow-cross-cell-promotion "$KEYSPACE_SHARD" ||',
+  '    echo "preStop: PlannedReparentShard failed"',
   'fi',
 ].join('\n');
 

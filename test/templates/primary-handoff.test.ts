@@ -14,10 +14,11 @@ const containerOf = (name: string): V1Container => pod.spec?.containers.find((c)
 const envOf = (c: V1Container): Record<string, string> => Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
 
 /** Runs a preStop script with the container's env and a fake vtctldclient that answers GetTablet with `type` and logs its calls. */
-function runHook(c: V1Container, type: string, dir: string): { calls: string[]; done: boolean } {
+function runHook(c: V1Container, type: string, dir: string, sameCellFails = false): { calls: string[]; done: boolean } {
   const log = join(dir, 'calls');
   const fake = join(dir, 'vtctldclient');
-  writeFileSync(fake, `#!/bin/sh\necho "$@" >> ${log}\ncase "$*" in *GetTablet*) printf '{\\n  "type": "${type}"\\n}\\n';; esac\n`);
+  const refuse = sameCellFails ? `*PlannedReparentShard*cross-cell*) ;; *PlannedReparentShard*) echo 'cannot find a tablet to reparent to' >&2; exit 1;;` : '';
+  writeFileSync(fake, `#!/bin/sh\necho "$@" >> ${log}\ncase "$*" in *GetTablet*) printf '{\\n  "type": "${type}"\\n}\\n';; ${refuse} esac\n`);
   chmodSync(fake, 0o755);
   const env = { ...envOf(c), VTCTLDCLIENT: fake, HANDOFF_DONE_FILE: join(dir, 'done'), PATH: process.env.PATH ?? '/usr/bin:/bin' };
   const r = spawnSync('/bin/sh', ['-c', c.lifecycle?.preStop?.exec?.command?.[2] as string], { env, encoding: 'utf8' });
@@ -34,11 +35,17 @@ describe('primary hand-off on deletion (preStop)', () => {
     for (const value of ['zone1-0000000101', 'commerce', '-80', 'vtctld']) expect(script).not.toContain(value);
   });
 
-  test('a primary runs PlannedReparentShard away from itself; a replica only asks', () => {
+  test('a primary runs PlannedReparentShard away from itself (in its cell, else across cells); a replica only asks', () => {
     const vttablet = containerOf('vttablet');
     const primary = runHook(vttablet, 'PRIMARY', mkdtempSync(join(tmpdir(), 'handoff-')));
-    expect(primary.calls).toEqual(['--action-timeout=10s GetTablet zone1-0000000101', `--action-timeout=${HANDOFF_SECONDS - 10}s PlannedReparentShard --avoid-primary=zone1-0000000101 commerce/-80`]);
+    expect(primary.calls).toEqual(['--action-timeout=10s GetTablet zone1-0000000101', `--action-timeout=${(HANDOFF_SECONDS - 10) / 2}s PlannedReparentShard --avoid-primary=zone1-0000000101 commerce/-80`]);
     expect(primary.done).toBe(true);
+    // A cell with no other replica: Vitess refuses to promote across cells unless told, the second try does.
+    const alone = runHook(vttablet, 'PRIMARY', mkdtempSync(join(tmpdir(), 'handoff-')), true);
+    expect(alone.calls.slice(1)).toEqual([
+      `--action-timeout=${(HANDOFF_SECONDS - 10) / 2}s PlannedReparentShard --avoid-primary=zone1-0000000101 commerce/-80`,
+      `--action-timeout=${(HANDOFF_SECONDS - 10) / 2}s PlannedReparentShard --avoid-primary=zone1-0000000101 --allow-cross-cell-promotion commerce/-80`,
+    ]);
     const replica = runHook(vttablet, 'REPLICA', mkdtempSync(join(tmpdir(), 'handoff-')));
     expect(replica.calls).toEqual(['--action-timeout=10s GetTablet zone1-0000000101']);
     expect(replica.done).toBe(true);
