@@ -10,7 +10,7 @@
  * shard (the hooks' reparent Jobs, and preStop hand-offs that ran one), the primary before and after.
  * Run by test/harness/run.sh (npm run test:vitess), as root.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { beforeAll, describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
