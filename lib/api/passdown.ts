@@ -71,6 +71,11 @@ export const ResolvedRollout = v.object({
   shards: InFlight,
   tablets: InFlight,
   vtgate: v.optional(VtgateOrder, 'last'),
+  /**
+   * Set by the cluster on every cell while some cell's tablets have not rolled: the cell rolls its
+   * tablets and holds vtctld, vtorc, vtgate and vtadmin (docs/decisions/0017). Never passed below a cell.
+   */
+  holdComponents: v.optional(v.literal(true)),
 });
 
 /** Fields every internal layer (cell, keyspace, shard) carries. */

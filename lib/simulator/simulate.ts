@@ -97,6 +97,7 @@ export function runRound(
       const vitess = vitessStep(current, now, kubelet.vitess);
       current = vitess.state;
       actions.push(...vitess.actions);
+      pending = [...pending, ...vitess.pending.map((alias) => `tablet ${alias} (vtgate has not discovered it yet)`)];
     }
   }
   return { state: current, actions, pending };

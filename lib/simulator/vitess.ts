@@ -94,7 +94,7 @@ function completion(job: KubeObject): number {
 }
 
 /** The tablets of one Vitess shard as vtgate would see them now. */
-function observedTablets(shards: readonly KubeObject[], objects: readonly KubeObject[], previous: VitessShardState | undefined, now: Date, lagMs: number): ObservedTablet[] {
+function observedTablets(shards: readonly KubeObject[], objects: readonly KubeObject[], previous: VitessShardState | undefined, now: Date, lagMs: number, lagging: string[]): ObservedTablet[] {
   const before = new Map((previous?.tablets ?? []).map((t) => [t.alias, t]));
   const tablets = new Map<string, ObservedTablet>();
   for (const shard of shards) {
@@ -106,7 +106,9 @@ function observedTablets(shards: readonly KubeObject[], objects: readonly KubeOb
       if (!Number.isInteger(uid) || type === undefined) continue;
       const alias = tabletAlias(fields.cell, uid);
       const since = readyTime(pod);
-      const discovered = pod.metadata.deletionTimestamp === undefined && isReady(pod) && since !== undefined && now.getTime() - since >= lagMs;
+      const up = pod.metadata.deletionTimestamp === undefined && isReady(pod) && since !== undefined;
+      const discovered = up && now.getTime() - since >= lagMs;
+      if (up && !discovered) lagging.push(alias);
       const hostname = discovered ? podIpOf(pod) : (before.get(alias)?.hostname ?? '');
       tablets.set(alias, { alias, cell: fields.cell, type, serving: discovered, hostname });
     }
@@ -148,6 +150,8 @@ export interface FakeVitessOutcome {
   state: ClusterState;
   /** `update` for a change of the state, `heartbeat` for a rewrite of the same state (not a write that keeps a simulation going). */
   actions: Action[];
+  /** Tablets Ready but not yet served (the discovery lag): the world is not at rest while any remain. */
+  pending: string[];
 }
 
 /** One pass of the fake Vitess over every Vitess shard. */
@@ -162,11 +166,12 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
   }
   let current = state;
   const actions: Action[] = [];
+  const pending: string[] = [];
   const lagMs = (options.discoveryLagSeconds ?? 0) * 1000;
   for (const key of [...groups.keys()].sort()) {
     const shards = groups.get(key) as KubeObject[];
     const previous = shards.map(previousState).find((s) => s !== undefined);
-    const tablets = observedTablets(shards, objects, previous, now, lagMs);
+    const tablets = observedTablets(shards, objects, previous, now, lagMs, pending);
     const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined && shards.some((s) => ownedBy(o, s)));
     const primary = primaryOf(tablets, jobs, previous?.primary ?? null);
     const typed = tablets.map((t) => ({ ...t, type: t.alias === primary ? 'primary' : t.type === 'primary' ? 'replica' : t.type }));
@@ -182,5 +187,18 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
       actions.push({ verb: changed || stale ? 'update' : 'heartbeat', object: objectRef(shard), by: 'vitess' });
     }
   }
-  return { state: current, actions };
+  return { state: current, actions, pending };
+}
+
+/**
+ * A saved state as a world without the observer would hold it: no Vitess state on any VitessShard
+ * (`render --no-vitess --from`), so the hooks fall back from the first round.
+ */
+export function withoutVitessState(objects: readonly KubeObject[]): KubeObject[] {
+  return objects.map((object) => {
+    const annotations = object.metadata.annotations;
+    if (object.kind !== SHARD_KIND || annotations?.[VITESS_STATE_ANNOTATION] === undefined) return object;
+    const { [VITESS_STATE_ANNOTATION]: _state, ...rest } = annotations;
+    return { ...object, metadata: { ...object.metadata, annotations: rest } };
+  });
 }

@@ -11,7 +11,7 @@ import { tabletTls } from '../api/access.ts';
 import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
-import { asKubeObjects, type KubeObject } from '../kube/object.ts';
+import { asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
@@ -27,7 +27,7 @@ import { keyspaceObjectName } from '../vitess/names.ts';
 import { revisionOf, type Slot } from '../rollout/planner.ts';
 import { defaultSlots, descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
 import { LABEL } from '../vitess/labels.ts';
-import { childList, defineLayer } from './pipeline.ts';
+import { childList, childRolledOut, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
@@ -38,7 +38,7 @@ export const cellLayer = defineLayer<Cell>({
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: (spec, desired, observed) => bottomUpSlots(spec, defaultSlots(desired, observed, spec.confirmRemoval)),
-  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
+  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed), tablets: tabletsProgress(desired, observed) }),
 });
 
 /** The stages of a cell's rollout, bottom-up (the Vitess upgrade order): tablets, then vtctld and vtorc, then vtgate, then vtadmin. */
@@ -63,6 +63,20 @@ function stagesBefore(stage: Stage, vtgate: 'first' | 'last'): Stage[] {
   return order.slice(0, order.indexOf(stage));
 }
 
+/**
+ * How far the cell's tablets got, for the cluster: `rolledOut`, no keyspace (nor tablet below) waits
+ * to move to a newer revision; `settled`, and every keyspace is there, Ready and Updated.
+ */
+function tabletsProgress(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): { rolledOut: boolean; settled: boolean } {
+  const keyspaces = desired.filter((child) => child.kind === KEYSPACE_KIND).map((child) => ({ child, seen: observed.get(objectKey(child)) }));
+  // A keyspace being created has nothing to roll.
+  const rolled = keyspaces.every(({ child, seen }) => seen === undefined || (revisionOf(seen) === revisionOf(child) && childRolledOut(seen)));
+  return { rolledOut: rolled, settled: rolled && keyspaces.every(({ seen }) => seen !== undefined && isSettled(seen)) };
+}
+
+/** The stages the cluster holds while some cell's tablets have not rolled (`rollout.holdComponents`). */
+const HELD_BY_CLUSTER: readonly Stage[] = ['control', 'vtgate', 'vtadmin'];
+
 function bottomUpSlots(spec: Cell, slotSet: SlotSet): SlotSet {
   const unsettled = new Map<Stage, string[]>();
   for (const slot of slotSet.slots) {
@@ -76,6 +90,10 @@ function bottomUpSlots(spec: Cell, slotSet: SlotSet): SlotSet {
     const child = slot.desired ?? slot.observed;
     const stage = child === undefined ? undefined : stageOf(child);
     if (stage === undefined) return slot;
+    const name = `${(child as KubeObject).kind}/${(child as KubeObject).metadata.name}`;
+    if (spec.rollout.holdComponents === true && HELD_BY_CLUSTER.includes(stage)) {
+      return { ...slot, gate: { state: 'pending', prerequisites: [], message: `${name} waits for every cell's tablets (the cluster holds vtctld, vtorc, vtgate and vtadmin until they rolled)` } };
+    }
     const waitFor = stagesBefore(stage, spec.rollout.vtgate).flatMap((before) => unsettled.get(before) ?? []);
     if (waitFor.length === 0) return slot;
     const named = waitFor.slice(0, 3).join(', ') + (waitFor.length > 3 ? ` and ${waitFor.length - 3} more` : '');
@@ -104,7 +122,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
   // The keyspace records (and their durability policies) before the tablets that register in them.
   objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));
-  const { vtgate: _vtgate, ...rollout } = spec.rollout;
+  // The order of components is the cell's own business: the keyspaces get the bounds only.
+  const { vtgate: _vtgate, holdComponents: _hold, ...rollout } = spec.rollout;
   for (const keyspace of spec.keyspaces) {
     objects.push(
       vitessChild(KEYSPACE_KIND, { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {

@@ -38,8 +38,11 @@ export interface LayerDefinition<Spec, Derived = undefined> {
   derive?(spec: Spec, parent: ObservedParent, now: Date): Derived;
   /** Problems that make a spec impossible to honour, each `path: message`; none when it is fine. */
   problems(spec: Spec, parent: ObservedParent): string[];
-  /** The desired children, in rollout order. */
-  children(spec: Spec, parent: ObservedParent, derived: Derived): KubeObject[];
+  /**
+   * The desired children, in rollout order. `observed` is there for a layer whose desired state depends
+   * on how far its children got (the cluster holds components until every cell's tablets rolled).
+   */
+  children(spec: Spec, parent: ObservedParent, derived: Derived, observed: ReadonlyMap<string, KubeObject>): KubeObject[];
   /** How many outdated children may move at once. */
   maxInFlight(spec: Spec): number;
   /** Removed children that may be deleted with their data (names), from the spec. */
@@ -81,7 +84,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
   const derived = definition.derive?.(spec, parent, context.now) as Derived;
   const applied = new Map<string, KubeObject | undefined>();
-  const kept = definition.children(spec, parent, derived).map((child) => {
+  const kept = definition.children(spec, parent, derived, observed).map((child) => {
     // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child),
     // and once: the layer's slots hold those children with it (a shard's PVCs).
     const key = objectKey(child);
@@ -100,7 +103,9 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
   // Children the layer knows to be up but not yet in service (a tablet vtgate does not serve from yet) count in flight.
   const notServing = new Set(slotSet.notServing ?? []);
-  const settled = notServing.size === 0 ? isSettled : (child: KubeObject): boolean => !notServing.has(objectKey(child)) && isSettled(child);
+  // And children the layer knows to be as far as this phase of its rollout takes them count settled.
+  const settledByLayer = new Set(slotSet.settledByLayer ?? []);
+  const settled = notServing.size === 0 && settledByLayer.size === 0 ? isSettled : (child: KubeObject): boolean => !notServing.has(objectKey(child)) && (settledByLayer.has(objectKey(child)) || isSettled(child));
   const planned = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled: settled });
   const waitingForVtgate = [...notServing].filter((key) => planned.inFlight.includes(key));
   const plan = waitingForVtgate.length === 0 ? planned : { ...planned, message: `${planned.message}; vtgate does not serve from ${waitingForVtgate.join(', ')} at its Pod's IP yet` };
@@ -114,6 +119,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
       children: desired.length,
       readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,
+      rolledOut: rolledOut(plan, observed),
       ...observedVolumes(observed),
       rollout: { inFlight: plan.inFlight, waiting: plan.waiting.length, message: plan.message, paused: plan.paused },
       pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
@@ -181,6 +187,28 @@ export function childList(desired: readonly KubeObject[], observed: ReadonlyMap<
 function isObservedReady(child: KubeObject, observed: ReadonlyMap<string, KubeObject>): boolean {
   const seen = observed.get(objectKey(child));
   return seen !== undefined && isReady(seen);
+}
+
+/**
+ * No child waits to be moved to a newer revision, down to the tablets (our layers say so of theirs for
+ * their latest generation), ready or not: how far a rollout got, not whether it serves. Children being
+ * created count as rolled: there is nothing of them to roll. The cluster reads it to hold components
+ * until every cell's tablets rolled; a tablet that crashes later does not change it.
+ */
+function rolledOut(plan: RolloutPlan, observed: ReadonlyMap<string, KubeObject>): boolean {
+  return plan.slots.every((slot) => (slot.decision === 'current' || slot.decision === 'create') && childRolledOut(observed.get(slot.key)));
+}
+
+/**
+ * An observed child is rolled out below it: not our layer kind; or never synced yet (just created);
+ * or it says so (`rolledOut`) for its latest generation (a status from before that field: Updated=True).
+ */
+export function childRolledOut(child: KubeObject | undefined): boolean {
+  if (child === undefined || !isVitessLayerKind(child.kind)) return true;
+  const status = (child.status ?? {}) as { observedGeneration?: number; rolledOut?: unknown };
+  if (status.observedGeneration === undefined) return true;
+  const current = child.metadata.generation === undefined || status.observedGeneration >= child.metadata.generation;
+  return current && (status.rolledOut === true || (status.rolledOut === undefined && hasStatusCondition((child.status as { conditions?: unknown }).conditions, 'Updated', 'True')));
 }
 
 function isSettledKey(key: string, observed: ReadonlyMap<string, KubeObject>): boolean {

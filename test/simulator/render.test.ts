@@ -178,6 +178,25 @@ describe('render --from STATE.json --steps: watching a rollout offline', () => {
     expect(replay.rounds).toBeLessThan(20);
   });
 
+  test('issue 16: the image edit of multi-cell: at most 60 rounds, one reparent per Vitess shard, every tablet before vtctld and vtorc before vtgate, the top Ready True throughout', () => {
+    const text = readFileSync(join(root, 'examples', 'multi-cell.yaml'), 'utf8');
+    const { objects } = render(parseClusterYaml(text), { controllers: loadControllers(), layers, ready: true });
+    const edited = parseClusterYaml(text.replace('vitess: vitess/lite:v24.0.3', 'vitess: vitess/lite:v24.0.4'));
+    const replay = renderFrom(parseSavedState(formatOutput(objects, 'json')), edited, { controllers: loadControllers(), layers, ready: true });
+    expect(replay.converged).toBe(true);
+    expect(replay.errors).toEqual([]);
+    expect(replay.rounds).toBeLessThanOrEqual(60);
+    const events = replay.steps.flatMap((step) => step.events.map((event) => ({ ...event, round: step.round })));
+    expect(events.filter((e) => e.what === 'reparent-started').length).toBe(4);
+    const tablets = events.filter((e) => e.what === 'left-out' && e.object.startsWith('Pod/'));
+    expect(tablets.length).toBe(32);
+    const moved = (component: string) => events.filter((e) => e.what === 'moved' && e.object.startsWith('Deployment/') && e.object.endsWith(`-${component}`)).map((e) => e.round);
+    const lastTablet = Math.max(...tablets.map((e) => e.round));
+    for (const component of ['vtctld', 'vtorc', 'vtgate']) expect(Math.min(...moved(component))).toBeGreaterThan(lastTablet);
+    expect(Math.max(...moved('vtctld'))).toBeLessThan(Math.min(...moved('vtgate')));
+    for (const step of replay.steps) expect(step.top.map((t) => t.ready.status)).toEqual(['True']);
+  });
+
   test('without the Vitess state (the fallback), the tablet image edit of the seed: one tablet at a time, rdonly first in each shard, a reparent before each replica, Updated=True at the end', () => {
     const replay = renderFrom(savedSeed({ vitess: false }), editedSeed(), { controllers: loadControllers(), layers, ready: { vitess: false } });
     expect(replay.converged).toBe(true);

@@ -119,9 +119,9 @@ describe('sync pipeline: an invalid spec holds every observed child', () => {
 });
 
 describe('sync pipeline: a valid spec', () => {
-  test('the seed gives the VitessCells vitess-zone1 and vitess-global (cells with tablets roll first), each with a revision', () => {
+  test('the seed gives the VitessCells vitess-global and vitess-zone1, each with a revision', () => {
     const response = syncCluster(seedSpec());
-    expect(response.children.map((c) => `${c.kind}/${c.metadata.name}`)).toEqual(['VitessCell/vitess-zone1', 'VitessCell/vitess-global']);
+    expect(response.children.map((c) => `${c.kind}/${c.metadata.name}`)).toEqual(['VitessCell/vitess-global', 'VitessCell/vitess-zone1']);
     for (const child of response.children) expect(child.metadata.annotations?.[REVISION_ANNOTATION]).toMatch(/^[0-9a-f]{10}$/);
     expect(readyCondition(response)).toMatchObject({ status: 'False', reason: 'ChildrenNotReady' });
   });
@@ -188,12 +188,12 @@ describe('sync pipeline: a valid spec', () => {
       kind: 'VitessShard',
       metadata: { name: 'vitess-zone1-main-x-80', namespace: 'default' },
       spec: {
-        ...(cells[0]!.spec as Record<string, unknown>),
+        ...(cells[1]!.spec as Record<string, unknown>),
         cell: 'zone1',
         keyspace: 'main',
         name: '-80',
         keyRange: { start: '', end: '80' },
-        tablets: (cells[0]!.spec as { keyspaces: { tablets: unknown }[] }).keyspaces[0]!.tablets,
+        tablets: (cells[1]!.spec as { keyspaces: { tablets: unknown }[] }).keyspaces[0]!.tablets,
       },
     };
     const desired = shardLayer.sync(parseSyncRequest({ parent: shardParent }, 'VitessShard'), { now: NOW }).children;
@@ -261,9 +261,8 @@ describe('withRevision', () => {
     const spec = seedSpec();
     spec.cells[1].vtgate.replicas = 4;
     const after = syncCluster(spec).children.map((c) => c.metadata.annotations?.[REVISION_ANNOTATION]);
-    // zone1 (index 0: cells with tablets first) changed, global did not.
-    expect(after[1]).toBe(before[1]!);
-    expect(after[0]).not.toBe(before[0]!);
+    expect(after[0]).toBe(before[0]!);
+    expect(after[1]).not.toBe(before[1]!);
   });
 });
 

