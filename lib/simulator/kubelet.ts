@@ -21,6 +21,8 @@ export interface KubeletOptions {
    * on by default, `false` for a world without the state channel (the hooks then fall back).
    */
   vitess?: false | FakeVitessOptions;
+  /** The IP a Pod runs at, when something real runs it (the harness's Pod runner); else podIp's. */
+  podIp?: (pod: KubeObject) => string | undefined;
 }
 
 type Status = Record<string, unknown>;
@@ -69,10 +71,10 @@ export function podIp(pod: KubeObject): string {
   return `10.244.${Math.floor(counter / 250) % 250}.${(counter % 250) + 1}`;
 }
 
-function podStatus(pod: KubeObject, now: string): Status {
+function podStatus(pod: KubeObject, now: string, ipOf: KubeletOptions['podIp']): Status {
   const containers = Array.isArray(spec(pod).containers) ? (spec(pod).containers as unknown[]).filter(isRecord) : [];
   const startTime = typeof previous(pod, 'startTime') === 'string' ? (previous(pod, 'startTime') as string) : now;
-  const ip = podIp(pod);
+  const ip = ipOf?.(pod) ?? podIp(pod);
   return {
     phase: 'Running',
     podIP: ip,
@@ -204,11 +206,11 @@ function etcdClusterStatus(cluster: KubeObject): Status {
 }
 
 /** The status the fake controllers would write for an object; undefined for kinds they leave alone. */
-export function readyStatus(object: KubeObject, state: ClusterState, now: Date): Status | undefined {
+export function readyStatus(object: KubeObject, state: ClusterState, now: Date, ipOf?: KubeletOptions['podIp']): Status | undefined {
   const time = timestamp(now);
   switch (object.kind) {
     case 'Pod':
-      return podStatus(object, time);
+      return podStatus(object, time, ipOf);
     case 'Deployment':
       return deploymentStatus(object, time);
     case 'StatefulSet':
@@ -242,7 +244,7 @@ export function kubeletStep(state: ClusterState, round: number, now: Date, optio
   const actions: Action[] = [];
   const pending: string[] = [];
   for (const object of allObjects(state)) {
-    const status = readyStatus(object, current, now);
+    const status = readyStatus(object, current, now, options.podIp);
     if (status === undefined || jsonEqual(status, object.status)) continue;
     const gated = object.kind !== 'PodDisruptionBudget' && options.becomesReady !== undefined;
     if (gated && options.becomesReady?.(object, round) !== true) {

@@ -104,6 +104,7 @@ function shardScope(spec: Shard): TabletScope {
     monitoring: spec.monitoring,
     backup: spec.backup,
     initDbSql: spec.initDbSql,
+    vtctldAddress: spec.vtctldAddress,
   };
 }
 

@@ -23,6 +23,7 @@ import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
 import { backupStorage, vttabletBackupFlags } from './backup.ts';
+import { primaryHandoff, TABLET_GRACE_SECONDS } from './primary-handoff.ts';
 
 export const VTROOT = '/vt';
 export const VTDATAROOT = '/vt/vtdataroot';
@@ -64,6 +65,8 @@ export interface TabletScope extends Scope {
   monitoring?: ResolvedMonitoringSpec;
   backup?: ResolvedBackupSpec;
   initDbSql?: InitDbSqlSpec;
+  /** vtctld's gRPC address: a deleted primary's Pod reparents away through it (primary-handoff.ts). */
+  vtctldAddress: string;
 }
 
 export interface TabletIdentity {
@@ -88,6 +91,16 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
   const myCnf = myCnfText(pool.mysql.config);
+  const handoff = primaryHandoff({
+    alias: tabletAlias(scope.cell, tablet.uid),
+    keyspace: scope.keyspace,
+    shard: scope.shard,
+    vtctldAddress: scope.vtctldAddress,
+    tls: scope.tls,
+    sharedVolume: 'vt',
+    vttabletPath: SHARED_VTROOT,
+    mysqldPath: VTROOT,
+  });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -97,8 +110,9 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
       subdomain: tabletServiceName(scope.cluster, scope.cell),
       securityContext: podSecurityContext(),
       enableServiceLinks: false,
-      // mysqld needs time to shut down cleanly; vttablet drains queries first.
-      terminationGracePeriodSeconds: 120,
+      // A primary hands off first (primary-handoff.ts); then mysqld needs time to shut down cleanly
+      // while vttablet drains its queries.
+      terminationGracePeriodSeconds: TABLET_GRACE_SECONDS,
       // By default a shard's tablets spread over nodes: one node failure takes at most one of them.
       ...podPlacement(pool, [spreadOverNodes(shardTabletSelector(scope))]),
       initContainers: [
@@ -129,7 +143,8 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
               pool.mysql.extraFlags,
             ),
           ],
-          env: myCnf === undefined ? env : [...env, extraMyCnfEnv()],
+          env: [...(myCnf === undefined ? env : [...env, extraMyCnfEnv()]), ...handoff.mysqld.env],
+          lifecycle: handoff.mysqld.lifecycle,
           ports: [containerPort('mysql', PORTS.mysql)],
           readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 2 },
           resources: resources(pool.mysql.resources),
@@ -139,12 +154,13 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
           name: 'vttablet',
           image: pool.image,
           command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
-          env: [...env, ...storage.env],
+          env: [...env, ...storage.env, ...handoff.vttablet.env],
+          lifecycle: handoff.vttablet.lifecycle,
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
           readinessProbe: httpProbe('/healthz', 'web'),
           livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
           resources: resources(pool.vttablet.resources),
-          volumeMounts: [dataMount, ...tls.volumeMounts, ...storage.mounts],
+          volumeMounts: [dataMount, ...tls.volumeMounts, ...storage.mounts, ...handoff.vttablet.volumeMounts],
         }),
         ...(exporter === undefined ? [] : [mysqldExporter(exporter)]),
       ],
