@@ -22,13 +22,14 @@ import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
 import { descendantsOf } from '../rollout/slots.ts';
+import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: CELL_KIND,
   schema: CellSpec,
-  problems: () => [],
+  problems: (spec) => exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld }, spec.mysqlUsers),
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,

@@ -172,6 +172,8 @@ const edits: { name: string; edit(spec: Spec): boolean; refused?: RegExp }[] = [
         cell.vtgate.service = { ...cell.vtgate.service, type: type === 'ClusterIP' ? 'LoadBalancer' : 'ClusterIP' };
         any = true;
       }
+      // A MySQL port outside the cluster needs users (lib/sync/exposure.ts).
+      s.mysqlUsers ??= { secretName: 'e2e-mysql-users' };
       return any;
     },
   },
