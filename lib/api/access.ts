@@ -40,6 +40,18 @@ export const InitDbSql = v.object({
 });
 
 /**
+ * The passwords Vitess logs in to MySQL with (vttablet, mysqlctld, vtbackup): a Secret key holding
+ * Vitess' credentials file, JSON mapping each user to a list of passwords of which the first is used
+ * (`{"vt_app": ["<password>"], "vt_dba": ["<password>"]}`; go/vt/dbconfigs/credentials.go). A user the file
+ * does not name logs in without a password. Given to Vitess as `--db-credentials-file`: never on a
+ * command line (docs/security.md).
+ */
+export const DbCredentials = v.object({
+  secretName: SecretName,
+  key: v.optional(SecretKey, 'db_credentials.json'),
+});
+
+/**
  * TLS from Secrets with cert-manager's keys: `tls.crt`, `tls.key`, `ca.crt`.
  * - `mysql`: vtgate's MySQL port; `requireSecureTransport` (default true) rejects plain connections,
  *   `verifyClients` (default false) also asks clients for a certificate signed by `ca.crt`.
@@ -81,6 +93,7 @@ export const ResolvedMonitoring = v.object({
 
 export type MysqlUsersSpec = v.InferOutput<typeof MysqlUsers>;
 export type InitDbSqlSpec = v.InferOutput<typeof InitDbSql>;
+export type DbCredentialsSpec = v.InferOutput<typeof DbCredentials>;
 export type TlsSpec = v.InferOutput<typeof Tls>;
 export type ResolvedMonitoringSpec = v.InferOutput<typeof ResolvedMonitoring>;
 

@@ -74,6 +74,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         backup: spec.backup,
         backupJobs: keyspace.backupJobs,
         initDbSql: keyspace.initDbSql,
+        dbCredentials: keyspace.dbCredentials,
         rollout: { ...spec.rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,

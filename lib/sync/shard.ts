@@ -83,6 +83,7 @@ function shardScope(spec: Shard): TabletScope {
     monitoring: spec.monitoring,
     backup: spec.backup,
     initDbSql: spec.initDbSql,
+    dbCredentials: spec.dbCredentials,
   };
 }
 

@@ -6,8 +6,8 @@
  * Secret changes: that is what lets vtgate re-read its users without a restart.
  */
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { InitDbSqlSpec, MysqlUsersSpec, TlsSpec } from '../api/access.ts';
-import { type FlagMap, grpcClientTlsFlags, grpcServerTlsFlags, GRPC_CLIENTS, mysqlServerTlsFlags, staticAuthFlags, type TlsFiles } from '../vitess/flags.ts';
+import type { DbCredentialsSpec, InitDbSqlSpec, MysqlUsersSpec, TlsSpec } from '../api/access.ts';
+import { dbCredentialsFlags, type FlagMap, grpcClientTlsFlags, grpcServerTlsFlags, GRPC_CLIENTS, mysqlServerTlsFlags, staticAuthFlags, type TlsFiles } from '../vitess/flags.ts';
 
 /** The Pod template annotation that carries `tls.rotation`: a new value gives the Pods a new revision. */
 export const TLS_ROTATION_ANNOTATION = 'vitess.io/tls-rotation';
@@ -16,6 +16,7 @@ const GRPC_TLS = { volume: 'grpc-tls', dir: '/vt/tls/grpc' } as const;
 const MYSQL_TLS = { volume: 'mysql-tls', dir: '/vt/tls/mysql' } as const;
 const MYSQL_USERS = { volume: 'mysql-users', dir: '/vt/secrets/mysql-users' } as const;
 const INIT_DB_SQL = { volume: 'init-db-sql', dir: '/vt/secrets/init-db-sql', file: 'init_db.sql' } as const;
+const DB_CREDENTIALS = { volume: 'db-credentials', dir: '/vt/secrets/db-credentials', file: 'db_credentials.json' } as const;
 
 /** Owner and group read only; the Pods' fsGroup (999) gives the Vitess user the group. */
 const SECRET_FILE_MODE = 0o440;
@@ -94,6 +95,16 @@ export function customInitDbSql(spec: InitDbSqlSpec | undefined): SecretFile | u
   if (spec === undefined) return undefined;
   const { volumes, volumeMounts } = secretMount(INIT_DB_SQL, spec.secretName, {}, [{ key: spec.key, path: INIT_DB_SQL.file }]);
   return { file: `${INIT_DB_SQL.dir}/${INIT_DB_SQL.file}`, volumes, volumeMounts };
+}
+
+/**
+ * The database users' passwords (spec.dbCredentials): only its key, read-only, under a fixed name, and
+ * the flags that point Vitess at it. A Secret without the key keeps the Pod from starting rather than
+ * letting a tablet log in without passwords. Absent: nothing (Vitess' users have no password).
+ */
+export function dbCredentials(spec: DbCredentialsSpec | undefined): Mounted {
+  if (spec === undefined) return NOTHING_MOUNTED;
+  return secretMount(DB_CREDENTIALS, spec.secretName, dbCredentialsFlags(`${DB_CREDENTIALS.dir}/${DB_CREDENTIALS.file}`), [{ key: spec.key, path: DB_CREDENTIALS.file }]);
 }
 
 /** The rotation annotation for Pods that load certificates; none without TLS or without a rotation value. */

@@ -90,6 +90,16 @@ export function staticAuthFlags(file: string, reloadInterval: string): FlagMap {
 }
 
 /**
+ * The passwords of the database users from a file (go/vt/dbconfigs/credentials.go, the `file`
+ * credentials server): JSON `{"<user>": ["<password>", ...]}`, the first password used. Registered by
+ * vttablet, mysqlctld and vtbackup, the binaries that log in to MySQL. The file is read at the first
+ * login and again after a SIGHUP, never on a timer: a changed password reaches a process when it restarts.
+ */
+export function dbCredentialsFlags(file: string): FlagMap {
+  return { 'db-credentials-server': 'file', 'db-credentials-file': file };
+}
+
+/**
  * TLS on vtgate's MySQL port. `--mysql-server-ssl-ca` makes vtgate ask for and verify client
  * certificates; `--mysql-server-require-secure-transport` rejects plain connections.
  */

@@ -122,7 +122,7 @@ describe('examples', () => {
       for (const service of allObjects(renderTree(root)).filter((o) => o.kind === 'Service') as V1Service[]) {
         if (service.spec?.type === 'LoadBalancer' || service.spec?.type === 'NodePort') {
           expect(portNames(service)).toEqual(['mysql']);
-          expect((root.spec as Spec).mysqlUsers).toBeDefined();
+          expect((document.spec as Spec).mysqlUsers).toBeDefined();
         }
       }
     });
