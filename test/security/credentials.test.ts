@@ -76,7 +76,7 @@ describe('spec.dbCredentials: the Secret key as Vitess\' credentials file, in ev
       for (const name of ['vttablet', 'mysqld']) {
         const c = containersOf(pod).find((x) => x.name === name)!;
         expect({ pod: pod.metadata.name, c: name, server: execFlagValue(c, 'db-credentials-server'), file: execFlagValue(c, 'db-credentials-file') }).toEqual({ pod: pod.metadata.name, c: name, server: 'file', file: FILE });
-        expect(c.volumeMounts).toContainEqual({ name: 'db-credentials', mountPath: '/vt/secrets/db-credentials', readOnly: true });
+        expect(c.volumeMounts as unknown[]).toContainEqual({ name: 'db-credentials', mountPath: '/vt/secrets/db-credentials', readOnly: true });
       }
       expect(pod.spec?.volumes).toContainEqual({ name: 'db-credentials', secret: { secretName: 'vitess-db-passwords', defaultMode: 0o440, items: [{ key: 'creds.json', path: 'db_credentials.json' }] } });
       // No other container reads the passwords.
