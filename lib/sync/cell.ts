@@ -14,6 +14,7 @@ import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
 import { keyspaceJob } from '../templates/keyspace-job.ts';
+import { cellNetworkPolicies, NETWORK_POLICY_RESOURCE } from '../templates/network-policy.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -36,7 +37,7 @@ export const cellLayer = defineLayer<Cell>({
   status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
 });
 
-function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
+function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, declared: ReadonlySet<string>): KubeObject[] {
   const scope: CellScope = {
     cluster: spec.cluster,
     cell: spec.name,
@@ -51,6 +52,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     backup: spec.backup,
   };
   const objects: KubeObject[] = [];
+  // Where the component declares them: who may connect, before anything listens.
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined)));
   // Order matters to the rollout: topology first, then the control plane, then the data plane.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
   if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));

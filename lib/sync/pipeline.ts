@@ -20,6 +20,8 @@ import type { Layer, SyncContext } from './layer.ts';
 import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 import { readSpec, type SpecMemo, specMemo } from './specs.ts';
 
+const NONE_DECLARED: ReadonlySet<string> = new Set();
+
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
 /** Hex digits of a revision: like a pod-template-hash, short to read, ample to tell two states apart. */
@@ -38,8 +40,8 @@ export interface LayerDefinition<Spec, Derived = undefined> {
   derive?(spec: Spec): Derived;
   /** Problems that make a spec impossible to honour, each `path: message`; none when it is fine. */
   problems(spec: Spec, parent: ObservedParent): string[];
-  /** The desired children, in rollout order. */
-  children(spec: Spec, parent: ObservedParent, derived: Derived): KubeObject[];
+  /** The desired children, in rollout order; `declared`: the child resources the CompositeController declares (SyncRequest). */
+  children(spec: Spec, parent: ObservedParent, derived: Derived, declared: ReadonlySet<string>): KubeObject[];
   /** How many outdated children may move at once. */
   maxInFlight(spec: Spec): number;
   /** Removed children that may be deleted with their data (names), from the spec. */
@@ -81,7 +83,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
   const derived = definition.derive?.(spec) as Derived;
   const applied = new Map<string, KubeObject | undefined>();
-  const kept = definition.children(spec, parent, derived).map((child) => {
+  const kept = definition.children(spec, parent, derived, request.declared ?? NONE_DECLARED).map((child) => {
     // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child),
     // and once: the layer's slots hold those children with it (a shard's PVCs).
     const key = objectKey(child);

@@ -8,7 +8,13 @@
  * objects.e2e.ts writes every example's whole tree as Metacontroller too.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { loadControllers } from '../../lib/simulator/manifests.ts';
+import { simulate } from '../../lib/simulator/simulate.ts';
+import { layers } from '../../lib/sync/index.ts';
 import { applyComponent, kustomize } from './support/kustomize.ts';
 import { EXAMPLES_DIR, renderFile } from './support/render.ts';
 import { ensureMetacontrollerIdentity, MANIFESTS, serviceAccountToken } from './support/install.ts';
@@ -168,5 +174,18 @@ describe('the auth component: Metacontroller reads its token Secret and no other
   test('list of the namespace\'s Secrets: forbidden (403)', async () => {
     const refused = await refusal(() => list('v1', 'Secret', operatorNamespace, undefined, as));
     expect(refused).toContain('403');
+  });
+});
+
+describe('the network-policies component', () => {
+  test("the NetworkPolicies the hooks make under it (minimal example) are accepted by the API server", async () => {
+    const cluster = parse(readFileSync(join(EXAMPLES_DIR, 'minimal.yaml'), 'utf8')) as Obj;
+    const result = simulate([{ ...cluster, metadata: { ...cluster.metadata, namespace } } as KubeObject], { controllers: loadControllers(['network-policies']), layers, kubelet: true, maxRounds: 300 });
+    const policies = result.objects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    for (const policy of policies) {
+      const { ownerReferences: _owners, uid: _uid, resourceVersion: _rv, creationTimestamp: _created, ...metadata } = policy.metadata as Obj['metadata'];
+      expect(await refusal(() => apply({ ...(policy as Obj), metadata: { ...metadata, name: policy.metadata.name, namespace } }, { dryRun: true }))).toBeUndefined();
+    }
   });
 });
