@@ -30,7 +30,7 @@ export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: CELL_KIND,
   schema: CellSpec,
-  problems: (spec) => exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld }, spec.mysqlUsers),
+  problems: (spec) => exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld, etcd: spec.etcd }, spec.mysqlUsers, spec.tls),
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,

@@ -5,9 +5,11 @@
  *   `--mysql-auth-server-impl=none`, where anyone logs in as anyone;
  * - vtctld never: its gRPC and web ports run any administrative action (a reparent, a keyspace
  *   deletion) for anyone who reaches them, and its web port has no authentication even with `tls.grpc`.
+ * And the topology's TLS (`tls.etcd`) only where the operator runs etcd itself: etcd-operator's
+ * EtcdCluster takes its certificates in Secrets of its own layout (static TLS), which we do not map.
  * Checked at the VitessCluster and again at the VitessCell, which can be written directly.
  */
-import type { MysqlUsersSpec } from '../api/access.ts';
+import type { MysqlUsersSpec, TlsSpec } from '../api/access.ts';
 import type { ComponentSpec } from '../api/common.ts';
 import { isExposed } from '../templates/vtgate.ts';
 
@@ -16,11 +18,15 @@ export interface CellServices {
   path: string;
   vtgate?: Pick<ComponentSpec, 'service'>;
   vtctld?: Pick<ComponentSpec, 'service'>;
+  etcd?: { provider?: string };
 }
 
 /** Each Service the spec would expose without the protection it needs, as `path: message` with the fix. */
-export function exposureProblems(cell: CellServices, mysqlUsers: MysqlUsersSpec | undefined): string[] {
+export function exposureProblems(cell: CellServices, mysqlUsers: MysqlUsersSpec | undefined, tls: TlsSpec | undefined): string[] {
   const problems: string[] = [];
+  if (tls?.etcd !== undefined && cell.etcd?.provider === 'etcd-operator') {
+    problems.push(`${cell.path}.etcd.provider: (etcd-operator) not supported with spec.tls.etcd: an EtcdCluster takes its certificates in Secrets of its own layout; use provider builtin`);
+  }
   const vtgateType = cell.vtgate?.service?.type;
   if (isExposed(vtgateType) && mysqlUsers === undefined) {
     problems.push(

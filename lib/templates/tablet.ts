@@ -18,7 +18,7 @@ import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
-import { customInitDbSql, dbCredentials, grpcTls, rotationAnnotations, type SecretFile } from './access.ts';
+import { customInitDbSql, dbCredentials, grpcTls, mounted, rotationAnnotations, type SecretFile, topoTls } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
@@ -80,7 +80,7 @@ export function tabletLabels(tablet: TabletIdentity): Record<string, string> {
 export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1Pod {
   const env = [POD_IP_ENV, { name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }];
   const dataMount = { name: 'vtdataroot', mountPath: VTDATAROOT };
-  const tls = grpcTls(scope.tls, 'vttablet', true);
+  const tls = mounted(grpcTls(scope.tls, 'vttablet', true), topoTls(scope.tls));
   const exporter = scope.monitoring?.mysqldExporter;
   const meta = objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet));
   const rotation = rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined);

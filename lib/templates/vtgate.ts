@@ -4,7 +4,7 @@ import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { flagArgs, serverFlags, VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
-import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations } from './access.ts';
+import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations, topoTls } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness } from './meta.ts';
 import { componentDeployment, componentDisruptionBudget, componentService, containerPort, servicePort } from './workload.ts';
@@ -17,8 +17,8 @@ const COMPONENT = 'vtgate';
  */
 export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tabletCells: readonly string[]): (V1Service | V1Deployment | V1PodDisruptionBudget)[] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
-  // Users, then TLS on the MySQL port and on gRPC (server, and client of the tablets).
-  const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true));
+  // Users, then TLS on the MySQL port, on gRPC (server, and client of the tablets) and to the topology.
+  const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true), topoTls(scope.tls));
   const flags = {
     cell: scope.cell,
     'cells-to-watch': (tabletCells.length > 0 ? tabletCells : [scope.cell]).join(','),

@@ -81,6 +81,15 @@ export interface TlsFiles {
 }
 
 /**
+ * A topology client's certificate, and the CA it checks the etcd server's against
+ * (go/vt/topo/etcd2topo: `--topo-etcd-tls-cert`, `-key`, `-ca`). One set per process: it serves the
+ * connections to the global and to the cell topology alike.
+ */
+export function topoTlsFlags(files: TlsFiles): FlagMap {
+  return { 'topo-etcd-tls-cert': files.cert, 'topo-etcd-tls-key': files.key, 'topo-etcd-tls-ca': files.ca };
+}
+
+/**
  * vtgate's static MySQL users from a file. vtgate re-reads the file on a ticker of
  * `--mysql-auth-static-reload-interval` (go/mysql/auth_server_static.go), so an edited Secret
  * reaches the users once the kubelet refreshed the mounted file, without a restart.

@@ -5,8 +5,8 @@
  * `backupFlags` refuse them (lib/api/common.ts), at every layer, and point to the file ways:
  * `spec.dbCredentials` (`--db-credentials-file`) and `spec.mysqlUsers` (`--mysql-auth-server-static-file`).
  *
- * v24.0.3's flags that take a secret inline: `--db-<user>-password` for each database user (app,
- * appdebug, allprivs, dba, filtered, repl, erepl), `--mysql-auth-server-static-string` (vtgate's users
+ * v24.0.3's flags that take a secret inline: `--db-<user>-password` for each database user (allprivs,
+ * app, appdebug, clone, dba, erepl, filtered, repl: go/flags/endtoend/vttablet.txt), `--mysql-auth-server-static-string` (vtgate's users
  * as JSON, passwords included) and `--mysql-ldap-auth-config-string` (the LDAP bind password). Any name
  * ending in `password` is refused, so a flag a later release adds is refused too; names ending in
  * `-file` (`--grpc-auth-static-password-file`) point to a file and are fine.
