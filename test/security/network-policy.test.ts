@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { KubeObject } from '../../lib/kube/object.ts';
+import { parseSyncRequest } from '../../lib/metacontroller/request.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
 import { simulate } from '../../lib/simulator/simulate.ts';
 import { layers } from '../../lib/sync/index.ts';
@@ -84,5 +85,18 @@ describe('per-cell NetworkPolicies, made where the component declares them', () 
     expect(peers.length).toBeGreaterThan(0);
     for (const peer of peers) expect(peer.podSelector.matchLabels['vitess.io/cluster']).toBe(other.metadata.name);
     expect(other.metadata.name).not.toBe('vitess');
+  });
+});
+
+describe('SyncRequest.declared: the child resources of the calling CompositeController', () => {
+  const parent = { apiVersion: 'vitess.io/v1alpha1', kind: 'VitessCell', metadata: { name: 'c' } };
+  const declared = (controller: unknown) => [...(parseSyncRequest({ controller, parent, children: {} }, 'VitessCell').declared ?? [])];
+
+  test('read from spec.childResources[].resource; any other shape declares nothing (and is no malformed request)', () => {
+    expect(declared({ spec: { childResources: [{ apiVersion: 'v1', resource: 'services' }, { apiVersion: 'networking.k8s.io/v1', resource: 'networkpolicies' }] } })).toEqual(['services', 'networkpolicies']);
+    expect(declared({})).toEqual([]);
+    expect(declared({ spec: { childResources: 'networkpolicies' } })).toEqual([]);
+    expect(declared({ spec: { childResources: [{ resource: 7 }, null, 'x'] } })).toEqual([]);
+    expect(declared(undefined)).toEqual([]);
   });
 });
