@@ -43,7 +43,11 @@ const example = parseClusterYaml(readFileSync(join(ROOT, 'examples/multi-cell.ya
 
 /** The example's MySQL users (its vtgates are behind a LoadBalancer, which needs them): one for the harness. */
 const HARNESS_PASSWORD = 'harness-password';
-const usersSecret = (): KubeObject => secret(example.spec.mysqlUsers.secretName, { 'users.json': JSON.stringify({ harness: [{ Password: HARNESS_PASSWORD, UserData: 'harness' }] }) });
+const usersSecret = (): KubeObject => {
+  const users = secret(example.spec.mysqlUsers.secretName, { 'users.json': JSON.stringify({ harness: [{ Password: HARNESS_PASSWORD, UserData: 'harness' }] }) });
+  // In the example's namespace, where its vtgates mount it.
+  return { ...users, metadata: { ...users.metadata, namespace: example.metadata.namespace ?? 'default' } };
+};
 
 const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 'vtctldclient'), '--server=shop-global-vtctld:15999', ...args]);
 const vtgateOf = (cell: string): RunPod => runner.pods.find((p) => p.labels['vitess.io/component'] === 'vtgate' && p.labels['vitess.io/cell'] === cell) as RunPod;
