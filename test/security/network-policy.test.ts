@@ -100,3 +100,28 @@ describe('SyncRequest.declared: the child resources of the calling CompositeCont
     expect(declared(undefined)).toEqual([]);
   });
 });
+
+describe('the component: the hook server only from Metacontroller', () => {
+  const dir = new URL('../../metacontroller/', import.meta.url);
+  const docs = (file: string) => readFileSync(new URL(file, dir), 'utf8').split(/^---$/m).map((d) => parse(d) as Record<string, any>).filter(Boolean);
+
+  test("its policy selects the hook Pods (the Deployment's template labels) and admits only Metacontroller's Pods, on the hooks' port", () => {
+    const [policy] = docs('components/network-policies/hooks-network-policy.yaml');
+    const hooks = docs('hooks.yaml').find((d) => d.kind === 'Deployment' && d.metadata.name === 'vitess-operator-hooks')!;
+    expect(policy?.metadata.namespace).toBe(hooks.metadata.namespace);
+    const labels = hooks.spec.template.metadata.labels as Record<string, string>;
+    for (const [k, v] of Object.entries(policy?.spec.podSelector.matchLabels as Record<string, string>)) expect(labels[k]).toBe(v);
+    expect(policy?.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy?.spec.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'metacontroller' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'metacontroller' } } }],
+        ports: [{ protocol: 'TCP', port: hooks.spec.template.spec.containers[0].ports[0].containerPort }],
+      },
+    ]);
+  });
+
+  test("the ClusterRole's ServiceAccount is the one the policy admits: Metacontroller in namespace metacontroller", () => {
+    const binding = docs('rbac.yaml').find((d) => d.kind === 'ClusterRoleBinding')!;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'metacontroller', namespace: 'metacontroller' }]);
+  });
+});
