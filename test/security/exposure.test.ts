@@ -5,11 +5,11 @@
 import { describe, expect, test } from 'bun:test';
 import type { V1Service } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseSyncRequest } from '../../lib/metacontroller/request.ts';
 import { cellLayer } from '../../lib/sync/cell.ts';
 import { clusterLayer } from '../../lib/sync/cluster.ts';
+import { parseExampleYaml } from '../../lib/simulator/render.ts';
 import { allObjects, find, NOW, renderTree, seedCluster } from '../templates/seed-tree.ts';
 
 type Spec = Record<string, any>;
@@ -116,7 +116,7 @@ describe('examples', () => {
   const examples = ['minimal', 'multi-cell', 'production', 'seed-my-vitess', 'vtadmin'];
   for (const name of examples) {
     test(`examples/${name}.yaml: valid, and nothing but a MySQL port behind users leaves the cluster`, () => {
-      const document = parse(readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8')) as KubeObject;
+      const document = parseExampleYaml(readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8')).cluster;
       const root = { ...document, metadata: { ...document.metadata, namespace: 'default', uid: 'u', generation: 1 } };
       expect(clusterStatus(root).problems).toBeUndefined();
       for (const service of allObjects(renderTree(root)).filter((o) => o.kind === 'Service') as V1Service[]) {
