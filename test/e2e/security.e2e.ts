@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
+import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { simulate } from '../../lib/simulator/simulate.ts';
 import { layers } from '../../lib/sync/index.ts';
 import { applyComponent, kustomize } from './support/kustomize.ts';
@@ -179,7 +179,7 @@ describe('the auth component: Metacontroller reads its token Secret and no other
 
 describe('the network-policies component', () => {
   test("the NetworkPolicies the hooks make under it (minimal example) are accepted by the API server", async () => {
-    const cluster = parse(readFileSync(join(EXAMPLES_DIR, 'minimal.yaml'), 'utf8')) as Obj;
+    const cluster = parseClusterYaml(readFileSync(join(EXAMPLES_DIR, 'minimal.yaml'), 'utf8')) as unknown as Obj;
     const result = simulate([{ ...cluster, metadata: { ...cluster.metadata, namespace } } as KubeObject], { controllers: loadControllers(['network-policies']), layers, kubelet: true, maxRounds: 300 });
     const policies = result.objects.filter((o) => o.kind === 'NetworkPolicy');
     expect(policies.length).toBeGreaterThanOrEqual(2);

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseSyncRequest } from '../../lib/metacontroller/request.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
+import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { simulate } from '../../lib/simulator/simulate.ts';
 import { layers } from '../../lib/sync/index.ts';
 import { seedCluster } from '../templates/seed-tree.ts';
@@ -79,7 +80,7 @@ describe('per-cell NetworkPolicies, made where the component declares them', () 
   });
 
   test('Pods of another VitessCluster in the namespace are no peers: the peer selector names this cluster', () => {
-    const other = parse(readFileSync(new URL('../../examples/minimal.yaml', import.meta.url), 'utf8')) as KubeObject;
+    const other = parseClusterYaml(readFileSync(new URL('../../examples/minimal.yaml', import.meta.url), 'utf8'));
     const otherPolicies = converged({ ...other, metadata: { ...other.metadata, namespace: 'default', uid: 'u2', generation: 1 } }, ['network-policies']).filter((o) => o.kind === 'NetworkPolicy') as Policy[];
     const peers = otherPolicies.flatMap((p) => p.spec.ingress.flatMap((r) => r.from ?? [])).filter((f) => f.namespaceSelector === undefined);
     expect(peers.length).toBeGreaterThan(0);
