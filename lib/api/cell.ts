@@ -1,6 +1,6 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
-import { InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
+import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
@@ -18,6 +18,8 @@ export const CellKeyspace = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of every tablet and initial backup of the keyspace, in every cell; absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The passwords of the keyspace's tablets and initial backup (a Secret key); absent: none. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 export const CellSpec = v.object({

@@ -1,6 +1,6 @@
 /** VitessKeyspace: one keyspace in one cell, written by sync-cell, expanded by sync-keyspace. */
 import * as v from 'valibot';
-import { InitDbSql } from './access.ts';
+import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ShardRef, ShardTablets } from './passdown.ts';
@@ -17,6 +17,8 @@ export const KeyspaceSpec = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

@@ -175,6 +175,8 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
   // Per keyspace, never per cell or pool: every tablet of a Vitess shard must start from the same SQL
   // (replicas restore backups others made), so one value goes to all the keyspace's cells.
   const initDbSql = keyspace.initDbSql ?? cluster.initDbSql;
+  // The passwords that SQL sets: per keyspace too.
+  const dbCredentials = keyspace.dbCredentials ?? cluster.dbCredentials;
   return {
     name: keyspace.name,
     durabilityPolicy: durabilityPolicy(cluster, keyspace),
@@ -182,6 +184,7 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
     tablets: resolveTablets(cluster, keyspace),
     rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
     ...(initDbSql === undefined ? {} : { initDbSql }),
+    ...(dbCredentials === undefined ? {} : { dbCredentials }),
   };
 }
 

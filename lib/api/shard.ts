@@ -1,6 +1,6 @@
 /** VitessShard: one shard of a keyspace in one cell, written by sync-keyspace, expanded by sync-shard. */
 import * as v from 'valibot';
-import { InitDbSql } from './access.ts';
+import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel } from './common.ts';
 import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
@@ -19,6 +19,8 @@ export const ShardSpec = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 export type Shard = v.InferOutput<typeof ShardSpec>;

@@ -17,6 +17,7 @@ import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
 import { keyspaceJob } from '../templates/keyspace-job.ts';
+import { cellNetworkPolicies, NETWORK_POLICY_RESOURCE } from '../templates/network-policy.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -27,13 +28,14 @@ import { keyspaceObjectName } from '../vitess/names.ts';
 import { revisionOf, type Slot } from '../rollout/planner.ts';
 import { defaultSlots, descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
 import { LABEL } from '../vitess/labels.ts';
+import { exposureProblems } from './exposure.ts';
 import { childList, childRolledOut, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: CELL_KIND,
   schema: CellSpec,
-  problems: () => [],
+  problems: (spec) => exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld, etcd: spec.etcd }, spec.mysqlUsers, spec.tls),
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
@@ -102,7 +104,7 @@ function bottomUpSlots(spec: Cell, slotSet: SlotSet): SlotSet {
   return { ...slotSet, slots };
 }
 
-function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
+function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _observed: ReadonlyMap<string, KubeObject>, declared: ReadonlySet<string>): KubeObject[] {
   const scope: CellScope = {
     cluster: spec.cluster,
     cell: spec.name,
@@ -117,6 +119,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     backup: spec.backup,
   };
   const objects: KubeObject[] = [];
+  // Where the component declares them: who may connect, before anything listens.
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined)));
   // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
@@ -139,6 +143,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         backup: spec.backup,
         backupJobs: keyspace.backupJobs,
         initDbSql: keyspace.initDbSql,
+        dbCredentials: keyspace.dbCredentials,
         rollout: { ...rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,

@@ -14,6 +14,7 @@ import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { keyRangeProblems, shardName } from '../vitess/shards.ts';
 import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
+import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
 
 export const clusterLayer = defineLayer<Cluster>({
@@ -137,6 +138,7 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     if (spec.tls?.grpc !== undefined) problems.push('spec.vtadmin: not supported with spec.tls.grpc yet (vtadmin\'s gRPC clients get no certificate)');
   }
   spec.cells.forEach((cell, i) => {
+    problems.push(...exposureProblems({ path: `spec.cells[${i}]`, vtgate: cell.vtgate, vtctld: cell.vtctld, etcd: cell.etcd }, spec.mysqlUsers, spec.tls));
     if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
     problems.push(...etcdOperatorProblems(cell, `spec.cells[${i}].etcd`));
   });

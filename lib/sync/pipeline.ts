@@ -21,6 +21,8 @@ import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 import { readSpec, type SpecMemo, specMemo } from './specs.ts';
 import { CHILD_NOT_CREATED, findAbsences, type NotCreatedChild, notCreatedMessage } from './absent.ts';
 
+const NONE_DECLARED: ReadonlySet<string> = new Set();
+
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
 /** Hex digits of a revision: like a pod-template-hash, short to read, ample to tell two states apart. */
@@ -41,9 +43,10 @@ export interface LayerDefinition<Spec, Derived = undefined> {
   problems(spec: Spec, parent: ObservedParent): string[];
   /**
    * The desired children, in rollout order. `observed` is there for a layer whose desired state depends
-   * on how far its children got (the cluster holds components until every cell's tablets rolled).
+   * on how far its children got (the cluster holds components until every cell's tablets rolled);
+   * `declared`: the child resources the CompositeController declares (SyncRequest).
    */
-  children(spec: Spec, parent: ObservedParent, derived: Derived, observed: ReadonlyMap<string, KubeObject>): KubeObject[];
+  children(spec: Spec, parent: ObservedParent, derived: Derived, observed: ReadonlyMap<string, KubeObject>, declared: ReadonlySet<string>): KubeObject[];
   /** How many outdated children may move at once. */
   maxInFlight(spec: Spec): number;
   /** Removed children that may be deleted with their data (names), from the spec. */
@@ -85,7 +88,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
   const derived = definition.derive?.(spec, parent, context.now) as Derived;
   const applied = new Map<string, KubeObject | undefined>();
-  const kept = definition.children(spec, parent, derived, observed).map((child) => {
+  const kept = definition.children(spec, parent, derived, observed, request.declared ?? NONE_DECLARED).map((child) => {
     // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child),
     // and once: the layer's slots hold those children with it (a shard's PVCs).
     const key = objectKey(child);

@@ -105,6 +105,7 @@ function shardScope(spec: Shard): TabletScope {
     backup: spec.backup,
     initDbSql: spec.initDbSql,
     vtctldAddress: spec.vtctldAddress,
+    dbCredentials: spec.dbCredentials,
   };
 }
 

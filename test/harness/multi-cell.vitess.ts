@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
-import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
+import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, secret, shardPrimary, tools, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { scaledMultiCell as scaled } from './runner/examples.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
@@ -25,17 +25,25 @@ let startup: Driven;
 let startupMs = 0;
 const example = parseClusterYaml(readFileSync(join(ROOT, 'examples/multi-cell.yaml'), 'utf8')) as KubeObject & { spec: any };
 
+/** The example's MySQL users (its vtgates are behind a LoadBalancer, which needs them): one for the harness. */
+const HARNESS_PASSWORD = 'harness-password';
+const usersSecret = (): KubeObject => {
+  const users = secret(example.spec.mysqlUsers.secretName, { 'users.json': JSON.stringify({ harness: [{ Password: HARNESS_PASSWORD, UserData: 'harness' }] }) });
+  // In the example's namespace, where its vtgates mount it.
+  return { ...users, metadata: { ...users.metadata, namespace: example.metadata.namespace ?? 'default' } };
+};
+
 const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 'vtctldclient'), '--server=shop-global-vtctld:15999', ...args]);
 const vtgateOf = (cell: string): RunPod => runner.pods.find((p) => p.labels['vitess.io/component'] === 'vtgate' && p.labels['vitess.io/cell'] === cell) as RunPod;
 const mysql = (cell: string, sql: string, target = 'orders') =>
-  runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateOf(cell).ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
+  runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateOf(cell).ip, '-P', '3306', '-u', 'harness', `--password=${HARNESS_PASSWORD}`, '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
 const primaryOf = (shard: string): string | undefined => shardPrimary(vtctld('GetShard', `orders/${shard}`).stdout);
 
 beforeAll(async () => {
   const t0 = Date.now();
   runner = new PodRunner(tools, RUN_ROOT, 'vm');
   await runner.start();
-  startup = await new Driver(runner, [scaled(example)]).converge(READY_WAIT_MS);
+  startup = await new Driver(runner, [usersSecret(), scaled(example)]).converge(READY_WAIT_MS);
   startupMs = Date.now() - t0;
   console.log(`multi-cell start-up: ${(startupMs / 1000).toFixed(0)} s, ${startup.rounds} rounds, converged ${startup.converged}; ${runner.pods.length} pods, not Ready: ${runner.pods.filter((p) => !runner.isReady(p)).map((p) => p.name).join(', ') || 'none'}`);
 });
