@@ -4,7 +4,7 @@ import { InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
-import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
@@ -26,7 +26,7 @@ export const CellSpec = v.object({
   name: DnsLabel,
   etcd: v.optional(ResolvedEtcd),
   vtctld: v.optional(ResolvedComponent),
-  vtgate: v.optional(ResolvedComponent),
+  vtgate: v.optional(ResolvedVtgate),
   vtorc: v.optional(ResolvedComponent),
   /** Every cell of the cluster that runs tablets: the cells this cell's vtgate watches. */
   tabletCells: v.optional(v.array(DnsLabel), []),

@@ -14,6 +14,7 @@ import type { Cell, CellKeyspaceSpec } from './cell.ts';
 import type { CellSpecValue, Cluster, DurabilityPolicyValue, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
 import { inZone, placementOf } from './placement.ts';
+import { podSettingsOf } from './pod.ts';
 import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
 
 /** The cell that holds the global topology and vtctld in the seed; it runs no tablets. */
@@ -129,7 +130,7 @@ function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
   return settings;
 }
 
-function component(spec: ComponentSpec | undefined, image: string, replicas: number, zone: string | undefined): ResolvedComponentSpec | undefined {
+function component<T extends ComponentSpec>(spec: T | undefined, image: string, replicas: number, zone: string | undefined): (T & ResolvedComponentSpec) | undefined {
   if (spec === undefined) return undefined;
   return inZone({ ...spec, image: vitessImageOf(spec.image) ?? image, replicas: spec.replicas ?? replicas }, zone);
 }
@@ -230,6 +231,7 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
       mysql: merged.mysql ?? {},
       initContainers: merged.initContainers,
       ...placementOf(merged),
+      ...podSettingsOf(merged),
     };
   };
   return {

@@ -7,6 +7,8 @@
 import { tabletTls } from '../api/access.ts';
 import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
+import { autoscalingProblems } from '../api/common.ts';
+import { podSettingsProblems } from '../api/pod.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -28,12 +30,26 @@ export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: CELL_KIND,
   schema: CellSpec,
-  problems: () => [],
+  problems: cellProblems,
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
   status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
 });
+
+/**
+ * Pod settings a VitessCell's Pods cannot take (lib/api/pod.ts), checked here too: a VitessCell can
+ * be written by hand, and every layer validates what it renders.
+ */
+export function cellProblems(spec: Cell): string[] {
+  const problems: string[] = [];
+  for (const component of ['etcd', 'vtctld', 'vtgate', 'vtorc', 'vtadmin'] as const) {
+    const settings = spec[component];
+    if (settings !== undefined) problems.push(...podSettingsProblems(settings, `spec.${component}`));
+  }
+  problems.push(...autoscalingProblems(spec.vtgate?.autoscaling, 'spec.vtgate.autoscaling'));
+  return problems;
+}
 
 function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
   const scope: CellScope = {

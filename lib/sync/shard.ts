@@ -8,6 +8,7 @@
  * A PVC is never changed once created but to grow it when the spec asks for more (a tablet whose
  * filesystem can only grow on mount is then restarted), and outlives its tablet unless `volumeRetention` is Delete.
  */
+import { podSettingsProblems } from '../api/pod.ts';
 import { type Shard, ShardSpec } from '../api/shard.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
@@ -36,7 +37,7 @@ export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
   schema: ShardSpec,
   // The tablets the spec asks for, rdonly first: children, slots and status share this one list.
   derive: desiredTablets,
-  problems: () => [],
+  problems: (spec) => TABLET_TYPES.flatMap((type) => podSettingsProblems(spec.tablets[type], `spec.tablets.${type}`)),
   children: (spec, parent, tablets) => {
     const scope = shardScope(spec);
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);

@@ -20,6 +20,7 @@ import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
 import { customInitDbSql, grpcTls, rotationAnnotations, type SecretFile } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
+import { withPodMetadata, withPodSettings } from './pod-settings.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
 import { backupStorage, vttabletBackupFlags } from './backup.ts';
@@ -91,8 +92,8 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: Object.keys(rotation).length === 0 ? meta : { ...meta, annotations: { ...meta.annotations, ...rotation } },
-    spec: {
+    metadata: withPodMetadata(Object.keys(rotation).length === 0 ? meta : { ...meta, annotations: { ...meta.annotations, ...rotation } }, pool),
+    spec: withPodSettings({
       hostname: tablet.name,
       subdomain: tabletServiceName(scope.cluster, scope.cell),
       securityContext: podSecurityContext(),
@@ -155,7 +156,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         ...storage.volumes,
         ...initSql.volumes,
       ],
-    },
+    }, pool),
   };
 }
 
