@@ -6,6 +6,7 @@
 import { overlay } from '../overlay.ts';
 import { DEFAULT_VTADMIN_IMAGE, resolveMonitoring, type ResolvedVtadminSpec } from './access.ts';
 import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } from '../vitess/images.ts';
+import { oldestMysqlVersion } from '../vitess/mysql.ts';
 import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { shardName, UNSHARDED } from '../vitess/shards.ts';
@@ -80,6 +81,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const monitoring = resolveMonitoring(cluster.monitoring);
   const vtadmin = resolveVtadmin(cluster, name);
   const vtadminCell = vtctldCell(cluster)?.name;
+  const mysqlServerVersion = clusterMysqlVersion(cluster);
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces
@@ -106,6 +108,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       rollout,
       confirmRemoval: cluster.confirmRemoval ?? [],
       mysqlUsers: cluster.mysqlUsers,
+      ...(mysqlServerVersion === undefined ? {} : { mysqlServerVersion }),
       tls: cluster.tls,
       monitoring,
       vtadmin: cell.name === vtadminCell ? vtadmin : undefined,
@@ -117,6 +120,18 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       keyspaces,
     };
   });
+}
+
+/**
+ * The MySQL version every vtgate advertises: the oldest of the MySQL images the cluster's tablets run
+ * (a vtgate routes to every keyspace); undefined without keyspaces or when a tag names no version.
+ */
+export function clusterMysqlVersion(cluster: Cluster): string | undefined {
+  const images = cluster.keyspaces.flatMap((keyspace) => {
+    const { replica, rdonly } = resolveTablets(cluster, keyspace);
+    return [replica, ...(rdonly.replicas > 0 ? [rdonly] : [])].map((pool) => pool.mysqlImage);
+  });
+  return images.length === 0 ? undefined : oldestMysqlVersion(images)?.version;
 }
 
 /**

@@ -7,6 +7,7 @@ import { KIND as CELL_KIND } from '../api/cell.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { autoscalingProblems } from '../api/common.ts';
 import { podSettingsProblems } from '../api/pod.ts';
+import { xtrabackupProblems } from '../vitess/mysql.ts';
 import { globalTopology, GLOBAL_CELL, imageOverrides, resolveCells, resolveKeyspace, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
 import type { KubeObject } from '../kube/object.ts';
@@ -91,6 +92,7 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     // Each pool as it runs, `defaults` merged in: a mount in `defaults` may name a pool's own volume.
     const pools = resolveKeyspace(spec, keyspace).tablets;
     problems.push(...podSettingsProblems(pools.replica, `${path}.tablets.replica (with defaults)`), ...podSettingsProblems(pools.rdonly, `${path}.tablets.rdonly (with defaults)`));
+    problems.push(...xtrabackupProblems(spec.backup, pools, `${path}.tablets`));
   });
   return problems;
 }

@@ -13,7 +13,8 @@ import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
-import { EXTRA_MY_CNF_ENV, myCnfText } from '../vitess/mycnf.ts';
+import { EXTRA_MY_CNF_ENV, MYSQLD_DEFAULTS, myCnfText } from '../vitess/mycnf.ts';
+import { mysqlServerVersionFlag, mysqlVersionOf } from '../vitess/mysql.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
@@ -88,7 +89,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   const initSql = initDbSql(scope);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
-  const myCnf = myCnfText(pool.mysql.config);
+  const myCnf = myCnfText({ ...MYSQLD_DEFAULTS, ...pool.mysql.config });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -139,7 +140,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         container({
           name: 'vttablet',
           image: pool.image,
-          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), mysqlServerVersionFlag(mysqlVersionOf(pool.mysqlImage)?.version), tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
           env: [...env, ...storage.env],
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
           readinessProbe: httpProbe('/healthz', 'web'),

@@ -15,8 +15,9 @@ export interface VtctldclientJob {
   component: string;
   image: string;
   vtctldAddress: string;
-  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`. */
+  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`; values it needs come in `env`, never in its text. */
   script: string;
+  env?: V1EnvVar[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   /** Tries before the Job is Failed. */
@@ -55,7 +56,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
               name: 'vtctldclient',
               image: job.image,
               command: ['/bin/sh', '-ec', job.script],
-              env: [env],
+              env: [env, ...(job.env ?? [])],
               volumeMounts: nonEmpty(tls.volumeMounts),
             }),
           ],

@@ -3,6 +3,7 @@ import type { V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerBehavior, V2Me
 import type { ResolvedVtgateSpec } from '../api/passdown.ts';
 import { flagArgs, serverFlags, VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
+import { mysqlServerVersionFlag } from '../vitess/mysql.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
@@ -15,7 +16,7 @@ const COMPONENT = 'vtgate';
  * `tabletCells`: every cell of the cluster that runs tablets. vtgate routes to tablets only in the
  * cells it watches, so watching its own cell alone would leave it no way to a primary elsewhere.
  */
-export function vtgateObjects(scope: CellScope, spec: ResolvedVtgateSpec, tabletCells: readonly string[]): (V1Service | V1Deployment | V1PodDisruptionBudget | V2HorizontalPodAutoscaler)[] {
+export function vtgateObjects(scope: CellScope, spec: ResolvedVtgateSpec, tabletCells: readonly string[], mysqlServerVersion?: string): (V1Service | V1Deployment | V1PodDisruptionBudget | V2HorizontalPodAutoscaler)[] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
   // Users, then TLS on the MySQL port and on gRPC (server, and client of the tablets).
   const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true));
@@ -33,6 +34,8 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedVtgateSpec, tablet
     'enable-buffer': 'true',
     // Vitess' default, stated because the shard layer spaces its reparents by it.
     'buffer-min-time-between-failovers': `${VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS}s`,
+    // The MySQL version behind it (lib/vitess/mysql.ts), not v24's fixed 8.4.6.
+    ...mysqlServerVersionFlag(mysqlServerVersion),
   };
   const deployment = componentDeployment({
     scope,

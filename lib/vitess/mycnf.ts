@@ -9,6 +9,14 @@ import type { MyCnfSpec } from '../api/common.ts';
 
 export const EXTRA_MY_CNF_ENV = 'EXTRA_MY_CNF';
 
+/**
+ * What every tablet's mysqld gets before the pool's own options (which may override it): the error
+ * log on stderr. Vitess' my.cnf template writes it to a file in the data directory
+ * (`log-error = {{.ErrorLogPath}}`); mysqlctld starts mysqld with its stderr piped into its own log,
+ * so on stderr the server's errors reach `kubectl logs -c mysqld`.
+ */
+export const MYSQLD_DEFAULTS: MyCnfSpec = { 'log-error': '/dev/stderr' };
+
 /** The options as my.cnf lines (`name = value`), in the spec's (sorted) order; undefined when there are none. */
 export function myCnfText(config: MyCnfSpec | undefined): string | undefined {
   const entries = Object.entries(config ?? {});
