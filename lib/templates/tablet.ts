@@ -13,7 +13,7 @@ import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
-import { EXTRA_MY_CNF_ENV, MYSQLD_DEFAULTS, myCnfText } from '../vitess/mycnf.ts';
+import { EXTRA_MY_CNF_ENV, mysqldDefaults, myCnfText, STDERR_LINK, STDERR_LINK_TARGET } from '../vitess/mycnf.ts';
 import { mysqlServerVersionFlag, mysqlVersionOf } from '../vitess/mysql.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
@@ -89,7 +89,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   const initSql = initDbSql(scope);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
-  const myCnf = myCnfText({ ...MYSQLD_DEFAULTS, ...pool.mysql.config });
+  const myCnf = myCnfText({ ...mysqldDefaults(`${VTROOT}/config`), ...pool.mysql.config });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -185,9 +185,12 @@ function mysqldExporter(exporter: NonNullable<ResolvedMonitoringSpec['mysqldExpo
 /** The name of the exporter's port, which PodMonitors scrape (metacontroller/components/prometheus). */
 export const MYSQLD_EXPORTER_PORT = 'mysqld-metrics';
 
-/** Copies mysqlctld and Vitess' config for the MySQL image; with overrides, writes them beside that config. */
+/**
+ * Copies mysqlctld and Vitess' config for the MySQL image, links the error log name to stderr
+ * (lib/vitess/mycnf.ts); with overrides, writes them beside that config.
+ */
 function vtInitScript(withMyCnf: boolean, withExporter: boolean): string {
-  const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`;
+  const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/ && ln -sf ${STDERR_LINK_TARGET} ${SHARED_VTROOT}/config/${STDERR_LINK}`;
   const withOverrides = withMyCnf ? `${copy} && printf '%s' "$MY_CNF" > ${SHARED_VTROOT}/${EXTRA_MY_CNF}` : copy;
   return withExporter ? `${withOverrides} && printf '${EXPORTER_CNF_TEXT}' > ${SHARED_VTROOT}/${EXPORTER_CNF}` : withOverrides;
 }

@@ -40,7 +40,7 @@ describe('my.cnf overrides', () => {
   test('the init container writes them beside Vitess config; mysqld reads them through EXTRA_MY_CNF', () => {
     const init = container(pod, 'vt-init');
     // The error log on stderr first (lib/vitess/mycnf.ts), then the pool's options: a later line wins in my.cnf.
-    expect(init.env).toEqual([{ name: 'MY_CNF', value: 'log-error = /dev/stderr\ninnodb_buffer_pool_size = 1G\nmax_connections = 500\n' }]);
+    expect(init.env).toEqual([{ name: 'MY_CNF', value: 'log-error = /vt/config/mysqld-stderr.log\ninnodb_buffer_pool_size = 1G\nmax_connections = 500\n' }]);
     expect(init.command?.[2]).toEndWith(`&& printf '%s' "$MY_CNF" > /mnt/vt/config/extra-my.cnf`);
     // /mnt/vt in the init container is /vt in the mysqld container (the same emptyDir).
     expect(container(pod, 'mysqld').env).toContainEqual({ name: 'EXTRA_MY_CNF', value: '/vt/config/extra-my.cnf' });
@@ -48,8 +48,10 @@ describe('my.cnf overrides', () => {
 
   test("without overrides, only mysqld's error log on stderr (so `kubectl logs -c mysqld` shows it)", () => {
     const plain = tabletPod(scope, tablet, pool());
-    expect(container(plain, 'vt-init').env).toEqual([{ name: 'MY_CNF', value: 'log-error = /dev/stderr\n' }]);
+    expect(container(plain, 'vt-init').env).toEqual([{ name: 'MY_CNF', value: 'log-error = /vt/config/mysqld-stderr.log\n' }]);
     expect(container(plain, 'mysqld').env).toContainEqual({ name: 'EXTRA_MY_CNF', value: '/vt/config/extra-my.cnf' });
+    // A name with an extension (mysqld adds `.err` to one without), linked to the opening process's stderr.
+    expect(container(plain, 'vt-init').command?.[2]).toContain('ln -sf /proc/self/fd/2 /mnt/vt/config/mysqld-stderr.log');
   });
 
   test("the pool may send the error log elsewhere: its option comes last, and my.cnf's last line wins", () => {
