@@ -93,3 +93,19 @@ describe("vtgate autoscaling: the HPA owns the replica count", () => {
     expect((applied.spec as { replicas: number }).replicas).toBe((seedVtgate.spec as { replicas: number }).replicas);
   });
 });
+
+describe('vtadmin: one set of Pod settings for vtadmin-api and vtadmin-web', () => {
+  const document = parse(readFileSync(new URL('../../examples/vtadmin.yaml', import.meta.url), 'utf8')) as KubeObject & { spec: any };
+  document.metadata = { ...document.metadata, namespace: 'default', uid: 'vtadmin-uid', generation: 1 };
+  document.spec.vtadmin = { ...document.spec.vtadmin, imagePullSecrets: [{ name: 'regcred' }], podLabels: { team: 'ui' }, securityContext: { runAsNonRoot: true } };
+  const rendered = allObjects(renderTree(document));
+
+  test("both Deployments' Pods get them; the security context replaces each one's default (vtadmin-web's nginx user too)", () => {
+    for (const name of ['mini-zone1-vtadmin-api', 'mini-zone1-vtadmin-web']) {
+      const pod = template(find(rendered, 'Deployment', name));
+      expect(pod.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+      expect(pod.metadata.labels.team).toBe('ui');
+      expect(pod.spec.securityContext).toEqual({ runAsNonRoot: true });
+    }
+  });
+});
