@@ -114,6 +114,18 @@ export function podSettingsOf(settings: PodSettingsSpec): PodSettingsSpec {
 }
 
 /**
+ * What the operator's short-lived Jobs take of a component's or pool's Pod settings: where images
+ * come from and the security context (a platform's admission checks every Pod, Jobs included). Not
+ * labels, env or volumes: those are for the servers. A shard's Jobs (reparent, slow shutdown, backups)
+ * take its replica pool's; a cell's (registration, keyspace records) its vtctld's, else vtgate's, else vtorc's.
+ */
+export function jobPodSettings(settings: PodSettingsSpec | undefined): PodSettingsSpec {
+  if (settings === undefined) return {};
+  const { imagePullSecrets, imagePullPolicy, securityContext } = settings;
+  return { imagePullSecrets, imagePullPolicy, securityContext };
+}
+
+/**
  * Label keys a user may not set on our Pods: the operator's own (`vitess.io/*`, which selectors,
  * PDBs, Services and the rollout read). A Pod labelled with another shard's or component's value
  * would be counted, routed to and rolled as that one. TODO(merge with sec-scripts): see below.

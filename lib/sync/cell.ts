@@ -8,7 +8,7 @@ import { tabletTls } from '../api/access.ts';
 import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { autoscalingProblems } from '../api/common.ts';
-import { podSettingsProblems } from '../api/pod.ts';
+import { jobPodSettings, podSettingsProblems } from '../api/pod.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
 import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -64,6 +64,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     tls: spec.tls,
     mysqlUsers: spec.mysqlUsers,
     backup: spec.backup,
+    // The cell's Jobs (registration, keyspace records) run the Vitess image as vtctld does.
+    jobPod: jobPodSettings(spec.vtctld ?? spec.vtgate ?? spec.vtorc),
   };
   const objects: KubeObject[] = [];
   // Order matters to the rollout: topology first, then the control plane, then the data plane.

@@ -8,7 +8,7 @@
  * A PVC is never changed once created but to grow it when the spec asks for more (a tablet whose
  * filesystem can only grow on mount is then restarted), and outlives its tablet unless `volumeRetention` is Delete.
  */
-import { podSettingsProblems } from '../api/pod.ts';
+import { jobPodSettings, podSettingsProblems } from '../api/pod.ts';
 import { needsSlowShutdown, xtrabackupProblems } from '../vitess/mysql.ts';
 import { type Shard, ShardSpec } from '../api/shard.ts';
 import { LABEL } from '../vitess/labels.ts';
@@ -86,6 +86,8 @@ function shardScope(spec: Shard): TabletScope {
     monitoring: spec.monitoring,
     backup: spec.backup,
     initDbSql: spec.initDbSql,
+    // The shard's Jobs run the tablets' images: they pull and run as the replica pool's Pods do.
+    jobPod: jobPodSettings(spec.tablets.replica),
   };
 }
 

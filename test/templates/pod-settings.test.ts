@@ -9,6 +9,8 @@ import type { TabletPoolSpec } from '../../lib/api/passdown.ts';
 import { merge } from '../../lib/apply.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { tabletPod } from '../../lib/templates/tablet.ts';
+import { jobPodSettings } from '../../lib/api/pod.ts';
+import { slowShutdownJob } from '../../lib/templates/slow-shutdown-job.ts';
 import { allObjects, find, podSpecOf, renderTree, seedCluster, TABLET_SCOPE } from './seed-tree.ts';
 
 function platform(): KubeObject {
@@ -107,5 +109,24 @@ describe('vtadmin: one set of Pod settings for vtadmin-api and vtadmin-web', () 
       expect(pod.metadata.labels.team).toBe('ui');
       expect(pod.spec.securityContext).toEqual({ runAsNonRoot: true });
     }
+  });
+});
+
+describe("the operator's Jobs pull and run as their owner's Pods do", () => {
+  test("a cell's Jobs take vtctld's pull secrets, pull policy and security context (examples/platform.yaml)", () => {
+    for (const name of ['platform-zone1-cell-info', 'platform-zone1-commerce-keyspace']) {
+      const pod = template(find(objects, 'Job', name));
+      expect(pod.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+      expect(pod.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
+      expect(pod.spec.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    }
+  });
+
+  test("a shard's Jobs take its replica pool's (here a slow-shutdown Job), never its env or volumes", () => {
+    const scope = { ...TABLET_SCOPE, jobPod: jobPodSettings({ imagePullSecrets: [{ name: 'regcred' }], securityContext: {}, extraEnv: [{ name: 'TZ', value: 'UTC' }] }) };
+    const job = slowShutdownJob(scope, { name: 't', uid: 1, type: 'replica' }, 'zone1-0000000001', 'vitess/lite:v24.0.3', 'vtctld:15999', 'r');
+    expect(job.spec?.template.spec?.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(job.spec?.template.spec?.securityContext).toEqual({});
+    expect(job.spec?.template.spec?.containers[0]?.env?.some((e) => e.name === 'TZ')).toBe(false);
   });
 });
