@@ -16,8 +16,9 @@ export interface VtctldclientJob {
   component: string;
   image: string;
   vtctldAddress: string;
-  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`; values it needs come in `env`, never in its text. */
+  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`; values it needs come as `env`. */
   script: string;
+  /** Values the script reads as "$NAME": a spec value never becomes script text. */
   env?: V1EnvVar[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;

@@ -58,7 +58,7 @@ describe('a MySQL line change (mysql:8.4.6 -> mysql:9.7.4)', () => {
     const body = completed(withMysql('mysql:9.7.4', ['replica']), child(first, 'Job', `${REPLICA}-slow-shutdown`)!);
     const second = sync(body);
     expect(child(second, 'Job', `${REPLICA}-slow-shutdown`)).toBeDefined();
-    expect(child(second, 'Job', `${REPLICA}-reparent`)?.spec.template.spec.containers[0].command.join(' ')).toContain('--avoid-primary=zone1-0214747900');
+    expect(child(second, 'Job', `${REPLICA}-reparent`)?.spec.template.spec.containers[0].env).toContainEqual({ name: 'AVOID_PRIMARY', value: 'zone1-0214747900' });
     expect(child(second, 'Pod', REPLICA)).toBeDefined();
   });
 
