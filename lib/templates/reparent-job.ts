@@ -19,7 +19,7 @@ export function reparentJob(scope: TabletScope, tablet: TabletIdentity, alias: s
     image,
     vtctldAddress,
     tls: scope.tls,
-    script: `$VTCTLDCLIENT PlannedReparentShard --avoid-primary=${alias} ${scope.keyspace}/${scope.shard}`,
+    run: { args: ['PlannedReparentShard', `--avoid-primary=${alias}`, `${scope.keyspace}/${scope.shard}`] },
     labels: tabletLabels(tablet),
     annotations: { [REPARENT_FOR_ANNOTATION]: forRevision },
     // A failed reparent must stop the rollout rather than be retried forever: a few tries, then Failed.

@@ -11,6 +11,7 @@ import type { InitDbSqlSpec, ResolvedMonitoringSpec, TlsSpec } from '../api/acce
 import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
+import { literalEnv } from '../kube/expansion.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
 import { EXTRA_MY_CNF_ENV, myCnfText } from '../vitess/mycnf.ts';
@@ -106,7 +107,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
           name: 'vt-init',
           image: pool.image,
           command: ['/bin/sh', '-ec', vtInitScript(myCnf !== undefined, exporter !== undefined)],
-          env: myCnf === undefined ? undefined : [{ name: 'MY_CNF', value: myCnf }],
+          env: myCnf === undefined ? undefined : [literalEnv('MY_CNF', myCnf)],
           resources: resources(pool.initContainers?.resources),
           volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
         }),

@@ -24,8 +24,8 @@ const STORAGE = /^(backup-storage-implementation|s3-|gcs-|azblob-|ceph-|file-bac
 /** `--name=value` flags of a container's command, by name. */
 function flagsOf(c: ContainerLike): Record<string, string> {
   const command = c.command ?? [];
-  // The initial backup Job runs vtbackup from a script: its words are on the `exec` line.
-  const words = command[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') : command;
+  // The initial backup Job's script ends `exec "$@"`: vtbackup's words are the script's arguments.
+  const words = command[0] === '/bin/sh' ? command.slice(4) : command;
   return Object.fromEntries(words.filter((a) => a.startsWith('--')).map((a) => [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
 }
 
