@@ -21,7 +21,7 @@ describe('backupStorage', () => {
     expect(storage.mounts).toEqual([{ name: 'backup-secret', mountPath: '/vt/secrets/backup', readOnly: true }]);
     expect(storage.flags['azblob-backup-account-key-file']).toBe('/vt/secrets/backup/account-key');
   });
-  test('file: a PVC by name, or any volume source, mounted at the storage root', () => {
+  test('file: a PVC by name, or a PVC, NFS or CSI volume source, mounted at the storage root', () => {
     expect(backupStorage({ location: { file: { claimName: 'shared' } }, engine: 'builtin' }).volumes).toEqual([{ name: 'backup', persistentVolumeClaim: { claimName: 'shared' } }]);
     expect(backupStorage({ location: { file: { volume: { nfs: { server: 'nfs', path: '/x' } } } }, engine: 'builtin' }).volumes).toEqual([{ name: 'backup', nfs: { server: 'nfs', path: '/x' } }]);
   });
