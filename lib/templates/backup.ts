@@ -11,7 +11,7 @@ import type { TabletPoolSpec } from '../api/passdown.ts';
 import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';
 import { backupShardArgs, engineFlags, initialBackupFlags, restoreFlags, SECRET_FILE, storageEnv, storageFlags, type StoragePaths } from '../vitess/backup.ts';
 import { type FlagMap, flagArgs, mergeFlags, topoFlags } from '../vitess/flags.ts';
-import { container, objectMeta, podSecurityContext } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, podSecurityContext } from './meta.ts';
 import { initDbSql, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
 import { scriptValues, vtctldclientFunction, vtctldclientJob } from './vtctldclient-job.ts';
 
@@ -160,6 +160,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
         spec: {
           restartPolicy: 'OnFailure',
           securityContext: podSecurityContext(),
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           initContainers: [
             container({
               name: 'vt-init',

@@ -11,7 +11,7 @@ import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import { etcdClientServiceName, etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
-import { container, objectMeta, resources } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, resources } from './meta.ts';
 import { podPlacement } from './placement.ts';
 import { servicePort } from './workload.ts';
 
@@ -103,6 +103,7 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
         metadata: { labels: meta.labels, annotations: meta.annotations },
         spec: {
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           ...podPlacement(spec),
           containers: [
             container({

@@ -18,7 +18,7 @@ import { EXTRA_MY_CNF_ENV, myCnfText } from '../vitess/mycnf.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
-import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
+import { container, httpProbe, lenientLiveness, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
 import { customInitDbSql, grpcTls, rotationAnnotations, type SecretFile } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
@@ -97,6 +97,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
       hostname: tablet.name,
       subdomain: tabletServiceName(scope.cluster, scope.cell),
       securityContext: podSecurityContext(),
+      ...NO_SERVICE_ACCOUNT_TOKEN,
       enableServiceLinks: false,
       // mysqld needs time to shut down cleanly; vttablet drains queries first.
       terminationGracePeriodSeconds: 120,

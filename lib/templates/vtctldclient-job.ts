@@ -12,7 +12,7 @@ import type { TlsSpec } from '../api/access.ts';
 import { kubeletLiteral, literalEnv } from '../kube/expansion.ts';
 import { type FlagMap, flagArgs } from '../vitess/flags.ts';
 import { grpcTls, type Mounted } from './access.ts';
-import { container, objectMeta, podSecurityContext, type Scope } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, podSecurityContext, type Scope } from './meta.ts';
 import { nonEmpty } from './workload.ts';
 
 /** vtctldclient in the Vitess image. */
@@ -114,7 +114,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
         spec: {
           restartPolicy: 'OnFailure',
           securityContext: podSecurityContext(),
-          automountServiceAccountToken: false,
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           containers: [
             container({
               name: 'vtctldclient',
