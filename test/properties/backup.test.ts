@@ -87,7 +87,10 @@ describe('backups', () => {
         const shards = objects.filter((o) => o.kind === 'VitessShard').map((o) => o.spec as { keyspace: string; name: string });
         const vitessShards = new Set(shards.map((s) => `${s.keyspace}/${s.name}`));
         const initial = processes(objects, 'vtbackup').map((p) => `${flagsOf(p.container)['init-keyspace']}/${flagsOf(p.container)['init-shard']}`);
-        const scheduled = objects.filter((o) => o.kind === 'CronJob').map((o) => /BackupShard .*?(\S+)$/.exec(JSON.stringify(o).match(/BackupShard[^"]*/)?.[0] ?? '')?.[1]);
+        // BackupShard's last argument is <keyspace>/<shard> (the CronJob runs vtctldclient directly).
+        const scheduled = objects
+          .filter((o) => o.kind === 'CronJob')
+          .map((o) => ((o.spec as { jobTemplate: { spec: { template: { spec: { containers: ContainerLike[] } } } } }).jobTemplate.spec.template.spec.containers[0]?.command ?? []).at(-1));
         expect(initial.sort()).toEqual(backup.initialBackup === false ? [] : [...vitessShards].sort());
         expect(scheduled.sort()).toEqual(backup.schedule?.cron === undefined ? [] : [...vitessShards].sort());
       }),
