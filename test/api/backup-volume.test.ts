@@ -5,7 +5,9 @@
  * every layer below (a VitessShard can be written directly).
  */
 import { describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { parseSyncRequest } from '../../lib/metacontroller/request.ts';
 import { layers } from '../../lib/sync/index.ts';
 import { FIXED_NOW, FIXTURES, loadJson } from '../fixtures/loader.ts';
@@ -59,3 +61,22 @@ describe('backup file volume: persistentVolumeClaim, nfs or csi only', () => {
     expect(two.problems).toContain('spec.backup.location.file.volume: (csi, nfs) must set exactly one of persistentVolumeClaim, nfs, csi');
   });
 });
+
+describe('the CRDs say so too', () => {
+  test('every layer\'s CRD lists exactly persistentVolumeClaim, nfs, csi under file.volume, and keeps no unknown field there', () => {
+    for (const file of ['vitessclusters', 'vitesscells', 'vitesskeyspaces', 'vitessshards']) {
+      const crd = parse(readFileSync(join(import.meta.dir, '..', '..', 'crds', `${file}.yaml`), 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: unknown } }[] } };
+      const volume = findProperty(crd.spec.versions[0]?.schema.openAPIV3Schema, ['backup', 'location', 'file', 'volume']) as { properties?: Record<string, unknown>; 'x-kubernetes-preserve-unknown-fields'?: boolean; description?: string } | undefined;
+      expect(Object.keys(volume?.properties ?? {})).toEqual(['persistentVolumeClaim', 'nfs', 'csi']);
+      expect(volume?.['x-kubernetes-preserve-unknown-fields']).toBeUndefined();
+      expect(volume?.description).toContain('hostPath');
+    }
+  });
+});
+
+/** The schema node at `path` of property names, under the first `spec` found. */
+function findProperty(schema: unknown, path: readonly string[]): unknown {
+  let node = (schema as { properties: Record<string, unknown> }).properties.spec;
+  for (const step of path) node = (node as { properties?: Record<string, unknown> } | undefined)?.properties?.[step];
+  return node;
+}
