@@ -25,7 +25,10 @@ import { tabletPod, type TabletScope } from '../../lib/templates/tablet.ts';
 import { vtctldObjects } from '../../lib/templates/vtctld.ts';
 import { vtgateObjects } from '../../lib/templates/vtgate.ts';
 import { vtorcDeployment } from '../../lib/templates/vtorc.ts';
+import { parse } from 'yaml';
+import type { KubeObject } from '../../lib/kube/object.ts';
 import { myCnfText } from '../../lib/vitess/mycnf.ts';
+import { allObjects, podSpecOf, renderTree } from './seed-tree.ts';
 import { type Call, runContainer } from './run-container.ts';
 
 const MARKS = mkdtempSync(join(tmpdir(), 'hostile-marks-'));
@@ -200,6 +203,37 @@ describe('hostile values reach no shell: every script and command run with stubb
     expect(run.status).toBe(0);
     expect(existsSync(join(MARKS, 'control-1'))).toBe(true);
     for (const file of readdirSync(MARKS)) Bun.spawnSync(['rm', join(MARKS, file)]);
+    expectNothingElseRan();
+  });
+});
+
+describe('hostile free-text values through all four layers (what validation lets through)', () => {
+  test('production example with hostile flags, my.cnf values and backup paths: every container of the tree runs nothing else', () => {
+    const cluster = parse(readFileSync(new URL('../../examples/production.yaml', import.meta.url), 'utf8')) as KubeObject & { spec: Record<string, any> };
+    const spec = cluster.spec;
+    // Free text the schema allows: flag values, my.cnf values (one line, no braces), backup paths.
+    const text = (tag: string): string => `x$(touch ${MARKS}/${tag}-1)';touch ${MARKS}/${tag}-2;'\`touch ${MARKS}/${tag}-3\` $$(touch ${MARKS}/${tag}-4) "$(VTCTLDCLIENT_SERVER)"`;
+    spec.backupFlags = { 'backup-storage-hook': text('backup-flag') };
+    spec.backup.location.s3.root = text('s3-root');
+    spec.backup.location.s3.endpoint = text('s3-endpoint');
+    for (const cell of spec.cells) for (const component of ['vtctld', 'vtgate', 'vtorc']) if (cell[component] !== undefined) cell[component].extraFlags = { 'extra-flag': text(`${component}-flag`) };
+    for (const keyspace of spec.keyspaces) {
+      keyspace.tablets.defaults = { ...keyspace.tablets.defaults, vttablet: { extraFlags: { 'extra-flag': text('vttablet-flag') } }, mysql: { config: { max_connections: text('mycnf') } } };
+    }
+    const objects = allObjects(renderTree(cluster));
+    expect(JSON.stringify(objects)).toContain('touch');
+    const stubs = Object.fromEntries(['vtctldclient', 'vtbackup', 'vttablet', 'mysqlctld', 'vtgate', 'vtctld', 'vtorc', 'vtadmin', 'etcd', 'etcdctl'].map((name) => [name, '']));
+    let ran = 0;
+    for (const object of objects) {
+      const spec = podSpecOf(object) ?? (object.spec as { jobTemplate?: { spec?: { template?: { spec?: { containers: V1Container[] } } } } } | undefined)?.jobTemplate?.spec?.template?.spec;
+      for (const container of [...((spec as { initContainers?: V1Container[] } | undefined)?.initContainers ?? []), ...((spec?.containers as V1Container[] | undefined) ?? [])]) {
+        if ((container.command ?? []).length === 0) continue;
+        runContainer(container, stubs);
+        for (const probe of [container.readinessProbe, container.livenessProbe]) if (probe?.exec?.command !== undefined) runContainer({ name: 'probe', env: container.env, command: probe.exec.command }, stubs);
+        ran += 1;
+      }
+    }
+    expect(ran).toBeGreaterThan(10);
     expectNothingElseRan();
   });
 });
