@@ -25,7 +25,7 @@ import { tabletPod, type TabletScope } from '../../lib/templates/tablet.ts';
 import { vtctldObjects } from '../../lib/templates/vtctld.ts';
 import { vtgateObjects } from '../../lib/templates/vtgate.ts';
 import { vtorcDeployment } from '../../lib/templates/vtorc.ts';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { myCnfText } from '../../lib/vitess/mycnf.ts';
 import { allObjects, podSpecOf, renderTree } from './seed-tree.ts';
@@ -209,7 +209,8 @@ describe('hostile values reach no shell: every script and command run with stubb
 
 describe('hostile free-text values through all four layers (what validation lets through)', () => {
   test('production example with hostile flags, my.cnf values and backup paths: every container of the tree runs nothing else', () => {
-    const cluster = parse(readFileSync(new URL('../../examples/production.yaml', import.meta.url), 'utf8')) as KubeObject & { spec: Record<string, any> };
+    const documents = parseAllDocuments(readFileSync(new URL('../../examples/production.yaml', import.meta.url), 'utf8')).map((doc) => doc.toJSON() as KubeObject);
+    const cluster = documents.find((doc) => doc?.kind === 'VitessCluster') as KubeObject & { spec: Record<string, any> };
     const spec = cluster.spec;
     // Free text the schema allows: flag values, my.cnf values (one line, no braces), backup paths.
     const text = (tag: string): string => `x$(touch ${MARKS}/${tag}-1)';touch ${MARKS}/${tag}-2;'\`touch ${MARKS}/${tag}-3\` $$(touch ${MARKS}/${tag}-4) "$(VTCTLDCLIENT_SERVER)"`;
