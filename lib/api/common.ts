@@ -218,15 +218,20 @@ export const DeletionPolicy = v.picklist(['Retain', 'Delete']);
 /** How many children of a layer may move at once. */
 export const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+/** When vtgate rolls: `last` (after every tablet, vtctld and vtorc of its cell: the Vitess upgrade order) or `first` (a canary). */
+export const VtgateOrder = v.picklist(['last', 'first']);
+
 /**
- * How many children of each layer a rollout moves at once (default 1 each): cells of the cluster,
- * components and keyspaces of a cell, shards of a keyspace, tablets of a shard.
+ * How a rollout moves (docs/decisions/0017): how many children of each layer move at once (cells of
+ * the cluster: 1; components and keyspaces of a cell: 16; shards of a keyspace: 64; tablets of a
+ * shard: 1), and when vtgate rolls.
  */
 export const Rollout = v.object({
   cells: v.optional(InFlight),
   components: v.optional(InFlight),
   shards: v.optional(InFlight),
   tablets: v.optional(InFlight),
+  vtgate: v.optional(VtgateOrder),
 });
 
 /**

@@ -11,10 +11,16 @@ import type { Action } from './metacontroller.ts';
 import { objectRef } from './metacontroller.ts';
 import { selectorMatches, type LabelSelector } from './selector.ts';
 import { allObjects, storeKey, timestamp, updateStatus, type ClusterState } from './store.ts';
+import type { FakeVitessOptions } from './vitess.ts';
 
 export interface KubeletOptions {
   /** Whether this object becomes ready in this round (default: always). Called only for objects not yet ready. */
   becomesReady?: (object: KubeObject, round: number) => boolean;
+  /**
+   * The fake Vitess (lib/simulator/vitess.ts) that writes each Vitess shard's state after the kubelet;
+   * on by default, `false` for a world without the state channel (the hooks then fall back).
+   */
+  vitess?: false | FakeVitessOptions;
 }
 
 type Status = Record<string, unknown>;
@@ -54,11 +60,23 @@ function previous(object: KubeObject, field: string): unknown {
   return isRecord(object.status) ? object.status[field] : undefined;
 }
 
+/**
+ * The Pod's IP: a new one for every Pod created (a recreated tablet Pod gets a new address, as with a
+ * real kubelet and CNI), read from the counter in its uid so that it is deterministic.
+ */
+export function podIp(pod: KubeObject): string {
+  const counter = Number.parseInt(/([0-9a-f]{12})$/.exec(pod.metadata.uid ?? '')?.[1] ?? '0', 16);
+  return `10.244.${Math.floor(counter / 250) % 250}.${(counter % 250) + 1}`;
+}
+
 function podStatus(pod: KubeObject, now: string): Status {
   const containers = Array.isArray(spec(pod).containers) ? (spec(pod).containers as unknown[]).filter(isRecord) : [];
   const startTime = typeof previous(pod, 'startTime') === 'string' ? (previous(pod, 'startTime') as string) : now;
+  const ip = podIp(pod);
   return {
     phase: 'Running',
+    podIP: ip,
+    podIPs: [{ ip }],
     conditions: conditions(
       pod,
       ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True' })),

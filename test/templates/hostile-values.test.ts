@@ -127,12 +127,14 @@ describe('hostile values reach no shell: every script and command run with stubb
     ]);
   });
 
-  test('reparent Job: PlannedReparentShard gets the alias and keyspace/shard exactly', () => {
-    const job = reparentJob(TABLET, { name: 't', uid: 1, type: 'replica' }, V.alias, 'vitess/lite:v24.0.3', V.vtctldAddress, 'r1');
-    const run = runContainer(jobContainer(job), { vtctldclient: '' });
-    expectNothingElseRan();
-    expect(run.status).toBe(0);
-    expect(run.calls.map(argsAfterConnection)).toEqual([['PlannedReparentShard', `--avoid-primary=${V.alias}`, `${V.keyspace}/${V.shard}`]]);
+  test('reparent Jobs (away from a tablet, onto a tablet): PlannedReparentShard gets the alias and keyspace/shard exactly', () => {
+    const tablet = { name: 't', uid: 1, type: 'replica' as const };
+    for (const [target, flag] of [[{ avoidPrimary: V.alias }, 'avoid-primary'], [{ newPrimary: V.alias }, 'new-primary']] as const) {
+      const run = runContainer(jobContainer(reparentJob(TABLET, tablet, target, 'vitess/lite:v24.0.3', V.vtctldAddress, 'r1')), { vtctldclient: '' });
+      expectNothingElseRan();
+      expect(run.status).toBe(0);
+      expect(run.calls.map(argsAfterConnection)).toEqual([['PlannedReparentShard', `--${flag}=${V.alias}`, `${V.keyspace}/${V.shard}`]]);
+    }
   });
 
   test('backup CronJob: BackupShard gets keyspace/shard exactly', () => {

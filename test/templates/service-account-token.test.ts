@@ -36,6 +36,6 @@ describe('no ServiceAccount token in any Vitess Pod', () => {
 });
 
 test('the reparent Job too (made only during a rollout, so not in a first render)', () => {
-  const job = reparentJob(TABLET_SCOPE, { name: 't', uid: 1, type: 'replica' }, 'zone1-0000000001', 'vitess/lite:v24.0.3', 'vtctld:15999', 'r');
+  const job = reparentJob(TABLET_SCOPE, { name: 't', uid: 1, type: 'replica' }, { avoidPrimary: 'zone1-0000000001' }, 'vitess/lite:v24.0.3', 'vtctld:15999', 'r');
   expect(job.spec?.template.spec?.automountServiceAccountToken).toBe(false);
 });
