@@ -3,13 +3,13 @@ import * as v from 'valibot';
 import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
-import { DnsLabel, shardList } from './common.ts';
+import { DnsLabel, KeyspaceName, shardList } from './common.ts';
 import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
 export const CellKeyspace = v.object({
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: KeyspaceName,
   durabilityPolicy: DurabilityPolicy,
   shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,

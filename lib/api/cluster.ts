@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { DbCredentials, InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, KeyspaceName, TopoAddress, TopoRoot, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
@@ -68,7 +68,7 @@ export const TabletsSpec = v.object({
 export const DurabilityPolicy = v.picklist(['none', 'semi_sync', 'cross_cell']);
 
 export const KeyspaceSpec = v.object({
-  name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
+  name: KeyspaceName,
   cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
   shards: v.optional(shardList(v.object({ keyRange: KeyRange }))),
@@ -88,8 +88,8 @@ export const KeyspaceSpec = v.object({
 /** An external topology server (instead of an etcd run by the operator). */
 export const ExternalTopology = v.object({
   implementation: v.optional(v.picklist(['etcd2']), 'etcd2'),
-  address: v.pipe(v.string(), v.minLength(1)),
-  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), GLOBAL_TOPOLOGY_ROOT),
+  address: TopoAddress,
+  globalRoot: v.optional(TopoRoot, GLOBAL_TOPOLOGY_ROOT),
 });
 
 export const ClusterSpec = v.object({

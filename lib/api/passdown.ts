@@ -5,14 +5,14 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, VtgateOrder, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
-  address: v.pipe(v.string(), v.minLength(1)),
-  root: v.pipe(v.string(), v.startsWith('/')),
+  address: TopoAddress,
+  root: TopoRoot,
 });
 
 /** The topology every Vitess process of a cell is pointed at (the `--topo-*` flags). */
@@ -69,7 +69,7 @@ export const ShardTablets = v.object({
 
 export const ShardRef = v.object({
   /** The Vitess shard name: `-80`, `80-`, or `0` for an unsharded keyspace. */
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: ShardName,
   keyRange: v.optional(KeyRange),
 });
 
@@ -92,10 +92,10 @@ export const LayerBase = {
   selector: LabelSelector,
   template: v.optional(Template, {}),
   /** The VitessCluster's name: the prefix of tablet names and the root of every object name. */
-  cluster: v.pipe(v.string(), v.minLength(1)),
+  cluster: ObjectName,
   topology: Topology,
   /** vtctld's gRPC address (`host:15999`), for vtctldclient Jobs. */
-  vtctldAddress: v.pipe(v.string(), v.minLength(1)),
+  vtctldAddress: HostPort,
   images: v.object({ vitess: Image }),
   backupFlags: v.optional(Flags),
   /** The backup storage and engine (lib/api/backup.ts), when backups are configured. */

@@ -4,6 +4,7 @@
  * Ready is the whole app's.
  */
 import { KIND as CELL_KIND } from '../api/cell.ts';
+import { FILE_VOLUME_SOURCES } from '../api/backup.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { autoscalingProblems } from '../api/common.ts';
 import { podSettingsProblems } from '../api/pod.ts';
@@ -182,6 +183,8 @@ function backupProblems(spec: Cluster): string[] {
     if (kinds.length !== 1) problems.push(`spec.backup.location: (${kinds.length === 0 ? 'none' : kinds.join(', ')}) must set exactly one of s3, gcs, azblob, ceph, file`);
     const file = backup.location.file;
     if (file !== undefined && (file.claimName === undefined) === (file.volume === undefined)) problems.push('spec.backup.location.file: must set exactly one of claimName, volume');
+    const sources = Object.keys(file?.volume ?? {});
+    if (file?.volume !== undefined && sources.length !== 1) problems.push(`spec.backup.location.file.volume: (${sources.length === 0 ? 'none' : sources.join(', ')}) must set exactly one of ${FILE_VOLUME_SOURCES.join(', ')}`);
     if (backup.xtrabackup !== undefined && backup.engine !== 'xtrabackup') problems.push(`spec.backup.xtrabackup: set only with engine: xtrabackup (engine is ${backup.engine ?? 'builtin'})`);
   }
   spec.keyspaces.forEach((keyspace, i) => {
