@@ -7,6 +7,7 @@ import { vitessChild } from '../templates/vitess-child.ts';
 import { shardObjectName } from '../vitess/names.ts';
 import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
+import { keyspaceSlots } from './shard-removal.ts';
 
 export const keyspaceLayer = defineLayer<Keyspace>({
   name: 'sync-keyspace',
@@ -16,7 +17,12 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   children: keyspaceChildren,
   maxInFlight: (spec) => spec.rollout.shards,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  status: (_spec, observed, desired) => ({ shards: childList(desired, observed) }),
+  // Removed shards leave the topology before they leave the cluster (lib/sync/shard-removal.ts).
+  slots: (spec, desired, observed) => keyspaceSlots(spec, desired, observed),
+  status: (spec, observed, desired) => {
+    const { removedShards } = keyspaceSlots(spec, desired, observed);
+    return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined };
+  },
 });
 
 function keyspaceChildren(spec: Keyspace, parent: ObservedParent): KubeObject[] {

@@ -17,6 +17,8 @@ export interface VtctldclientJob {
   vtctldAddress: string;
   /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`. */
   script: string;
+  /** The values the script reads as "$NAME": a spec value reaches the shell only this way, never as script text. */
+  env?: V1EnvVar[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   /** Tries before the Job is Failed. */
@@ -55,7 +57,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
               name: 'vtctldclient',
               image: job.image,
               command: ['/bin/sh', '-ec', job.script],
-              env: [env],
+              env: [env, ...(job.env ?? [])],
               volumeMounts: nonEmpty(tls.volumeMounts),
             }),
           ],
