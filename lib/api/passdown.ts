@@ -62,6 +62,8 @@ export const ShardRef = v.object({
   /** The Vitess shard name: `-80`, `80-`, or `0` for an unsharded keyspace. */
   name: v.pipe(v.string(), v.minLength(1)),
   keyRange: v.optional(KeyRange),
+  /** A target of the keyspace's reshard: created beside the serving shards, serving only after the switch. */
+  reshardTarget: v.optional(v.literal(true)),
 });
 
 /** Rollout concurrency with every layer's value decided. */

@@ -210,10 +210,12 @@ function withBackupJobs(keyspace: CellKeyspaceSpec, jobs: BackupJobsSpec | undef
   return jobs === undefined ? keyspace : { ...keyspace, backupJobs: jobs };
 }
 
+/** The serving shards, then the targets of a reshard (marked). */
 function shardRefs(keyspace: KeyspaceSpecValue): ShardRefSpec[] {
   const shards = keyspace.shards ?? [];
-  if (shards.length === 0) return [{ name: UNSHARDED }];
-  return shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+  const serving: ShardRefSpec[] = shards.length === 0 ? [{ name: UNSHARDED }] : shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+  const targets = (keyspace.reshard?.shards ?? []).map((shard): ShardRefSpec => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange, reshardTarget: true }));
+  return [...serving, ...targets];
 }
 
 function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTabletsSpec {

@@ -5,6 +5,7 @@ import type { KubeObject } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { shardObjectName } from '../vitess/names.ts';
+import { shardSetProblems } from '../vitess/reshard.ts';
 import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 import { keyspaceSlots } from './shard-removal.ts';
@@ -13,7 +14,8 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   name: 'sync-keyspace',
   parentKind: KEYSPACE_KIND,
   schema: KeyspaceSpec,
-  problems: () => [],
+  // Serving shards that overlap, or targets that are no reshard of them (lib/vitess/reshard.ts).
+  problems: (spec) => shardSetProblems(spec.shards),
   children: keyspaceChildren,
   maxInFlight: (spec) => spec.rollout.shards,
   confirmRemoval: (spec) => spec.confirmRemoval,
