@@ -4,7 +4,7 @@ import { InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
-import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedReshard, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
@@ -18,6 +18,8 @@ export const CellKeyspace = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of every tablet and initial backup of the keyspace, in every cell; absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The keyspace's reshard, when `shards` holds targets. */
+  reshard: v.optional(ResolvedReshard),
 });
 
 export const CellSpec = v.object({

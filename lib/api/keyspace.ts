@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, shardList } from './common.ts';
-import { LayerBase, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, ResolvedReshard, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessKeyspace';
 
@@ -17,6 +17,8 @@ export const KeyspaceSpec = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The keyspace's reshard, when `shards` holds targets (lib/sync/reshard.ts). */
+  reshard: v.optional(ResolvedReshard),
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

@@ -83,7 +83,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces
       .filter((keyspace) => keyspace.cells.includes(cell.name))
-      .map((keyspace) => withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)));
+      .map((keyspace) => withReshard(withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)), keyspace, cell.name));
     const vtorc = vtorcOf(cell) ?? defaultVtorc;
     const topology: TopologySpec = {
       implementation: 'etcd2',
@@ -204,6 +204,12 @@ export function backupJobs(cluster: Cluster, keyspace: KeyspaceSpecValue, cell: 
   const schedule = overlay(backup.schedule ?? {}, keyspace.backup?.schedule);
   const { cron, ...rest } = schedule;
   return { initial: backup.initialBackup ?? true, schedule: cron === undefined ? undefined : { ...rest, cron } };
+}
+
+/** A keyspace's reshard settings; its first cell runs the workflow (a workflow spans the keyspace's cells). */
+function withReshard(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
+  if (keyspace.reshard === undefined) return resolved;
+  return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell } };
 }
 
 function withBackupJobs(keyspace: CellKeyspaceSpec, jobs: BackupJobsSpec | undefined): CellKeyspaceSpec {

@@ -25,6 +25,8 @@ export const ShardSpec = v.object({
    * reports `status.retired: true` once none is left. Absent otherwise.
    */
   retire: v.optional(v.literal(true)),
+  /** A target of its keyspace's reshard: how the keyspace tells it apart once the reshard is cancelled. */
+  reshardTarget: v.optional(v.literal(true)),
 });
 
 export type Shard = v.InferOutput<typeof ShardSpec>;

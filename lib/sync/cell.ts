@@ -77,6 +77,7 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,
         tablets: keyspace.tablets,
+        ...(keyspace.reshard === undefined ? {} : { reshard: keyspace.reshard }),
       }),
     );
   }

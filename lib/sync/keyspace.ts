@@ -22,20 +22,27 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   // Removed shards leave the topology before they leave the cluster (lib/sync/shard-removal.ts).
   slots: (spec, desired, observed) => keyspaceSlots(spec, desired, observed),
   status: (spec, observed, desired) => {
-    const { removedShards } = keyspaceSlots(spec, desired, observed);
-    return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined };
+    const { removedShards, resharding } = keyspaceSlots(spec, desired, observed);
+    return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined, resharding };
   },
 });
 
 function keyspaceChildren(spec: Keyspace, parent: ObservedParent): KubeObject[] {
-  const { shards, name, selector: _selector, template: _template, ...passed } = spec;
+  const { shards, name, selector: _selector, template: _template, reshard: _reshard, ...passed } = spec;
   return shards.map((shard) =>
     vitessChild(
       SHARD_KIND,
       { cluster: spec.cluster, cell: spec.cell, keyspace: name, shard: shard.name, template: spec.template },
       spec.selector,
       shardObjectName(parent.metadata.name, shard.name),
-      { ...passed, keyspace: name, name: shard.name, keyRange: shard.keyRange, confirmRemoval: descendantsOf(shardObjectName(parent.metadata.name, shard.name), spec.confirmRemoval) },
+      {
+        ...passed,
+        keyspace: name,
+        name: shard.name,
+        keyRange: shard.keyRange,
+        ...(shard.reshardTarget === true ? { reshardTarget: true } : {}),
+        confirmRemoval: descendantsOf(shardObjectName(parent.metadata.name, shard.name), spec.confirmRemoval),
+      },
     ),
   );
 }

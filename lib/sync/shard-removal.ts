@@ -26,6 +26,7 @@ import { defaultSlots, type SlotSet } from '../rollout/slots.ts';
 import { SHARD_RECORD_COMPONENT, shardRecordJob, shardRecordJobName } from '../templates/topology-jobs.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { withRevision } from './pipeline.ts';
+import { isReshardJob, reshardPlan, type ReshardStatus } from './reshard.ts';
 
 /** Where a removed shard stands. */
 export type ShardRemovalState = 'retiring' | 'deleting-record' | 'record-deleted' | 'failed';
@@ -69,6 +70,7 @@ function isShardRecordJob(object: KubeObject): boolean {
 
 export interface ShardRemovalPlan extends SlotSet {
   removedShards: RemovedShard[];
+  resharding?: ReshardStatus;
 }
 
 /**
@@ -76,7 +78,9 @@ export interface ShardRemovalPlan extends SlotSet {
  * taken through retire, record, delete; shard record Jobs of no removed shard are dropped.
  */
 export function keyspaceSlots(spec: Keyspace, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): ShardRemovalPlan {
-  const base = defaultSlots(desired, observed, spec.confirmRemoval);
+  // The reshard first: it may retire sources, release cancelled targets, or hold targets that serve.
+  const reshard = reshardPlan(spec, observed);
+  const base = defaultSlots(desired, observed, [...spec.confirmRemoval, ...reshard.released]);
   const slots: Slot[] = [];
   const removedShards: RemovedShard[] = [];
   const unsettled: string[] = [];
@@ -85,6 +89,16 @@ export function keyspaceSlots(spec: Keyspace, desired: readonly KubeObject[], ob
   const managedJobs = new Set<string>();
   for (const slot of base.slots) {
     const shard = slot.observed;
+    if (slot.desired === undefined && shard !== undefined && isReshardJob(shard)) continue;
+    if (shard?.kind === SHARD_KIND && reshard.held.includes(shard.metadata.name)) {
+      slots.push({ desired: heldChild(shard), observed: shard, method: 'apply' });
+      continue;
+    }
+    if (slot.desired !== undefined && shard?.kind === SHARD_KIND && reshard.retire.has(shard.metadata.name)) {
+      // A source of a completed reshard: its tablets stop and their records go; its PVCs stay.
+      slots.push({ desired: retiringShard(shard), observed: shard, method: 'apply' });
+      continue;
+    }
     const removable = slot.desired === undefined && shard?.kind === SHARD_KIND && shard.metadata.deletionTimestamp === undefined;
     const record = removable ? observedShard(shard) : undefined;
     if (!removable || record === undefined || record.keyspace !== spec.name) {
@@ -129,6 +143,9 @@ export function keyspaceSlots(spec: Keyspace, desired: readonly KubeObject[], ob
       removedShards.push({ name: shard.metadata.name, shard: record.name, state: 'deleting-record' });
     }
   }
-  const removals = [...observed.values()].filter((child) => isShardRecordJob(child) && !managedJobs.has(objectKey(child))).map(objectKey);
-  return { ...base, slots, removals, kept, unsettled, removedShards };
+  slots.push(...reshard.slots);
+  const removals = [...observed.values()]
+    .filter((child) => (isShardRecordJob(child) && !managedJobs.has(objectKey(child))) || (isReshardJob(child) && !reshard.managed.has(objectKey(child))))
+    .map(objectKey);
+  return { ...base, slots, removals, kept: [...kept, ...reshard.kept], unsettled: [...unsettled, ...reshard.unsettled], removedShards, resharding: reshard.status };
 }
