@@ -4,7 +4,7 @@
  * to run again: it first reads the workflow and exits 0 when the step is already done.
  *
  * vtctldclient v24: `Reshard --workflow W --target-keyspace K <create|status|show|switchtraffic|complete|cancel>`
- * (go/cmd/vtctldclient/command/vreplication/reshard). `status` prints each stream's `status` (Copying,
+ * (go/cmd/vtctldclient/command/vreplication/reshard). `status --format=json` prints each stream's `status` (Copying,
  * Running, Error, ...) and the workflow's `traffic_state` ("Reads Not Switched. Writes Not Switched",
  * "All Reads Switched. Writes Not Switched", "All Reads Switched. Writes Switched");
  * `show` prints the workflow with `max_v_replication_lag` (seconds). protojson's spacing varies by
@@ -44,7 +44,7 @@ export interface ReshardJob {
 
 const RESHARD = '$VTCTLDCLIENT Reshard --workflow "$WORKFLOW" --target-keyspace "$KEYSPACE"';
 /** The workflow's status, whitespace removed, in $state; a failed read fails the script (and the Job retries). */
-const READ_STATE = `state=$(${RESHARD} status | tr -d ' \\t\\n')`;
+const READ_STATE = `state=$(${RESHARD} status --format=json | tr -d ' \\t\\n')`;
 /** Whether the workflow exists: `show` lists it by name. */
 const EXISTS = `${RESHARD} show 2>/dev/null | tr -d ' \\t\\n' | grep -qF "\\"name\\":\\"$WORKFLOW\\""`;
 
@@ -58,7 +58,8 @@ function script(step: ReshardStep): string[] {
         'while :; do',
         `  ${READ_STATE}`,
         `  case "$state" in *'"status":"Error"'*) echo "a stream failed: $state" >&2; exit 1;; esac`,
-        `  case "$state" in *'"status":"Copying"'*|*'"status":"Stopped"'*) echo "copying: $state"; sleep 5; continue;; esac`,
+        // Streams are Init, Copying, Running, Lagging, Stopped or Error (binlogdata.VReplicationWorkflowState).
+        `  case "$state" in *'"status":"Init"'*|*'"status":"Copying"'*|*'"status":"Lagging"'*|*'"status":"Stopped"'*) echo "not caught up: $state"; sleep 5; continue;; esac`,
         `  case "$state" in *'"status":"Running"'*) ;; *) echo "no stream runs yet: $state"; sleep 5; continue;; esac`,
         `  lag=$(${RESHARD} show | tr -d ' \\t\\n' | sed -n 's/.*"max_v_replication_lag":"\\{0,1\\}\\([0-9]*\\).*/\\1/p')`,
         '  if [ -n "$lag" ] && [ "$lag" -le "$MAX_LAG_SECONDS" ]; then echo "copy done, lag ${lag}s"; exit 0; fi',

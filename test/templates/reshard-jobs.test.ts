@@ -96,11 +96,11 @@ describe('reshard step Jobs', () => {
 
   test('switch-reads then switch-writes, each once: a switched state is not switched again', () => {
     const reads = run('switch-reads', { exists: true });
-    expect(reads.calls).toEqual(['status', 'switchtraffic --tablet-types=rdonly,replica --max-replication-lag-allowed=10s']);
-    expect(run('switch-reads', { exists: true, traffic: 'All Reads Switched. Writes Not Switched' }).calls).toEqual(['status']);
+    expect(reads.calls).toEqual(['status --format=json', 'switchtraffic --tablet-types=rdonly,replica --max-replication-lag-allowed=10s']);
+    expect(run('switch-reads', { exists: true, traffic: 'All Reads Switched. Writes Not Switched' }).calls).toEqual(['status --format=json']);
     const writes = run('switch-writes', { exists: true, traffic: 'All Reads Switched. Writes Not Switched' });
-    expect(writes.calls).toEqual(['status', 'switchtraffic --tablet-types=primary --max-replication-lag-allowed=10s']);
-    expect(run('switch-writes', { exists: true, traffic: 'All Reads Switched. Writes Switched' }).calls).toEqual(['status']);
+    expect(writes.calls).toEqual(['status --format=json', 'switchtraffic --tablet-types=primary --max-replication-lag-allowed=10s']);
+    expect(run('switch-writes', { exists: true, traffic: 'All Reads Switched. Writes Switched' }).calls).toEqual(['status --format=json']);
   });
 
   test('complete and cancel: done when the workflow is gone (a run before a crash finished it)', () => {
