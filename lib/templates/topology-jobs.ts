@@ -11,7 +11,7 @@
 import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
 import { objectName } from '../kube/names.ts';
-import { SHARD_HAS_TABLETS, TOPO_NO_NODE } from '../vitess/topology.ts';
+import { SHARD_HAS_TABLETS, SHARD_NOT_SERVING_IN_CELL, TOPO_NO_NODE } from '../vitess/topology.ts';
 import type { Scope } from './meta.ts';
 import { type TabletIdentity, tabletLabels } from './tablet.ts';
 import { vtctldclientJob } from './vtctldclient-job.ts';
@@ -98,11 +98,12 @@ export interface ShardRecordJob {
 
 /**
  * Deletes a removed shard's record once its tablets' records are gone (the shard's layer deleted them).
- * `--even-if-serving`: the user confirmed the removal, so a shard still in a SrvKeyspace goes too; the
- * keyspace's serving graph is rebuilt after (a rebuild that finds a hole in the key range is refused by
- * Vitess and reported in the log, not retried: the user removed that range). Without `--recursive`,
- * DeleteShards refuses while another cell still has tablet records of the shard: that cell's keyspace
- * runs the same Job once its own are gone, and deletes the shard then.
+ * First `RemoveShardCell` takes the shard out of this cell's SrvKeyspace partitions (a shard that no
+ * longer serves there, as after a reshard, is not in them: fine); a rebuild would not do it, since
+ * Vitess refuses to rebuild a serving graph with a hole in the key range, and a removed shard of a
+ * sharded keyspace leaves one. Then `DeleteShards --even-if-serving` (the user confirmed the removal).
+ * Without `--recursive`, DeleteShards refuses while another cell still has tablet records of the
+ * shard: that cell's keyspace runs the same Job once its own are gone, and deletes the shard then.
  */
 export function shardRecordJob(job: ShardRecordJob): V1Job {
   const { scope } = job;
@@ -113,18 +114,20 @@ export function shardRecordJob(job: ShardRecordJob): V1Job {
     image: job.image,
     vtctldAddress: job.vtctldAddress,
     tls: job.tls,
-    env: env({ KEYSPACE: scope.keyspace, SHARD: job.shard }),
+    env: env({ KEYSPACE: scope.keyspace, SHARD: job.shard, CELL: scope.cell }),
     script: [
       `if ! out=$($VTCTLDCLIENT GetShard "$KEYSPACE/$SHARD" 2>&1); then`,
       `  case "$out" in *"${TOPO_NO_NODE}"*) echo "no record of shard $KEYSPACE/$SHARD: nothing to delete"; exit 0;; esac`,
       `  echo "$out" >&2; exit 1`,
+      `fi`,
+      `if ! out=$($VTCTLDCLIENT RemoveShardCell "$KEYSPACE/$SHARD" "$CELL" 2>&1); then`,
+      `  case "$out" in *"${SHARD_NOT_SERVING_IN_CELL}"*) echo "shard $KEYSPACE/$SHARD does not serve in cell $CELL";; *) echo "$out" >&2; exit 1;; esac`,
       `fi`,
       `if ! out=$($VTCTLDCLIENT DeleteShards --even-if-serving "$KEYSPACE/$SHARD" 2>&1); then`,
       `  case "$out" in *"${SHARD_HAS_TABLETS}"*) echo "$out"; echo "another cell still has tablets of $KEYSPACE/$SHARD: its keyspace deletes the shard"; exit 0;; esac`,
       `  echo "$out" >&2; exit 1`,
       `fi`,
       `echo "deleted the record of shard $KEYSPACE/$SHARD"`,
-      `$VTCTLDCLIENT RebuildKeyspaceGraph "$KEYSPACE" || echo "RebuildKeyspaceGraph $KEYSPACE failed (see above); the serving graph keeps its last state"`,
     ].join('\n'),
     backoffLimit: BACKOFF_LIMIT,
   });

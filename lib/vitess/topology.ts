@@ -16,3 +16,9 @@ export const TOPO_NO_NODE = "node doesn't exist";
  * use Recursive = true ..."). The part of the message every version shares.
  */
 export const SHARD_HAS_TABLETS = 'tablets in cell';
+
+/**
+ * RemoveShardCell refuses a shard that is not in the cell's SrvKeyspace (topo.go removeShardCell:
+ * "shard k/s does not have serving cell c"): nothing to take out of the serving graph there.
+ */
+export const SHARD_NOT_SERVING_IN_CELL = 'does not have serving cell';

@@ -51,7 +51,7 @@ printf '%s\\n' "$*" >> $d/calls
 case $1 in --server=*) shift;; *) exit 3;; esac
 cmd=$1; shift
 allow=no; even=no
-for a in "$@"; do case $a in --allow-primary) allow=yes;; --even-if-serving) even=yes;; --*) echo "unknown flag $a" >&2; exit 4;; *) arg=$a;; esac; done
+for a in "$@"; do case $a in --allow-primary) allow=yes;; --even-if-serving) even=yes;; --*) echo "unknown flag $a" >&2; exit 4;; *) test -n "\${arg:-}" || arg=$a;; esac; done
 case $cmd in
   GetTablet) test -f "$d/tablets/$arg" || { echo "rpc error: code = NotFound desc = node doesn't exist: tablets/$arg/Tablet" >&2; exit 1; }; cat "$d/tablets/$arg" ;;
   DeleteTablets) test -f "$d/tablets/$arg" || { echo "node doesn't exist" >&2; exit 1; }
@@ -59,10 +59,12 @@ case $cmd in
     rm "$d/tablets/$arg" ;;
   GetShard) test -f "$d/shards/$arg" || { echo "node doesn't exist: keyspaces/$arg/Shard" >&2; exit 1; } ;;
   DeleteShards) test -f "$d/shards/$arg" || exit 0
-    if grep -q serving "$d/shards/$arg" && test $even = no; then echo "shard $arg is still serving" >&2; exit 1; fi
+    if grep -q serving: "$d/shards/$arg" && test $even = no; then echo "shard $arg is still serving" >&2; exit 1; fi
     for t in $d/tablets/*; do test -f "$t" || continue; if grep -q "\\"shard\\":  \\"\${arg#*/}\\"" "$t"; then echo "Shard $arg still hase 1 tablets in cell zone1; use Recursive = true" >&2; exit 1; fi; done
     rm "$d/shards/$arg" ;;
-  RebuildKeyspaceGraph) echo rebuilt > "$d/rebuilt-$arg" ;;
+  RemoveShardCell) test -f "$d/shards/$1" || { echo "node doesn't exist" >&2; exit 1; }
+    grep -q "serving:$2" "$d/shards/$1" || { echo "shard $1 does not have serving cell $2" >&2; exit 1; }
+    sed -i "s/serving:$2//" "$d/shards/$1" ;;
   *) exit 2 ;;
 esac
 `,
@@ -126,12 +128,17 @@ describe('the DeleteTablets Job', () => {
 });
 
 describe('the DeleteShards Job', () => {
-  test('deletes the shard record once no tablet record is left, then rebuilds the serving graph', () => {
-    const result = run(shardJob('-80'), { 'shards/commerce/-80': 'serving' });
+  test("takes the shard out of this cell's serving graph, then deletes its record once no tablet record is left", () => {
+    const result = run(shardJob('-80'), { 'shards/commerce/-80': 'serving:zone1' });
     expect(result.status).toBe(0);
     expect(result.exists('shards/commerce/-80')).toBe(false);
-    expect(result.exists('rebuilt-commerce')).toBe(true);
-    expect(result.calls).toContain('--server=v:15999 DeleteShards --even-if-serving commerce/-80');
+    expect(result.calls).toEqual(['--server=v:15999 GetShard commerce/-80', '--server=v:15999 RemoveShardCell commerce/-80 zone1', '--server=v:15999 DeleteShards --even-if-serving commerce/-80']);
+  });
+
+  test('a shard that no longer serves in the cell (after a reshard) is deleted all the same', () => {
+    const result = run(shardJob('-80'), { 'shards/commerce/-80': 'not serving' });
+    expect(result.status).toBe(0);
+    expect(result.exists('shards/commerce/-80')).toBe(false);
   });
 
   test('an absent shard is success (run again after a crash, or by a second cell)', () => {
@@ -141,7 +148,7 @@ describe('the DeleteShards Job', () => {
   });
 
   test("tablets left in another cell: the shard stays for that cell's keyspace to delete, and the Job completes", () => {
-    const result = run(shardJob('-80'), { 'shards/commerce/-80': 'serving', 'tablets/zone2-0000000100': tabletRecord('commerce', '-80') });
+    const result = run(shardJob('-80'), { 'shards/commerce/-80': 'serving:zone1 serving:zone2', 'tablets/zone2-0000000100': tabletRecord('commerce', '-80') });
     expect(result.status).toBe(0);
     expect(result.exists('shards/commerce/-80')).toBe(true);
     expect(result.out).toContain('another cell still has tablets');
