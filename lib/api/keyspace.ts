@@ -19,6 +19,11 @@ export const KeyspaceSpec = v.object({
   initDbSql: v.optional(InitDbSql),
   /** The keyspace's reshard, when `shards` holds targets (lib/sync/reshard.ts). */
   reshard: v.optional(ResolvedReshard),
+  /**
+   * Set by sync-cell on a keyspace it is removing (lib/sync/keyspace-removal.ts): the keyspace removes
+   * every shard (each out of the topology first) and reports `status.retired: true` once none is left.
+   */
+  retire: v.optional(v.literal(true)),
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

@@ -22,6 +22,7 @@ import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
 import { descendantsOf } from '../rollout/slots.ts';
+import { cellSlots } from './keyspace-removal.ts';
 import { childList, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
@@ -32,7 +33,15 @@ export const cellLayer = defineLayer<Cell>({
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed) }),
+  // Removed keyspaces leave the topology before they leave the cluster (lib/sync/keyspace-removal.ts).
+  slots: (spec, desired, observed) => cellSlots(spec, desired, observed),
+  status: (spec, observed, desired) => {
+    const { removedKeyspaces } = cellSlots(spec, desired, observed);
+    return {
+      keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
+      removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
+    };
+  },
 });
 
 function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {

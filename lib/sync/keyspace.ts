@@ -23,12 +23,15 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   slots: (spec, desired, observed) => keyspaceSlots(spec, desired, observed),
   status: (spec, observed, desired) => {
     const { removedShards, resharding } = keyspaceSlots(spec, desired, observed);
-    return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined, resharding };
+    const retired = spec.retire === true ? ![...observed.values()].some((child) => child.kind === SHARD_KIND) : undefined;
+    return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined, resharding, retired };
   },
 });
 
 function keyspaceChildren(spec: Keyspace, parent: ObservedParent): KubeObject[] {
-  const { shards, name, selector: _selector, template: _template, reshard: _reshard, ...passed } = spec;
+  const { shards, name, selector: _selector, template: _template, reshard: _reshard, retire, ...passed } = spec;
+  // A retiring keyspace wants no shard: each leaves the topology, then the cluster (lib/sync/shard-removal.ts).
+  if (retire === true) return [];
   return shards.map((shard) =>
     vitessChild(
       SHARD_KIND,

@@ -76,6 +76,8 @@ function stepJob(observed: ReadonlyMap<string, KubeObject>, name: string, target
 }
 
 export function reshardPlan(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>): ReshardPlan {
+  // A retiring keyspace removes every shard: no reshard runs.
+  if (spec.retire === true) return EMPTY;
   const targets = spec.shards.filter((shard) => shard.reshardTarget === true);
   if (targets.length > 0) return forward(spec, observed, targets.map((t) => t.name));
   return cancel(spec, observed);

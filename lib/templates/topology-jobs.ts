@@ -11,7 +11,7 @@
 import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
 import { objectName } from '../kube/names.ts';
-import { SHARD_HAS_TABLETS, SHARD_NOT_SERVING_IN_CELL, TOPO_NO_NODE } from '../vitess/topology.ts';
+import { KEYSPACE_HAS_SHARDS, SHARD_HAS_TABLETS, SHARD_NOT_SERVING_IN_CELL, TOPO_NO_NODE } from '../vitess/topology.ts';
 import type { Scope } from './meta.ts';
 import { type TabletIdentity, tabletLabels } from './tablet.ts';
 import { vtctldclientJob } from './vtctldclient-job.ts';
@@ -128,6 +128,52 @@ export function shardRecordJob(job: ShardRecordJob): V1Job {
       `  echo "$out" >&2; exit 1`,
       `fi`,
       `echo "deleted the record of shard $KEYSPACE/$SHARD"`,
+    ].join('\n'),
+    backoffLimit: BACKOFF_LIMIT,
+  });
+}
+
+export const KEYSPACE_RECORD_COMPONENT = 'keyspace-record';
+
+/** `Job/<keyspace object>-unregister`: deletes the keyspace's record (a child of the cell). */
+export function keyspaceRecordJobName(keyspaceObject: string): string {
+  return objectName([keyspaceObject, 'unregister']);
+}
+
+export interface KeyspaceRecordJob {
+  scope: Scope & { cell: string };
+  keyspaceObject: string;
+  keyspace: string;
+  image: string;
+  vtctldAddress: string;
+  tls?: TlsSpec;
+}
+
+/**
+ * Deletes a removed keyspace's record once its shards in this cell are gone (its layer removed them,
+ * each out of this cell's serving graph). `DeleteKeyspace` without `--recursive` deletes the keyspace's
+ * SrvKeyspace in every cell and its record, and refuses while shards remain ("keyspace k still has N
+ * shards"): the keyspace still lives in another cell, whose removal deletes it in turn.
+ */
+export function keyspaceRecordJob(job: KeyspaceRecordJob): V1Job {
+  return vtctldclientJob({
+    scope: { ...job.scope, keyspace: job.keyspace },
+    name: keyspaceRecordJobName(job.keyspaceObject),
+    component: KEYSPACE_RECORD_COMPONENT,
+    image: job.image,
+    vtctldAddress: job.vtctldAddress,
+    tls: job.tls,
+    env: env({ KEYSPACE: job.keyspace }),
+    script: [
+      `if ! out=$($VTCTLDCLIENT GetKeyspace "$KEYSPACE" 2>&1); then`,
+      `  case "$out" in *"${TOPO_NO_NODE}"*) echo "no record of keyspace $KEYSPACE: nothing to delete"; exit 0;; esac`,
+      `  echo "$out" >&2; exit 1`,
+      `fi`,
+      `if ! out=$($VTCTLDCLIENT DeleteKeyspace "$KEYSPACE" 2>&1); then`,
+      `  case "$out" in *"${KEYSPACE_HAS_SHARDS}"*) echo "$out"; echo "keyspace $KEYSPACE still has shards (another cell's): kept"; exit 0;; esac`,
+      `  echo "$out" >&2; exit 1`,
+      `fi`,
+      `echo "deleted the record of keyspace $KEYSPACE"`,
     ].join('\n'),
     backoffLimit: BACKOFF_LIMIT,
   });

@@ -22,3 +22,10 @@ export const SHARD_HAS_TABLETS = 'tablets in cell';
  * "shard k/s does not have serving cell c"): nothing to take out of the serving graph there.
  */
 export const SHARD_NOT_SERVING_IN_CELL = 'does not have serving cell';
+
+/**
+ * DeleteKeyspace without --recursive refuses a keyspace that still has shards (grpcvtctldserver
+ * DeleteKeyspace: "keyspace k still has N shards; use Recursive=true ..."); without shards it deletes
+ * the keyspace's SrvKeyspace in every cell, then its record.
+ */
+export const KEYSPACE_HAS_SHARDS = 'still has';

@@ -256,6 +256,31 @@ describe('through the simulator, in every state it passes', () => {
     expect(keyspace.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
   }, 60_000);
 
+  test("removing keyspace main with confirmRemoval: its shards leave the topology first, then the keyspace's record, then the keyspace", () => {
+    const KEYSPACE = 'vitess-zone1-main';
+    const seen = { shardJobs: new Set<string>(), keyspaceJob: false };
+    const final = run(
+      edit(seedConverged(), (spec) => ({ ...spec, keyspaces: [], confirmRemoval: [KEYSPACE] })),
+      (objects) => {
+        const shards = objects.filter((o) => o.kind === 'VitessShard').map((o) => o.metadata.name);
+        const jobs = new Map(named(objects, 'Job').map((job) => [job.metadata.name, job]));
+        for (const name of jobs.keys()) if (name.endsWith('-unregister') && name.startsWith(`${KEYSPACE}-`) && name !== `${KEYSPACE}-unregister`) seen.shardJobs.add(name);
+        if (jobs.has(`${KEYSPACE}-unregister`)) {
+          seen.keyspaceJob = true;
+          // The keyspace record only once none of its shards is left.
+          expect(shards).toEqual([]);
+          expect(named(objects, 'Pod').filter((pod) => pod.metadata.labels?.['vitess.io/keyspace'] === 'main')).toEqual([]);
+        }
+        if (!objects.some((o) => o.kind === 'VitessKeyspace' && o.metadata.name === KEYSPACE)) expect(seen.keyspaceJob).toBe(true);
+      },
+    );
+    expect([...seen.shardJobs].sort()).toEqual([`${KEYSPACE}-80-x-unregister`, `${KEYSPACE}-x-80-unregister`]);
+    expect(seen.keyspaceJob).toBe(true);
+    expect(final.filter((o) => ['VitessKeyspace', 'VitessShard', 'PersistentVolumeClaim'].includes(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    const cell = final.find((o) => o.kind === 'VitessCell' && o.metadata.name === 'vitess-zone1') as KubeObject & Json;
+    expect(cell.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
+  }, 60_000);
+
   test('a rollout restarts tablets and deletes no record: no DeleteTablets Job in any state', () => {
     const final = run(
       edit(seedConverged(), (spec) => {

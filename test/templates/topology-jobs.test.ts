@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
-import { shardRecordJob, tabletRecordJob } from '../../lib/templates/topology-jobs.ts';
+import { keyspaceRecordJob, shardRecordJob, tabletRecordJob } from '../../lib/templates/topology-jobs.ts';
 
 const SCOPE = { cluster: 'c', cell: 'zone1', keyspace: 'commerce', shard: '-80', template: {} };
 const TABLET = { name: 'c-vttablet-zone1-0000012300', uid: 12300, type: 'replica' as const };
@@ -65,6 +65,9 @@ case $cmd in
   RemoveShardCell) test -f "$d/shards/$1" || { echo "node doesn't exist" >&2; exit 1; }
     grep -q "serving:$2" "$d/shards/$1" || { echo "shard $1 does not have serving cell $2" >&2; exit 1; }
     sed -i "s/serving:$2//" "$d/shards/$1" ;;
+  GetKeyspace) test -f "$d/keyspaces/$arg" || { echo "node doesn't exist: keyspaces/$arg/Keyspace" >&2; exit 1; } ;;
+  DeleteKeyspace) if ls "$d/shards/$arg" >/dev/null 2>&1 && test -n "$(ls "$d/shards/$arg")"; then echo "keyspace $arg still has 1 shards; use Recursive=true" >&2; exit 1; fi
+    rm "$d/keyspaces/$arg" ;;
   *) exit 2 ;;
 esac
 `,
@@ -158,5 +161,22 @@ describe('the DeleteShards Job', () => {
     const result = run(shardJob('-80', 'x$(touch pwned)'), {});
     expect(result.status).toBe(0);
     expect(result.exists('pwned')).toBe(false);
+  });
+});
+
+describe('the DeleteKeyspace Job', () => {
+  const job = (keyspace: string) => keyspaceRecordJob({ scope: { cluster: 'c', cell: 'zone1', template: {} }, keyspaceObject: 'c-zone1-commerce', keyspace, image: 'vitess/lite:v24.0.3', vtctldAddress: 'v:15999' });
+
+  test('deletes the keyspace once it has no shard; an absent keyspace is success', () => {
+    const result = run(job('commerce'), { 'keyspaces/commerce': '{}' });
+    expect(result.status).toBe(0);
+    expect(result.exists('keyspaces/commerce')).toBe(false);
+    expect(run(job('commerce'), {}).status).toBe(0);
+  });
+
+  test('a keyspace with shards left (another cell runs it) is kept, and the Job completes', () => {
+    const result = run(job('commerce'), { 'keyspaces/commerce': '{}', 'shards/commerce/-80': 'serving:zone2' });
+    expect(result.status).toBe(0);
+    expect(result.exists('keyspaces/commerce')).toBe(true);
   });
 });
