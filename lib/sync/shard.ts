@@ -186,7 +186,8 @@ function tabletSlots(
         slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), child, FOR_REMOVAL) });
       } else if (child.kind === 'PersistentVolumeClaim') {
         const podGone = !observed.has(`Pod/${child.metadata.name}`);
-        const deleteIt = spec.tablets.volumeRetention === 'Delete' && podGone && records.recordDeleted.has(child.metadata.name);
+        // A retiring shard keeps its PVCs: they go with the VitessShard once its keyspace deletes it.
+        const deleteIt = spec.retire !== true && spec.tablets.volumeRetention === 'Delete' && podGone && records.recordDeleted.has(child.metadata.name);
         slots.push(deleteIt ? { observed: child, method: 'apply' } : { desired: heldChild(child), observed: child, method: 'apply' });
       }
     }
