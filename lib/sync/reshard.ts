@@ -167,6 +167,22 @@ function isShardReady(observed: ReadonlyMap<string, KubeObject>, name: string): 
   return shard !== undefined && isReady(shard);
 }
 
+/**
+ * The reshard left the spec with its targets kept as serving shards (`shards` set to the targets)
+ * before the workflow completed: the shards that left the spec are its sources, which still serve.
+ * They are held whatever confirmRemoval says, until the reshard is put back and completes.
+ */
+function unfinished(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>, managed: ReadonlySet<string>, running: boolean): ReshardPlan {
+  if (!running) return EMPTY;
+  const desired = new Set(spec.shards.map((shard) => shard.name));
+  const sources = [...observed.values()].filter((child) => child.kind === SHARD_KIND && isRecord(child.spec) && child.spec.keyspace === spec.name && typeof child.spec.name === 'string' && !desired.has(child.spec.name));
+  if (sources.length === 0) return EMPTY;
+  const names = sources.map((shard) => (shard.spec as { name: string }).name).sort();
+  const message = `the shards were set to the targets before the reshard completed: ${names.join(', ')} still serve and are kept. Put the reshard back to finish it`;
+  const status: ReshardStatus = { workflow: RESHARD_WORKFLOW, sources: names, targets: [], state: 'CannotCancel', message };
+  return { ...EMPTY, kept: [...managed], managed, held: sources.map((shard) => shard.metadata.name), status, unsettled: [message] };
+}
+
 /** Observed target shards the spec no longer has: the reshard was taken out of the spec. */
 function removedTargets(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
   const desired = new Set(spec.shards.map((shard) => shard.name));
@@ -178,14 +194,14 @@ function removedTargets(spec: Keyspace, observed: ReadonlyMap<string, KubeObject
 
 function cancel(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>): ReshardPlan {
   const removed = removedTargets(spec, observed);
-  if (removed.length === 0) return EMPTY;
-  const targets = removed.map((shard) => (shard.spec as { name: string }).name).sort();
   const ko = keyspaceObject(spec);
   // Every reshard Job stays while the targets do: they say how far the workflow went.
   const jobs = [...observed.values()].filter(isReshardJob);
   const managed = new Set(jobs.map(objectKey));
   const done = (step: ReshardStep) => jobs.some((job) => job.metadata.name === reshardJobName(ko, step) && isReady(job));
   const started = (step: ReshardStep) => jobs.some((job) => job.metadata.name === reshardJobName(ko, step));
+  if (removed.length === 0) return unfinished(spec, observed, managed, started('create') && !done('complete'));
+  const targets = removed.map((shard) => (shard.spec as { name: string }).name).sort();
   const base = { workflow: RESHARD_WORKFLOW, sources: [], targets };
   if (done('switch-reads') || started('switch-writes')) {
     const message = `the reshard left the spec after traffic was switched to ${targets.join(', ')}: they are kept (they hold the data that serves). Put the reshard back to finish it`;

@@ -294,3 +294,29 @@ describe('through the simulator, in every state it passes', () => {
     expect(named(final, 'Pod').filter((pod) => pod.metadata.labels?.['vitess.io/tablet-type'] !== undefined)).toHaveLength(6);
   }, 60_000);
 });
+
+describe('a reshard taken out of the spec', () => {
+  const reshardJob = (name: string, succeeded: boolean): KubeObject & Json => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: `vitess-zone1-main-reshard-${name}`, namespace: 'default', labels: { 'vitess.io/component': 'reshard' }, annotations: { 'vitess.io/reshard-targets': '-40,40-80' } },
+    spec: {},
+    status: succeeded ? { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } : {},
+  });
+
+  test('shards set to the targets before the workflow completed: the sources are held whatever confirmRemoval says', () => {
+    const body = request('sync-keyspace', 'seed-main-all-ready');
+    // The user replaced -80 by -40, 40-80 in shards, confirmed the removal of -80, mid-way.
+    body.parent.spec.shards = [{ name: '-40', keyRange: { start: '', end: '40' } }, { name: '40-80', keyRange: { start: '40', end: '80' } }, body.parent.spec.shards[1]];
+    body.parent.spec.confirmRemoval = ['vitess-zone1-main-x-80'];
+    // Room in the rollout for the removal beside the two new shards being created and 80- (its spec carries the setting).
+    body.parent.spec.rollout.shards = 4;
+    body.children['Job.batch/v1'] = { [`vitess-zone1-main-reshard-create`]: reshardJob('create', true), [`vitess-zone1-main-reshard-wait-for-copy`]: reshardJob('wait-for-copy', false) };
+    const response = syncKeyspace(body);
+    expect(child(response, 'VitessShard', 'vitess-zone1-main-x-80')?.spec.retire).toBeUndefined();
+    expect((response.status.resharding as Json).state).toBe('CannotCancel');
+    // Once the workflow completed, the same edit lets -80 go (retired first).
+    body.children['Job.batch/v1'] = { [`vitess-zone1-main-reshard-complete`]: reshardJob('complete', true) };
+    expect(child(syncKeyspace(body), 'VitessShard', 'vitess-zone1-main-x-80')?.spec.retire).toBe(true);
+  });
+});
