@@ -113,7 +113,8 @@ function printerColumns(definition: KindDefinition): PrinterColumn[] {
     { name: noun, type: 'integer', jsonPath: '.status.children', description: 'Children wanted' },
     { name: `READY-${noun}`, type: 'integer', jsonPath: '.status.readyChildren', description: 'Children ready' },
     { name: `UPDATED-${noun}`, type: 'integer', jsonPath: '.status.updatedChildren', description: 'Children running the current spec', priority: 1 },
-    { name: 'REASON', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why Ready is what it is', priority: 1 },
+    // Shown by default: `kubectl get vt` says why a cluster is not Ready (ChildNotCreated, InvalidSpec, ...).
+    { name: 'REASON', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why Ready is what it is' },
     { name: 'AGE', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ];
 }

@@ -38,6 +38,16 @@ export const LayerStatus = v.looseObject({
   volumesUnknown: v.optional(v.boolean()),
   /** Observed children the layer could not classify, held as they are (`Kind/name`). */
   unclassified: v.optional(v.array(v.string())),
+  /**
+   * Children this object's hook answered that are not observed yet, each with the time it was first
+   * asked for: the hook's memory between syncs (docs/decisions/0021-child-not-created.md).
+   */
+  awaitingCreation: v.optional(v.array(v.object({ child: v.string(), since: v.string() }))),
+  /**
+   * Children still absent after the grace period, here and below: each with the object that asked for
+   * it (whose events, `kubectl describe`, say why it was refused) and since when. Ready is then False, ChildNotCreated.
+   */
+  notCreated: v.optional(v.array(v.object({ child: v.string(), owner: v.string(), since: v.string() }))),
   /** While the VitessCluster is deleted under deletionPolicy Retain (lib/sync/release.ts). */
   release: v.optional(
     v.object({

@@ -11,6 +11,7 @@ import { isRecord, type KubeObject } from '../kube/object.ts';
 import { parseSyncRequest } from '../metacontroller/request.ts';
 import type { Layer } from '../sync/layer.ts';
 import type { ChildResource, ControllerSpec } from './controllers.ts';
+import type { Admission } from './admission.ts';
 import { parentSelector, selectorMatches, type LabelSelector } from './selector.ts';
 import {
   addFinalizer,
@@ -237,6 +238,7 @@ function manageChildren(
   observed: Map<string, Map<string, KubeObject>>,
   desired: Map<string, Map<string, KubeObject>>,
   now: Date,
+  admission: Admission | undefined,
 ): Step {
   const by = objectRef(parent);
   let step: Step = { state: start, actions: [] };
@@ -254,14 +256,14 @@ function manageChildren(
       const seen = observed.get(type)?.get(key);
       const live = seen === undefined ? undefined : getObject(step.state, storeKey(seen));
       step = tryWrite(step.state, step.actions, objectRef(child), by, (s) =>
-        live === undefined ? createChild(s, parent, child, seen !== undefined, now) : updateChild(s, methods.get(type) ?? 'OnDelete', live, child, by),
+        live === undefined ? createChild(s, parent, child, seen !== undefined, now, admission) : updateChild(s, methods.get(type) ?? 'OnDelete', live, child, by),
       );
     }
   }
   return step;
 }
 
-function createChild(state: ClusterState, parent: KubeObject, desired: KubeObject, wasObserved: boolean, now: Date): Step {
+function createChild(state: ClusterState, parent: KubeObject, desired: KubeObject, wasObserved: boolean, now: Date, admission: Admission | undefined): Step {
   const by = objectRef(parent);
   const { object } = applyChild(undefined, desired);
   const owned: KubeObject = { ...object, metadata: { ...object.metadata, ownerReferences: [...(object.metadata.ownerReferences ?? []), makeControllerRef(parent)] } };
@@ -269,6 +271,9 @@ function createChild(state: ClusterState, parent: KubeObject, desired: KubeObjec
     // Upstream swallows AlreadyExists: someone else's object of that name blocks ours, silently.
     return { state, actions: [{ verb: 'skip', object: objectRef(owned), by, message: 'already exists and is not owned by this parent' }] };
   }
+  // The API server's admission refuses it: Metacontroller records the error and tries again next sync.
+  const refused = admission?.(owned, state);
+  if (refused !== undefined) throw new ApiError('Forbidden', refused);
   return { state: createObject(state, owned, now).state, actions: [{ verb: 'create', object: objectRef(owned), by }] };
 }
 
@@ -313,7 +318,7 @@ export function finalizerName(controller: ControllerSpec): string {
 }
 
 /** One full sync of one parent by its controller and hook. */
-export function syncParent(state: ClusterState, controller: ControllerSpec, layer: Layer, parentKey: string, now: Date): SyncOutcome {
+export function syncParent(state: ClusterState, controller: ControllerSpec, layer: Layer, parentKey: string, now: Date, admission?: Admission): SyncOutcome {
   const found = getObject(state, parentKey);
   if (found === undefined) return { state, actions: [] };
   const by = objectRef(found);
@@ -368,7 +373,7 @@ export function syncParent(state: ClusterState, controller: ControllerSpec, laye
       ],
     };
   }
-  const managed = manageChildren(claimed.state, controller, claimedParent, claimed.observed, desired, now);
+  const managed = manageChildren(claimed.state, controller, claimedParent, claimed.observed, desired, now, admission);
   // Status goes to the parent even when some child writes failed, with observedGeneration injected.
   const status = { ...answer.status, observedGeneration: claimedParent.metadata.generation ?? 0 };
   const written = updateStatus(managed.state, parentKey, status);

@@ -27,23 +27,38 @@ export class RenderError extends Error {
   override name = 'RenderError';
 }
 
-/** The one VitessCluster document of a YAML text, in namespace `default` unless it names one. */
-export function parseClusterYaml(text: string): KubeObject {
+/**
+ * A YAML text holding one VitessCluster and, optionally, what it needs created with it (an example's
+ * PriorityClass): every document, the VitessCluster in namespace `default` unless it names one.
+ */
+export function parseExampleYaml(text: string): { cluster: KubeObject; others: KubeObject[] } {
   const docs = parseAllDocuments(text)
     .map((doc) => {
       if (doc.errors.length > 0) throw new RenderError(`invalid YAML: ${doc.errors[0]?.message ?? 'parse error'}`);
       return doc.toJS() as unknown;
     })
     .filter((value) => value !== null && value !== undefined);
-  if (docs.length !== 1) throw new RenderError(`expected exactly one YAML document (a VitessCluster), found ${docs.length}`);
-  const [doc] = docs;
-  if (!isRecord(doc) || doc.kind !== CLUSTER_KIND || typeof doc.apiVersion !== 'string') {
+  const clusters = docs.filter((doc) => isRecord(doc) && doc.kind === CLUSTER_KIND);
+  if (clusters.length !== 1) throw new RenderError(`expected exactly one VitessCluster document, found ${clusters.length} (of ${docs.length} documents)`);
+  const others = docs.filter((doc) => !clusters.includes(doc));
+  for (const other of others) {
+    if (!isRecord(other) || typeof other.kind !== 'string' || typeof other.apiVersion !== 'string' || !isRecord(other.metadata) || typeof other.metadata.name !== 'string') {
+      throw new RenderError('every document beside the VitessCluster must be a Kubernetes object (apiVersion, kind, metadata.name)');
+    }
+  }
+  const [doc] = clusters;
+  if (!isRecord(doc) || typeof doc.apiVersion !== 'string') {
     throw new RenderError('expected a VitessCluster (apiVersion vitess.io/v1alpha1, kind VitessCluster)');
   }
   const metadata = isRecord(doc.metadata) ? doc.metadata : {};
   if (typeof metadata.name !== 'string' || metadata.name === '') throw new RenderError('the VitessCluster needs metadata.name');
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : 'default';
-  return { ...doc, metadata: { ...metadata, name: metadata.name, namespace } } as KubeObject;
+  return { cluster: { ...doc, metadata: { ...metadata, name: metadata.name, namespace } } as KubeObject, others: others as KubeObject[] };
+}
+
+/** The one VitessCluster of a YAML text (other documents, what it needs created with it, are left out). */
+export function parseClusterYaml(text: string): KubeObject {
+  return parseExampleYaml(text).cluster;
 }
 
 export interface RenderOptions {

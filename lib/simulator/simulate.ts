@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../kube/object.ts';
 import type { Layer } from '../sync/layer.ts';
+import type { Admission } from './admission.ts';
 import type { ControllerSpec } from './controllers.ts';
 import { kubeletStep, type KubeletOptions } from './kubelet.ts';
 import { objectRef, syncParent, WRITE_VERBS, type Action } from './metacontroller.ts';
@@ -21,6 +22,8 @@ export interface SimulateOptions {
   /** The clock at round 0 (default 2024-01-01T00:00:00Z) and its advance per round (default 10 s). */
   start?: Date;
   secondsPerRound?: number;
+  /** Admission checks of the simulated API server (none by default): lib/simulator/admission.ts. */
+  admission?: Admission;
 }
 
 export interface Round {
@@ -75,6 +78,7 @@ export function runRound(
   round: number,
   now: Date,
   kubelet: KubeletOptions | undefined,
+  admission?: Admission,
 ): { state: ClusterState; actions: Action[]; pending: string[] } {
   let current = state;
   const actions: Action[] = [];
@@ -82,7 +86,7 @@ export function runRound(
   for (const controller of controllers) {
     const layer = layerFor(controller, layers);
     for (const parent of listObjects(current, controller.parent.apiVersion, controller.parent.kind)) {
-      const outcome = syncParent(current, controller, layer, storeKey(parent), now);
+      const outcome = syncParent(current, controller, layer, storeKey(parent), now, admission);
       current = outcome.state;
       actions.push(...outcome.actions);
     }
@@ -120,7 +124,7 @@ export function converge(initial: ClusterState, options: SimulateOptions, previo
   const steps: Round[] = [...previous];
   for (let round = first; round < first + maxRounds; round++) {
     const now = new Date(start.getTime() + round * stepMs);
-    const result = runRound(state, options.controllers, options.layers, round, now, kubelet);
+    const result = runRound(state, options.controllers, options.layers, round, now, kubelet, options.admission);
     state = result.state;
     steps.push({ round, time: now.toISOString(), actions: result.actions });
     // At rest: nothing written and nothing waiting on a lagging kubelet.

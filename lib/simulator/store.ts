@@ -16,7 +16,7 @@ export interface ClusterState {
 /** A write the API server refuses (an AlreadyExists, NotFound or Invalid answer). */
 export class ApiError extends Error {
   constructor(
-    readonly reason: 'AlreadyExists' | 'NotFound' | 'Invalid',
+    readonly reason: 'AlreadyExists' | 'NotFound' | 'Invalid' | 'Forbidden',
     message: string,
   ) {
     super(message);

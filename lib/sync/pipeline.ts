@@ -19,6 +19,7 @@ import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf
 import type { Layer, SyncContext } from './layer.ts';
 import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 import { readSpec, type SpecMemo, specMemo } from './specs.ts';
+import { CHILD_NOT_CREATED, findAbsences, type NotCreatedChild, notCreatedMessage } from './absent.ts';
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
@@ -100,7 +101,12 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
   const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
   const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
-  const conditions = [readyCondition(desired, observed, pendingRemovals), updatedCondition(plan, pendingRemovals, unsettled)];
+  const answered = [...plan.children, ...held];
+  // Children answered but never observed, remembered in the status sent back (lib/sync/absent.ts).
+  const absences = findAbsences(parent, answered, observed, context.now);
+  const ready = readyCondition(desired, observed, pendingRemovals, absences.notCreated, parent.metadata.namespace);
+  const conditions = [ready, updatedCondition(plan, pendingRemovals, unsettled)];
+  const resync = plan.complete && unsettled.length === 0 ? absences.resyncAfterSeconds : Math.min(ROLLOUT_RESYNC_SECONDS, absences.resyncAfterSeconds ?? Infinity);
   return {
     status: {
       ...definition.status?.(spec, observed, desired, derived),
@@ -112,10 +118,12 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
       pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
       notApplied: notApplied.length > 0 ? notApplied : undefined,
       unclassified: unclassified.length > 0 ? unclassified : undefined,
+      awaitingCreation: absences.awaiting.length > 0 ? absences.awaiting : undefined,
+      notCreated: absences.notCreated.length > 0 ? absences.notCreated : undefined,
       conditions: stamp(parent, conditions, context),
     },
-    children: [...plan.children, ...held],
-    ...(plan.complete && unsettled.length === 0 ? {} : { resyncAfterSeconds: ROLLOUT_RESYNC_SECONDS }),
+    children: answered,
+    ...(resync === undefined ? {} : { resyncAfterSeconds: resync }),
   };
 }
 
@@ -204,7 +212,15 @@ function observedVolumes(observed: ReadonlyMap<string, KubeObject>): { volumes: 
   return unknown ? { volumes, volumesUnknown: true } : { volumes };
 }
 
-function readyCondition(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, pendingRemovals: readonly string[]): ConditionInput {
+function readyCondition(
+  desired: readonly KubeObject[],
+  observed: ReadonlyMap<string, KubeObject>,
+  pendingRemovals: readonly string[],
+  notCreated: readonly NotCreatedChild[],
+  namespace: string | undefined,
+): ConditionInput {
+  // First: a child that cannot be created blocks everything else, and only its owner's events say why.
+  if (notCreated.length > 0) return condition('Ready', false, CHILD_NOT_CREATED, notCreatedMessage(notCreated, namespace));
   if (pendingRemovals.length > 0) {
     return condition('Ready', false, REMOVAL_PENDING, `${pendingRemovals.join(', ')} left the spec but still hold tablet data: kept until named in spec.confirmRemoval`);
   }

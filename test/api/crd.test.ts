@@ -90,6 +90,8 @@ describe('the CRDs', () => {
       expect(crd.spec.versions.map((version) => [version.name, version.served, version.storage])).toEqual([['v1alpha1', true, true]]);
       expect(crd.spec.versions[0]!.subresources).toEqual({ status: {} });
       expect(crd.spec.versions[0]!.additionalPrinterColumns.map((column) => column.name)).toContainValues(['READY', 'UPDATED', 'REASON', 'AGE']);
+      // `kubectl get vt` (no -o wide) shows why Ready is False (issue 19 item 2).
+      expect(crd.spec.versions[0]!.additionalPrinterColumns.find((column) => column.name === 'REASON')?.priority).toBeUndefined();
     }
   });
 

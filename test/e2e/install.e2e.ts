@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { type Obj, read, ref } from './support/kube.ts';
 import { componentDirs, kustomize, applyComponent } from './support/kustomize.ts';
+import { buildOverlay } from './support/metacontroller-overlay.ts';
 import { applyCrds, applyManifests, ensureCrds, hasManifests, MANIFESTS, metacontrollerCrds, ourCrds } from './support/install.ts';
 
 describe('install', () => {
@@ -57,6 +58,15 @@ describe('install', () => {
         expect({ controller: cc.metadata.name, hook: name, service: `${svc.namespace ?? ''}/${svc.name}`, exists: services.has(`${svc.namespace ?? ''}/${svc.name}`) }).toMatchObject({ exists: true });
       }
     }
+  });
+
+  test('metacontroller/upstream (Metacontroller sized for Vitess, over a stand-in of upstream manifests/production) is accepted (dry run)', async () => {
+    await ensureCrds();
+    const objects = buildOverlay('subset');
+    expect(objects.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'metacontroller')).toBe(true);
+    const applied = await applyManifests(objects, { dryRun: true });
+    expect(applied).toContain('PodDisruptionBudget/metacontroller/metacontroller');
+    expect(applied).toContain('StatefulSet/metacontroller/metacontroller');
   });
 
   const components = manifests ? componentDirs(MANIFESTS) : [];

@@ -1,7 +1,9 @@
 /**
  * Issue 4, parts 3-5: every object the hooks produce is accepted by a real API server.
  *
- * For every example, in a fresh namespace (with its `default` ServiceAccount, which Pods need):
+ * For every example, in a fresh namespace (with its `default` ServiceAccount, which Pods need), with
+ * nothing installed beforehand but Metacontroller's CRDs and ours, and what the example file itself
+ * ships beside its VitessCluster (issue 19 item 1: a PriorityClass it names must come with it):
  * - everything `render <example> --ready --output json` produces is created, parents first, each
  *   child owned (controller ownerReference) by its real parent;
  * - the status every hook wrote is accepted by the parent's /status subresource and reads back equal;
@@ -13,13 +15,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { ensureCrds } from './support/install.ts';
 import { apply, createNamespace, deleteNamespace, list, type Obj, read, ref, remove, replaceStatus, uniqueName, update, waitFor } from './support/kube.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
 import { deleteByUser, finalizerName } from '../../lib/simulator/metacontroller.ts';
-import { loadState } from '../../lib/simulator/render.ts';
+import { loadState, parseExampleYaml } from '../../lib/simulator/render.ts';
+import { BUILT_IN, references } from '../../lib/kube/references.ts';
+import { CLUSTER_SCOPED } from './support/kustomize.ts';
 import { converge } from '../../lib/simulator/simulate.ts';
 import { allObjects, storeKey } from '../../lib/simulator/store.ts';
 import { layers } from '../../lib/sync/index.ts';
@@ -274,22 +277,19 @@ function sortKeys(v: unknown): unknown {
 let strategies: Strategies;
 
 /**
- * The PriorityClasses an example names (`priorityClassName`), created as the cluster's admin would
- * beforehand: the API server refuses a Pod whose class does not exist.
+ * A fresh cluster, as far as an example is concerned (issue 19 item 1): no PriorityClass it names
+ * exists beforehand (they are cluster-wide, so an earlier run on the same API server could have left
+ * one), then what the example file ships beside its VitessCluster is created, as `kubectl apply -f`
+ * would. Nothing else is installed for it: an object refused later is the example's fault.
  */
-async function ensurePriorityClasses(cluster: Obj): Promise<void> {
-  const names = new Set<string>();
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (k === 'priorityClassName' && typeof x === 'string') names.add(x);
-        else visit(x);
-      }
-    }
-  };
-  visit(cluster.spec);
-  for (const name of names) await apply({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1_000_000, description: 'for the e2e examples' } as Obj);
+async function freshClusterWithShipped(cluster: Obj, shipped: Obj[]): Promise<void> {
+  const named = references(cluster.spec).filter((r) => r.startsWith('PriorityClass/') && !BUILT_IN.has(r));
+  for (const r of named) {
+    const name = r.slice('PriorityClass/'.length);
+    await remove({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name } });
+    await waitFor(`PriorityClass ${name} gone`, async () => ((await read({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name } })) === undefined ? true : undefined), 30_000);
+  }
+  for (const o of shipped) await apply(o);
 }
 
 beforeAll(async () => {
@@ -307,8 +307,10 @@ for (const file of examples) {
 
     beforeAll(async () => {
       await createNamespace(namespace);
-      cluster = parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as Obj;
-      await ensurePriorityClasses(cluster);
+      const example = parseExampleYaml(readFileSync(join(EXAMPLES_DIR, file), 'utf8'));
+      cluster = example.cluster as unknown as Obj;
+      const shipped = (example.others as unknown as Obj[]).map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace } }));
+      await freshClusterWithShipped(cluster, shipped);
       cluster.metadata.namespace = namespace;
       state = newTreeState(namespace);
     });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
-import { formatOutput, formatRollout, orderObjects, parseClusterYaml, parseSavedState, render, RenderError, renderFrom } from '../../lib/simulator/render.ts';
+import { formatOutput, formatRollout, orderObjects, parseClusterYaml, parseExampleYaml, parseSavedState, render, RenderError, renderFrom } from '../../lib/simulator/render.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
 import { converge } from '../../lib/simulator/simulate.ts';
 import { getObject, updateObject } from '../../lib/simulator/store.ts';
@@ -37,6 +37,14 @@ describe('parseClusterYaml', () => {
     expect(() => parseClusterYaml('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n')).toThrow(RenderError);
     expect(() => parseClusterYaml('kind: [unclosed')).toThrow(RenderError);
     expect(() => parseClusterYaml('apiVersion: vitess.io/v1alpha1\nkind: VitessCluster\nmetadata: {}\n')).toThrow(RenderError);
+    expect(() => parseClusterYaml(`just text\n---\n${FAKE_YAML}`)).toThrow(RenderError);
+  });
+
+  test('an example may ship what its VitessCluster needs as other documents (issue 19 item 1)', () => {
+    const priorityClass = 'apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: vitess-critical}\nvalue: 1000\n';
+    const text = `# Prerequisites: Secret/x\n---\n${priorityClass}---\n${FAKE_YAML}`;
+    expect(parseClusterYaml(text)).toEqual(parseClusterYaml(FAKE_YAML));
+    expect(parseExampleYaml(text).others.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['PriorityClass/vitess-critical']);
   });
 });
 
