@@ -182,8 +182,14 @@ describe('a reshard cancelled half-way, on real Vitess', () => {
     driver.apply(cluster((keyspace) => ((keyspace.shards = shards), (keyspace.reshard = { shards: [range('', '40'), range('40', '80')] }))));
     const createdDone = () => driver.objects().some((o) => o.kind === 'Job' && o.metadata.name === 'mini-zone1-commerce-reshard-create' && (o.status as Spec | undefined)?.succeeded === 1);
     // One round at a time: the copy of a few rows is quick, and a cancel after a switch is refused.
+    // The pause between rounds is what lets the runner work: a round and runner.sync() only await
+    // microtasks, so back-to-back rounds never give the event loop a turn, and the runner never sees an
+    // init container exit (the targets' tablets stayed in their init step, the create Job never came).
     const end = Date.now() + RESHARD_WAIT_MS;
-    while (!createdDone() && Date.now() < end) await driver.converge(0);
+    while (!createdDone() && Date.now() < end) {
+      await driver.converge(0);
+      await Bun.sleep(1000);
+    }
     expect(createdDone()).toBe(true);
     driver.apply(cluster((keyspace) => (keyspace.shards = shards)));
     const cancelled = await driver.converge(RESHARD_WAIT_MS);
