@@ -3,7 +3,9 @@
  *
  * Renders what our operator would create for a VitessCluster, offline: the four hooks run under the
  * simulator with our CompositeController manifests. `--ready` runs a fake kubelet so that everything
- * becomes ready (and rollouts complete).
+ * becomes ready (and rollouts complete), and a fake Vitess (lib/simulator/vitess.ts) that writes each
+ * Vitess shard's state as the observer would, so rollouts take the Vitess-aware path; `--no-vitess`
+ * leaves it out (the hooks then fall back to the rollout that needs no Vitess state).
  *
  * Watching a rollout: `--from STATE.json` starts from a saved state (the JSON array `--output json`
  * printed) instead of an empty cluster, and applies FILE to it as `kubectl apply` would (a VitessCluster
@@ -27,15 +29,21 @@ import {
   type RolloutEvent,
 } from '../lib/simulator/render.ts';
 import type { KubeObject } from '../lib/kube/object.ts';
+import type { KubeletOptions } from '../lib/simulator/kubelet.ts';
+import { withoutVitessState } from '../lib/simulator/vitess.ts';
 import { loadControllers } from '../lib/simulator/manifests.ts';
 import { layers } from '../lib/sync/index.ts';
 
-const USAGE = `usage: bun run render [FILE] [--from STATE.json] [--ready] [--output tree|yaml|json] [--steps] [--save OUT.json] [--etcd-operator]
+const USAGE = `usage: bun run render [FILE] [--from STATE.json] [--ready] [--no-vitess] [--discovery-lag S] [--output tree|yaml|json] [--steps] [--save OUT.json] [--etcd-operator]
 
   FILE               a VitessCluster (YAML); with --from, applied to the saved state as an edit
                      (same name: its spec replaces the saved one); optional with --from
   --from STATE.json  start from a saved state: the JSON array that --output json printed
-  --ready            run a fake kubelet: everything becomes ready and rollouts complete
+  --ready            run a fake kubelet: everything becomes ready and rollouts complete; and a fake
+                     Vitess that writes each shard's state (primary, serving tablets) as the observer would
+  --no-vitess        with --ready, no fake Vitess: rollouts take the path that needs no Vitess state
+  --discovery-lag S  with --ready, the fake vtgate serves from a tablet S seconds after its Pod turned
+                     Ready (its topology poll; default 0)
   --output FORMAT    tree (default), yaml or json: the objects at the end, on stdout
   --steps            print round by round what happened (Pods left out, reparent Jobs, moves, what each
                      rollout waits for, the top conditions) on stdout, instead of the objects
@@ -51,6 +59,8 @@ interface Args {
   from?: string;
   save?: string;
   ready: boolean;
+  vitess: boolean;
+  discoveryLagSeconds: number;
   output: OutputFormat;
   steps: boolean;
   components: string[];
@@ -64,6 +74,8 @@ function parseArgs(argv: readonly string[]): Args {
   let save: string | undefined;
   let output: OutputFormat = 'tree';
   let ready = false;
+  let vitess = true;
+  let discoveryLagSeconds = 0;
   let steps = false;
   const components: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -75,6 +87,12 @@ function parseArgs(argv: readonly string[]): Args {
       return next;
     };
     if (flag === '--ready') ready = true;
+    else if (flag === '--no-vitess') vitess = false;
+    else if (flag === '--discovery-lag') {
+      const text = value();
+      discoveryLagSeconds = Number(text);
+      if (!/^\d+$/u.test(text)) throw new UsageError('--discovery-lag needs a whole number of seconds');
+    }
     else if (flag === '--steps') steps = true;
     else if (flag === '--etcd-operator') components.push('etcd-operator');
     else if (flag === '--from') from = value();
@@ -89,7 +107,7 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new UsageError(`unexpected argument ${arg}`);
   }
   if (file === undefined && from === undefined) throw new UsageError('missing FILE');
-  return { ...(file === undefined ? {} : { file }), ...(from === undefined ? {} : { from }), ...(save === undefined ? {} : { save }), ready, output, steps, components };
+  return { ...(file === undefined ? {} : { file }), ...(from === undefined ? {} : { from }), ...(save === undefined ? {} : { save }), ready, vitess, discoveryLagSeconds, output, steps, components };
 }
 
 function read(path: string): string {
@@ -110,16 +128,24 @@ interface Outcome {
   steps?: string;
 }
 
+/** The fake kubelet (and fake Vitess) the flags ask for. */
+function readiness(args: Args): boolean | KubeletOptions {
+  if (!args.ready) return false;
+  if (!args.vitess) return { vitess: false };
+  return args.discoveryLagSeconds === 0 ? true : { vitess: { discoveryLagSeconds: args.discoveryLagSeconds } };
+}
+
 function run(args: Args): Outcome {
   const controllers = loadControllers(args.components);
   const cluster = args.file === undefined ? undefined : parseClusterYaml(read(args.file));
   if (args.from === undefined && !args.steps) {
-    const { result, objects } = render(cluster as KubeObject, { controllers, layers, ready: args.ready });
+    const { result, objects } = render(cluster as KubeObject, { controllers, layers, ready: readiness(args) });
     return { converged: result.converged, rounds: result.rounds, objects, errors: result.errors };
   }
   // A saved state (or, with --steps only, an empty cluster) replayed round by round.
-  const saved = args.from === undefined ? [] : parseSavedState(read(args.from));
-  const replay = renderFrom(saved, cluster, { controllers, layers, ready: args.ready });
+  const loaded = args.from === undefined ? [] : parseSavedState(read(args.from));
+  const saved = args.vitess ? loaded : withoutVitessState(loaded);
+  const replay = renderFrom(saved, cluster, { controllers, layers, ready: readiness(args) });
   const errors = replay.errors.map((e: RolloutEvent) => ({ object: e.object, ...(e.note === undefined ? {} : { message: e.note }) }));
   return { converged: replay.converged, rounds: replay.rounds, objects: replay.objects, errors, steps: formatRollout(replay.steps) };
 }

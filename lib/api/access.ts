@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { Image, Resources } from './common.ts';
 
 /** A Secret in the VitessCluster's namespace: a DNS-1123 subdomain. */
-const SecretName = v.pipe(
+export const SecretName = v.pipe(
   v.string(),
   v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a Secret name (lower-case letters, digits, - and .)'),
   v.maxLength(253),
@@ -40,12 +40,28 @@ export const InitDbSql = v.object({
 });
 
 /**
+ * The passwords Vitess logs in to MySQL with (vttablet, mysqlctld, vtbackup): a Secret key holding
+ * Vitess' credentials file, JSON mapping each user to a list of passwords of which the first is used
+ * (`{"vt_app": ["<password>"], "vt_dba": ["<password>"]}`; go/vt/dbconfigs/credentials.go). A user the file
+ * does not name logs in without a password. Given to Vitess as `--db-credentials-file`: never on a
+ * command line (docs/security.md).
+ */
+export const DbCredentials = v.object({
+  secretName: SecretName,
+  key: v.optional(SecretKey, 'db_credentials.json'),
+});
+
+/**
  * TLS from Secrets with cert-manager's keys: `tls.crt`, `tls.key`, `ca.crt`.
  * - `mysql`: vtgate's MySQL port; `requireSecureTransport` (default true) rejects plain connections,
  *   `verifyClients` (default false) also asks clients for a certificate signed by `ca.crt`.
  * - `grpc`: mutual TLS between every Vitess process (servers ask for client certificates signed by
  *   `ca.crt`); one certificate for all, whose DNS names include `serverName`, the name clients check
  *   (tablets are dialled by Pod IP, which no certificate names).
+ * - `etcd`: client TLS of the topology: the built-in etcd serves its client port with this certificate
+ *   and requires client certificates signed by `ca.crt`; every Vitess process presents it. Its DNS names
+ *   include each cell's etcd client Service (`<cluster>-<cell>-etcd-client`). With an external
+ *   topology, your etcd must accept it. Peers still talk plain HTTP (lib/templates/etcd.ts).
  * - `rotation`: any text; changing it restarts, in rollout order, every Pod that loaded a certificate
  *   (Vitess v24 reads a certificate file once per process, so a renewed one needs a restart).
  */
@@ -58,6 +74,7 @@ export const Tls = v.object({
     }),
   ),
   grpc: v.optional(v.object({ secretName: SecretName, serverName: v.pipe(v.string(), v.minLength(1), v.maxLength(253)) })),
+  etcd: v.optional(v.object({ secretName: SecretName })),
   rotation: v.optional(v.pipe(v.string(), v.maxLength(63))),
 });
 
@@ -81,6 +98,7 @@ export const ResolvedMonitoring = v.object({
 
 export type MysqlUsersSpec = v.InferOutput<typeof MysqlUsers>;
 export type InitDbSqlSpec = v.InferOutput<typeof InitDbSql>;
+export type DbCredentialsSpec = v.InferOutput<typeof DbCredentials>;
 export type TlsSpec = v.InferOutput<typeof Tls>;
 export type ResolvedMonitoringSpec = v.InferOutput<typeof ResolvedMonitoring>;
 
@@ -90,10 +108,10 @@ export function resolveMonitoring(monitoring: v.InferOutput<typeof Monitoring> |
   return { mysqldExporter: { ...exporter, image: exporter.image ?? DEFAULT_MYSQLD_EXPORTER_IMAGE } };
 }
 
-/** The part of the TLS settings tablets and the layers above them need: gRPC only (vtgate's MySQL port is the cell's). */
+/** The part of the TLS settings tablets and the layers above them need: gRPC and the topology's (vtgate's MySQL port is the cell's). */
 export function tabletTls(tls: TlsSpec | undefined): TlsSpec | undefined {
-  if (tls?.grpc === undefined) return undefined;
-  return { grpc: tls.grpc, rotation: tls.rotation };
+  if (tls?.grpc === undefined && tls?.etcd === undefined) return undefined;
+  return { grpc: tls.grpc, etcd: tls.etcd, rotation: tls.rotation };
 }
 
 /**

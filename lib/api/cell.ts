@@ -1,6 +1,6 @@
 /** VitessCell: one Vitess cell, written by sync-cluster, expanded by sync-cell. */
 import * as v from 'valibot';
-import { InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
+import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
@@ -20,6 +20,8 @@ export const CellKeyspace = v.object({
   initDbSql: v.optional(InitDbSql),
   /** The keyspace's reshard, when `shards` holds targets. */
   reshard: v.optional(ResolvedReshard),
+  /** The passwords of the keyspace's tablets and initial backup (a Secret key); absent: none. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 export const CellSpec = v.object({

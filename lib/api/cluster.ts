@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
-import { InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
+import { DbCredentials, InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
 import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
@@ -92,6 +92,8 @@ export const KeyspaceSpec = v.object({
   backup: v.optional(KeyspaceBackup),
   /** This keyspace's init SQL instead of the cluster's `initDbSql` (the whole reference, not merged). */
   initDbSql: v.optional(InitDbSql),
+  /** This keyspace's database credentials instead of the cluster's `dbCredentials` (the whole reference), as its init SQL sets them. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 /** An external topology server (instead of an etcd run by the operator). */
@@ -131,6 +133,11 @@ export const ClusterSpec = v.object({
    * tablet and the initial backup run when they initialize an empty data directory (lib/api/access.ts).
    */
   initDbSql: v.optional(InitDbSql),
+  /**
+   * The passwords the tablets log in to MySQL with, for every keyspace without its own (lib/api/access.ts):
+   * a Secret key, mounted as Vitess' `--db-credentials-file`. Password flags in `extraFlags` are refused.
+   */
+  dbCredentials: v.optional(DbCredentials),
   /**
    * What `kubectl delete vt` does to the tablets' PVCs (default Retain): Retain keeps them, released
    * from the tree before it is deleted; Delete lets garbage collection delete them with everything else.

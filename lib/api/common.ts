@@ -3,6 +3,7 @@
  * in crds/ is generated from these (lib/api/crd.ts), so the hook and the API server agree.
  */
 import * as v from 'valibot';
+import { isSecretFlag, SECRET_FLAG_MESSAGE } from '../vitess/secret-flags.ts';
 import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
 import { Placement } from './placement.ts';
 
@@ -64,8 +65,18 @@ export const shardList = <T extends v.GenericSchema>(item: T) =>
 /** etcd members: etcd recommends clusters of at most 7 members; more only slow down writes. */
 export const MAX_ETCD_SIZE = 9;
 
-/** Extra command-line flags, `name: value` without dashes; a user's flag overrides ours of the same name. */
-export const Flags = v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][-_A-Za-z0-9.]*$/, 'must be a flag name without leading dashes')), v.string());
+/**
+ * Extra command-line flags, `name: value` without dashes; a user's flag overrides ours of the same name.
+ * No flag that takes a secret inline (`--db-app-password`: lib/vitess/secret-flags.ts), at any layer.
+ */
+export const Flags = v.record(
+  v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9][-_A-Za-z0-9.]*$/, 'must be a flag name without leading dashes'),
+    v.check((name) => !isSecretFlag(name), SECRET_FLAG_MESSAGE),
+  ),
+  v.string(),
+);
 
 export const Image = v.pipe(v.string(), v.minLength(1));
 
@@ -165,15 +176,20 @@ export const DeletionPolicy = v.picklist(['Retain', 'Delete']);
 /** How many children of a layer may move at once. */
 export const InFlight = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+/** When vtgate rolls: `last` (after every tablet, vtctld and vtorc of its cell: the Vitess upgrade order) or `first` (a canary). */
+export const VtgateOrder = v.picklist(['last', 'first']);
+
 /**
- * How many children of each layer a rollout moves at once (default 1 each): cells of the cluster,
- * components and keyspaces of a cell, shards of a keyspace, tablets of a shard.
+ * How a rollout moves (docs/decisions/0017): how many children of each layer move at once (cells of
+ * the cluster: 1; components and keyspaces of a cell: 16; shards of a keyspace: 64; tablets of a
+ * shard: 1), and when vtgate rolls.
  */
 export const Rollout = v.object({
   cells: v.optional(InFlight),
   components: v.optional(InFlight),
   shards: v.optional(InFlight),
   tablets: v.optional(InFlight),
+  vtgate: v.optional(VtgateOrder),
 });
 
 /**

@@ -1,6 +1,6 @@
 /** VitessKeyspace: one keyspace in one cell, written by sync-cell, expanded by sync-keyspace. */
 import * as v from 'valibot';
-import { InitDbSql } from './access.ts';
+import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, shardList } from './common.ts';
 import { LayerBase, ResolvedReshard, ShardRef, ShardTablets } from './passdown.ts';
@@ -24,6 +24,8 @@ export const KeyspaceSpec = v.object({
    * every shard (each out of the topology first) and reports `status.retired: true` once none is left.
    */
   retire: v.optional(v.literal(true)),
+  /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

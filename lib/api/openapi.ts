@@ -82,6 +82,8 @@ interface ActionNode {
   readonly type: string;
   readonly requirement?: unknown;
   readonly description?: string;
+  /** A validation's message, when given as text. */
+  readonly message?: unknown;
 }
 
 /** Wrappers that make an object entry optional (not `required`). */
@@ -175,8 +177,15 @@ function recordSchema(node: SchemaNode, path: string, options: ConvertOptions): 
   if (options.recordKeys !== 'describe') {
     throw new UnsupportedSchemaError(path, `record keys with ${keyActions.map((a) => a.type).join(', ')} cannot be expressed in a structural schema`);
   }
-  const rules = keyActions.map((action) => (action.type === 'regex' && action.requirement instanceof RegExp ? `match ${action.requirement.source}` : action.type));
+  const rules = keyActions.map((action) => keyRule(action));
   return { type: 'object', description: `Keys must ${rules.join(' and ')} (checked by the operator, not the API server).`, additionalProperties: value };
+}
+
+/** A key rule in words: a regex by its pattern, a check by its message. */
+function keyRule(action: ActionNode): string {
+  if (action.type === 'regex' && action.requirement instanceof RegExp) return `match ${action.requirement.source}`;
+  if (action.type === 'check' && typeof action.message === 'string') return `pass a check (a key that fails it ${action.message})`;
+  return action.type;
 }
 
 function enumSchema(values: readonly unknown[], path: string): JSONSchemaProps {

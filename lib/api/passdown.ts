@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, ConfirmRemoval, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, ConfirmRemoval, VtgateOrder, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
@@ -80,6 +80,12 @@ export const ResolvedRollout = v.object({
   components: InFlight,
   shards: InFlight,
   tablets: InFlight,
+  vtgate: v.optional(VtgateOrder, 'last'),
+  /**
+   * Set by the cluster on every cell while some cell's tablets have not rolled: the cell rolls its
+   * tablets and holds vtctld, vtorc, vtgate and vtadmin (docs/decisions/0017). Never passed below a cell.
+   */
+  holdComponents: v.optional(v.literal(true)),
 });
 
 /** Fields every internal layer (cell, keyspace, shard) carries. */

@@ -28,8 +28,14 @@ const DEFAULT_ETCD_SIZE = 3;
  * every write. So: semi_sync from 3 primary-eligible tablets per shard (all cells), none below.
  */
 const SEMI_SYNC_MIN_TABLETS = 3;
-/** One child at a time at every layer, unless the user asks for more. */
-const DEFAULT_IN_FLIGHT = 1;
+/**
+ * How many children move at once, unless the user asks otherwise (docs/decisions/0017). Cells one at
+ * a time: a Vitess shard spans cells, and one cell at a time is what keeps two cells from each taking
+ * down a tablet of the same shard. Components and keyspaces of a cell, and shards of a keyspace, in
+ * parallel: each Vitess shard keeps its own budget (one tablet down), so 64 shards roll in about the
+ * time of one. Tablets of a shard one at a time: that budget.
+ */
+const DEFAULT_IN_FLIGHT = { cells: 1, components: 16, shards: 64, tablets: 1 } as const;
 
 /** The global topology: an external server, else the etcd of the `global` cell, else of the first cell with one. */
 export function globalTopology(cluster: Cluster, name: string): { address: string; root: string } | undefined {
@@ -65,7 +71,7 @@ function resolveVtadmin(cluster: Cluster, name: string): ResolvedVtadminSpec | u
 }
 
 /** Everything one cell needs, without the selector and template its VitessCell object adds. */
-export type ResolvedCell = Omit<Cell, 'selector' | 'template'>;
+export type ResolvedCell = Omit<Cell, 'selector' | 'template' | 'rollout'> & { rollout: ReturnType<typeof resolveRollout> };
 
 /** Resolves every cell; call only once problems() found none, so the topology and vtctld exist. */
 export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
@@ -152,13 +158,15 @@ function resolveEtcd(cluster: Cluster, etcd: NonNullable<CellSpecValue['etcd']>)
   };
 }
 
-export function resolveRollout(cluster: Cluster): ResolvedRolloutSpec {
+export function resolveRollout(cluster: Cluster): Omit<ResolvedRolloutSpec, 'vtgate'> & { vtgate?: 'first' } {
   const rollout = cluster.rollout ?? {};
   return {
-    cells: rollout.cells ?? DEFAULT_IN_FLIGHT,
-    components: rollout.components ?? DEFAULT_IN_FLIGHT,
-    shards: rollout.shards ?? DEFAULT_IN_FLIGHT,
-    tablets: rollout.tablets ?? DEFAULT_IN_FLIGHT,
+    cells: rollout.cells ?? DEFAULT_IN_FLIGHT.cells,
+    components: rollout.components ?? DEFAULT_IN_FLIGHT.components,
+    shards: rollout.shards ?? DEFAULT_IN_FLIGHT.shards,
+    tablets: rollout.tablets ?? DEFAULT_IN_FLIGHT.tablets,
+    // `last` is the cell's default: said only when it differs, so it reaches no object's spec otherwise.
+    ...(rollout.vtgate === 'first' ? { vtgate: 'first' as const } : {}),
   };
 }
 
@@ -167,6 +175,8 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
   // Per keyspace, never per cell or pool: every tablet of a Vitess shard must start from the same SQL
   // (replicas restore backups others made), so one value goes to all the keyspace's cells.
   const initDbSql = keyspace.initDbSql ?? cluster.initDbSql;
+  // The passwords that SQL sets: per keyspace too.
+  const dbCredentials = keyspace.dbCredentials ?? cluster.dbCredentials;
   return {
     name: keyspace.name,
     durabilityPolicy: durabilityPolicy(cluster, keyspace),
@@ -174,6 +184,7 @@ export function resolveKeyspace(cluster: Cluster, keyspace: KeyspaceSpecValue): 
     tablets: resolveTablets(cluster, keyspace),
     rollout: { shards: keyspace.rollout?.shards ?? rollout.shards, tablets: keyspace.rollout?.tablets ?? rollout.tablets },
     ...(initDbSql === undefined ? {} : { initDbSql }),
+    ...(dbCredentials === undefined ? {} : { dbCredentials }),
   };
 }
 

@@ -1,6 +1,6 @@
 /** VitessShard: one shard of a keyspace in one cell, written by sync-keyspace, expanded by sync-shard. */
 import * as v from 'valibot';
-import { InitDbSql } from './access.ts';
+import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel } from './common.ts';
 import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
@@ -27,6 +27,8 @@ export const ShardSpec = v.object({
   retire: v.optional(v.literal(true)),
   /** A target of its keyspace's reshard: how the keyspace tells it apart once the reshard is cancelled. */
   reshardTarget: v.optional(v.literal(true)),
+  /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
+  dbCredentials: v.optional(DbCredentials),
 });
 
 export type Shard = v.InferOutput<typeof ShardSpec>;

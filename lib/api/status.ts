@@ -32,6 +32,8 @@ export const LayerStatus = v.looseObject({
   readyChildren: v.optional(Count),
   /** Of those, running the current desired state (their revision annotation matches). */
   updatedChildren: v.optional(Count),
+  /** Every child on its latest revision, down to the tablets (ready or not): how far a rollout got. */
+  rolledOut: v.optional(v.boolean()),
   /** Tablet volumes at and below this object, as far as known. */
   volumes: v.optional(Count),
   /** True when some layer below has not reported its volumes: the count is a lower bound. */

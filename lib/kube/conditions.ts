@@ -1,6 +1,7 @@
 /**
  * Status conditions in the standard Kubernetes shape (metav1.Condition).
- * `lastTransitionTime` moves only when a condition's status changes; the clock is passed in.
+ * `lastTransitionTime` moves only when a condition's status changes; the clock is passed in, and
+ * written at second precision (metav1.Time).
  */
 import { isRecord } from './object.ts';
 
@@ -25,10 +26,22 @@ export function stampConditions(previous: unknown, next: readonly ConditionInput
   const before = Array.isArray(previous) ? previous.filter(isCondition) : [];
   return next.map((condition) => {
     const earlier = before.find((c) => c.type === condition.type);
-    const lastTransitionTime =
-      earlier !== undefined && earlier.status === condition.status ? earlier.lastTransitionTime : now.toISOString();
+    const lastTransitionTime = earlier !== undefined && earlier.status === condition.status ? earlier.lastTransitionTime : metaTime(now);
     return { ...condition, lastTransitionTime };
   });
+}
+
+/**
+ * A time as metav1.Time serializes it: RFC 3339 at second precision, so two syncs within one second
+ * write the same bytes.
+ */
+export function metaTime(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/u, 'Z');
+}
+
+/** True when a status' conditions (whatever they hold) have one of this type with this status. */
+export function hasStatusCondition(conditions: unknown, type: string, status: ConditionStatus): boolean {
+  return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.status === status);
 }
 
 export function condition(type: string, ok: boolean, reason: string, message: string): ConditionInput {

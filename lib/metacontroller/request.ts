@@ -65,6 +65,12 @@ export interface SyncRequest {
   /** Every observed child, flattened out of the per-type maps, in a stable order. */
   children: KubeObject[];
   finalizing: boolean;
+  /**
+   * The child resources the calling CompositeController declares (`spec.childResources[].resource`,
+   * e.g. `networkpolicies`): Metacontroller fails a sync whose answer holds a child of another kind, so
+   * a layer makes an optional kind only where it is declared. Absent or empty: none.
+   */
+  declared?: ReadonlySet<string>;
 }
 
 export interface SyncResponse {
@@ -91,7 +97,7 @@ export function parseSyncRequest(body: unknown, parentKind: string): SyncRequest
   if (!result.success) {
     throw new MalformedRequestError('not a Metacontroller sync request', formatIssues(result.issues));
   }
-  const { parent, children, finalizing } = result.output;
+  const { parent, children, finalizing, controller } = result.output;
   if (parent.kind !== parentKind) {
     throw new MalformedRequestError(`parent.kind is '${parent.kind}', this hook syncs '${parentKind}'`);
   }
@@ -103,7 +109,15 @@ export function parseSyncRequest(body: unknown, parentKind: string): SyncRequest
         .sort()
         .map((key) => byKey[key] as KubeObject);
     });
-  return { parent: parent as ObservedParent, children: flattened, finalizing };
+  return { parent: parent as ObservedParent, children: flattened, finalizing, declared: declaredResources(controller) };
+}
+
+/** `spec.childResources[].resource` of a CompositeController, read leniently: anything else declares nothing. */
+function declaredResources(controller: unknown): ReadonlySet<string> {
+  const spec = isRecord(controller) ? controller.spec : undefined;
+  const resources = isRecord(spec) ? spec.childResources : undefined;
+  if (!Array.isArray(resources)) return new Set();
+  return new Set(resources.flatMap((entry: unknown) => (isRecord(entry) && typeof entry.resource === 'string' ? [entry.resource] : [])));
 }
 
 /** Issues as `path: message` lines, the path in dotted form (`spec.cells[0].name`). */

@@ -34,7 +34,8 @@ export function isSettled(observed: KubeObject): boolean {
   return current && conditionSettled(observed, 'Ready') && conditionSettled(observed, 'Updated');
 }
 
-function conditionSettled(object: KubeObject, type: string): boolean {
+/** A condition True, or False only for a removal that waits for the user (nothing a rollout can help). */
+export function conditionSettled(object: KubeObject, type: string): boolean {
   if (hasTrueCondition(object, type)) return true;
   const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
   return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === type && c.reason === REMOVAL_PENDING);
@@ -73,7 +74,7 @@ export function isVitessLayerKind(kind: string): boolean {
  * StatefulSets and EtcdClusters, which hold the topology, our own layers, kinds we do not know) goes
  * only when spec.confirmRemoval names it; our layers also go once they report no volumes.
  */
-const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget']);
+const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy']);
 
 /** A kind that holds no data (DROPPABLE_KINDS). */
 export function holdsNoData(kind: string): boolean {
@@ -112,6 +113,16 @@ export interface SlotSet {
   kept?: string[];
   /** `Kind/name: why` of desired values the layer could not apply (a volume asked to shrink). */
   notApplied?: string[];
+  /**
+   * Observed children that are ready but not yet in service, by key (a tablet vtgate does not serve
+   * from yet, at its Pod's IP): the rollout counts them in flight, so the next move waits for them.
+   */
+  notServing?: string[];
+  /**
+   * Observed children the layer counts as settled although their own conditions do not say so yet, by
+   * key: a cell whose tablets rolled while its components wait for every other cell's tablets.
+   */
+  settledByLayer?: string[];
   /**
    * What still keeps the layer from being updated although every slot is current (a volume still
    * growing): the layer reports Updated=False with these, and syncs again soon.

@@ -11,10 +11,18 @@ import type { Action } from './metacontroller.ts';
 import { objectRef } from './metacontroller.ts';
 import { selectorMatches, type LabelSelector } from './selector.ts';
 import { allObjects, storeKey, timestamp, updateStatus, type ClusterState } from './store.ts';
+import type { FakeVitessOptions } from './vitess.ts';
 
 export interface KubeletOptions {
   /** Whether this object becomes ready in this round (default: always). Called only for objects not yet ready. */
   becomesReady?: (object: KubeObject, round: number) => boolean;
+  /**
+   * The fake Vitess (lib/simulator/vitess.ts) that writes each Vitess shard's state after the kubelet;
+   * on by default, `false` for a world without the state channel (the hooks then fall back).
+   */
+  vitess?: false | FakeVitessOptions;
+  /** The IP a Pod runs at, when something real runs it (the harness's Pod runner); else podIp's. */
+  podIp?: (pod: KubeObject) => string | undefined;
 }
 
 type Status = Record<string, unknown>;
@@ -54,11 +62,23 @@ function previous(object: KubeObject, field: string): unknown {
   return isRecord(object.status) ? object.status[field] : undefined;
 }
 
-function podStatus(pod: KubeObject, now: string): Status {
+/**
+ * The Pod's IP: a new one for every Pod created (a recreated tablet Pod gets a new address, as with a
+ * real kubelet and CNI), read from the counter in its uid so that it is deterministic.
+ */
+export function podIp(pod: KubeObject): string {
+  const counter = Number.parseInt(/([0-9a-f]{12})$/.exec(pod.metadata.uid ?? '')?.[1] ?? '0', 16);
+  return `10.244.${Math.floor(counter / 250) % 250}.${(counter % 250) + 1}`;
+}
+
+function podStatus(pod: KubeObject, now: string, ipOf: KubeletOptions['podIp']): Status {
   const containers = Array.isArray(spec(pod).containers) ? (spec(pod).containers as unknown[]).filter(isRecord) : [];
   const startTime = typeof previous(pod, 'startTime') === 'string' ? (previous(pod, 'startTime') as string) : now;
+  const ip = ipOf?.(pod) ?? podIp(pod);
   return {
     phase: 'Running',
+    podIP: ip,
+    podIPs: [{ ip }],
     conditions: conditions(
       pod,
       ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True' })),
@@ -186,11 +206,11 @@ function etcdClusterStatus(cluster: KubeObject): Status {
 }
 
 /** The status the fake controllers would write for an object; undefined for kinds they leave alone. */
-export function readyStatus(object: KubeObject, state: ClusterState, now: Date): Status | undefined {
+export function readyStatus(object: KubeObject, state: ClusterState, now: Date, ipOf?: KubeletOptions['podIp']): Status | undefined {
   const time = timestamp(now);
   switch (object.kind) {
     case 'Pod':
-      return podStatus(object, time);
+      return podStatus(object, time, ipOf);
     case 'Deployment':
       return deploymentStatus(object, time);
     case 'StatefulSet':
@@ -224,7 +244,7 @@ export function kubeletStep(state: ClusterState, round: number, now: Date, optio
   const actions: Action[] = [];
   const pending: string[] = [];
   for (const object of allObjects(state)) {
-    const status = readyStatus(object, current, now);
+    const status = readyStatus(object, current, now, options.podIp);
     if (status === undefined || jsonEqual(status, object.status)) continue;
     const gated = object.kind !== 'PodDisruptionBudget' && options.becomesReady !== undefined;
     if (gated && options.becomesReady?.(object, round) !== true) {

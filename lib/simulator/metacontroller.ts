@@ -38,14 +38,16 @@ export type ActionVerb =
   | 'adopt'
   | 'release'
   | 'skip'
-  | 'error';
+  | 'error'
+  /** The fake Vitess rewrote a state that did not change (the observer's heartbeat): no write that keeps a simulation going. */
+  | 'heartbeat';
 
 /** One thing that happened to one object, and who did it. */
 export interface Action {
   verb: ActionVerb;
   /** `Kind/namespace/name` of the object acted on. */
   object: string;
-  /** `Kind/namespace/name` of the parent whose sync did it, or `kubelet`. */
+  /** `Kind/namespace/name` of the parent whose sync did it, or `kubelet`, `vitess` (the fake Vitess). */
   by: string;
   message?: string;
 }

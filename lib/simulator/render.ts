@@ -18,7 +18,8 @@ import { type Action, WRITE_VERBS } from './metacontroller.ts';
 import { DEFAULT_START, runRound, simulate, type SimulationResult } from './simulate.ts';
 import { allObjects, type ClusterState, createObject, getObject, storeKey, timestamp, updateObject } from './store.ts';
 import type { Layer } from '../sync/layer.ts';
-import { REPARENT_FOR_ANNOTATION } from '../templates/reparent-job.ts';
+import { REPARENT_ENV, REPARENT_FOR_ANNOTATION } from '../templates/reparent-job.ts';
+import { VITESS_STATE_ANNOTATION } from '../vitess/state.ts';
 
 export type OutputFormat = 'tree' | 'yaml' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['tree', 'yaml', 'json'];
@@ -225,6 +226,7 @@ export type RolloutEventKind =
   | 'reparent-completed'
   | 'reparent-failed'
   | 'reparent-cleaned-up'
+  | 'primary-moved'
   | 'ready'
   | 'adopted'
   | 'released'
@@ -359,6 +361,39 @@ function tabletNote(pod: KubeObject | undefined): string | undefined {
   return type === undefined ? undefined : `${type} tablet`;
 }
 
+/** The alias a reparent Job moves the primary onto, when it names one. */
+function reparentTarget(job: KubeObject): string | undefined {
+  const spec = isRecord(job.spec) && isRecord(job.spec.template) && isRecord(job.spec.template.spec) ? job.spec.template.spec : {};
+  const containers = Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
+  const env = containers.flatMap((c) => (Array.isArray(c.env) ? c.env.filter(isRecord) : []));
+  const found = env.find((e) => e.name === REPARENT_ENV.newPrimary);
+  return typeof found?.value === 'string' ? found.value : undefined;
+}
+
+/** The primary a VitessShard's Vitess state names (null: none; undefined: no state). */
+function primaryIn(shard: KubeObject | undefined): string | null | undefined {
+  const text = shard?.metadata.annotations?.[VITESS_STATE_ANNOTATION];
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) && typeof parsed.primary === 'string' ? parsed.primary : null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One event per Vitess shard: the first (by name) of the VitessShards that carry the same state. */
+function isFirstOfShard(state: ClusterState, shard: KubeObject | undefined): boolean {
+  if (shard === undefined) return false;
+  const text = shard.metadata.annotations?.[VITESS_STATE_ANNOTATION];
+  const spec = isRecord(shard.spec) ? shard.spec : {};
+  const same = allObjects(state).filter((o) => {
+    const other = isRecord(o.spec) ? o.spec : {};
+    return o.kind === SHARD_KIND && other.cluster === spec.cluster && other.keyspace === spec.keyspace && other.name === spec.name && o.metadata.annotations?.[VITESS_STATE_ANNOTATION] === text;
+  });
+  return same[0]?.metadata.name === shard.metadata.name;
+}
+
 /** Reads one round's actions against the states before and after it. */
 function roundEvents(before: ClusterState, after: ClusterState, actions: readonly Action[], recreatable: Set<string>): RolloutEvent[] {
   const keyOf = (objectRefText: string): string => {
@@ -375,13 +410,20 @@ function roundEvents(before: ClusterState, after: ClusterState, actions: readonl
     switch (action.verb) {
       case 'create': {
         const reparentFor = annotation(now, REPARENT_FOR_ANNOTATION);
-        if (reparentFor !== undefined) events.push({ what: 'reparent-started', object, by, note: `PlannedReparentShard away from the tablet, for ${reparentFor === 'removal' ? 'its removal' : `revision ${reparentFor}`}` });
+        const onto = now === undefined ? undefined : reparentTarget(now);
+        const how = onto === undefined ? 'PlannedReparentShard away from the tablet' : `PlannedReparentShard onto ${onto}`;
+        if (reparentFor !== undefined) events.push({ what: 'reparent-started', object, by, note: `${how}, for ${reparentFor === 'removal' ? 'its removal' : `revision ${reparentFor}`}` });
         else if (recreatable.has(key)) events.push({ what: 'recreated', object, by, ...(tabletNote(now) === undefined ? {} : { note: `${tabletNote(now)}, revision ${annotation(now, REVISION_ANNOTATION) ?? '?'}` }) });
         else events.push({ what: 'created', object, by });
         recreatable.delete(key);
         break;
       }
       case 'update':
+        if (action.by === 'vitess') {
+          const primary = primaryIn(now);
+          if (primary !== primaryIn(was) && isFirstOfShard(after, now)) events.push({ what: 'primary-moved', object, by, note: primary === null ? 'none' : `${primary}` });
+          break;
+        }
         events.push({ what: 'moved', object, by, note: `revision ${annotation(was, REVISION_ANNOTATION) ?? '?'} -> ${annotation(now, REVISION_ANNOTATION) ?? '?'}` });
         break;
       case 'recreate-delete':
@@ -506,6 +548,7 @@ const EVENT_WORDS: Record<RolloutEventKind, string> = {
   'reparent-completed': 'reparent completed',
   'reparent-failed': 'reparent FAILED',
   'reparent-cleaned-up': 'reparent Job removed',
+  'primary-moved': 'Vitess primary',
   ready: 'Ready',
   adopted: 'adopted',
   released: 'released',

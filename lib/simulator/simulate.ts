@@ -9,6 +9,7 @@ import type { Admission } from './admission.ts';
 import type { ControllerSpec } from './controllers.ts';
 import { kubeletStep, type KubeletOptions } from './kubelet.ts';
 import { objectRef, syncParent, WRITE_VERBS, type Action } from './metacontroller.ts';
+import { vitessStep } from './vitess.ts';
 import { allObjects, createObject, EMPTY_STATE, listObjects, storeKey, type ClusterState } from './store.ts';
 
 export interface SimulateOptions {
@@ -96,6 +97,12 @@ export function runRound(
     current = step.state;
     actions.push(...step.actions);
     pending = step.pending;
+    if (kubelet.vitess !== false) {
+      const vitess = vitessStep(current, now, kubelet.vitess);
+      current = vitess.state;
+      actions.push(...vitess.actions);
+      pending = [...pending, ...vitess.pending.map((alias) => `tablet ${alias} (vtgate has not discovered it yet)`)];
+    }
   }
   return { state: current, actions, pending };
 }

@@ -2,18 +2,22 @@
  * sync-cell: a VitessCell becomes its topology etcd, vtctld, vtgate, vtorc, the tablets' headless
  * Service, the Job that registers the cell, and per keyspace deployed in it a Job that creates the
  * keyspace record with its durability policy, then its VitessKeyspace.
+ * Rollout order is bottom-up (docs/decisions/0017): the keyspaces (every tablet), then vtctld and
+ * vtorc, then vtgate, then vtadmin, each stage gated until the one before it settled; with
+ * `rollout.vtgate: first`, vtgate goes first as a canary.
  * The `global` cell holds the global topology and vtctld only: it is no Vitess cell, so it is not registered.
  */
 import { tabletTls } from '../api/access.ts';
 import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
-import { asKubeObjects, type KubeObject } from '../kube/object.ts';
+import { asKubeObjects, isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
 import { keyspaceJob } from '../templates/keyspace-job.ts';
+import { cellNetworkPolicies, NETWORK_POLICY_RESOURCE } from '../templates/network-policy.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -21,30 +25,100 @@ import { vtgateObjects } from '../templates/vtgate.ts';
 import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
-import { descendantsOf } from '../rollout/slots.ts';
+import { revisionOf, type Slot } from '../rollout/planner.ts';
+import { descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
+import { LABEL } from '../vitess/labels.ts';
+import { exposureProblems } from './exposure.ts';
 import { cellSlots } from './keyspace-removal.ts';
-import { childList, defineLayer } from './pipeline.ts';
+import { childList, childRolledOut, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: CELL_KIND,
   schema: CellSpec,
-  problems: () => [],
+  problems: (spec) => exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld, etcd: spec.etcd }, spec.mysqlUsers, spec.tls),
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  // Removed keyspaces leave the topology before they leave the cluster (lib/sync/keyspace-removal.ts).
-  slots: (spec, desired, observed) => cellSlots(spec, desired, observed),
+  // Removed keyspaces leave the topology before they leave the cluster (lib/sync/keyspace-removal.ts);
+  // the rest rolls bottom-up.
+  slots: (spec, desired, observed) => bottomUpSlots(spec, cellSlots(spec, desired, observed)),
   status: (spec, observed, desired) => {
     const { removedKeyspaces } = cellSlots(spec, desired, observed);
     return {
       keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
+      tablets: tabletsProgress(desired, observed),
       removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
     };
   },
 });
 
-function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
+/** The stages of a cell's rollout, bottom-up (the Vitess upgrade order): tablets, then vtctld and vtorc, then vtgate, then vtadmin. */
+type Stage = 'tablets' | 'control' | 'vtgate' | 'vtadmin';
+
+const STAGE_OF_COMPONENT: Readonly<Record<string, Stage>> = { vtctld: 'control', vtorc: 'control', vtgate: 'vtgate', vtadmin: 'vtadmin' };
+
+/**
+ * The stage a child belongs to; undefined for what is not ordered (topology, Services, Jobs, ConfigMaps)
+ * and for a keyspace being removed (lib/sync/keyspace-removal.ts): its retirement is no rollout of
+ * tablets, and vtctld, vtorc or vtgate waiting for it while it waits for their in-flight place stalls both.
+ */
+function stageOf(child: KubeObject): Stage | undefined {
+  if (child.kind === KEYSPACE_KIND) return isRecord(child.spec) && child.spec.retire === true ? undefined : 'tablets';
+  if (child.kind !== 'Deployment') return undefined;
+  return STAGE_OF_COMPONENT[child.metadata.labels?.[LABEL.component] ?? ''];
+}
+
+/**
+ * The order a stage waits for: every tablet first (its keyspaces settled), then vtctld and vtorc,
+ * then vtgate. With `rollout.vtgate: first` vtgate is the canary: it goes first and the rest waits
+ * for it. A stage waits only when it has something outdated to move; creation is never held.
+ */
+function stagesBefore(stage: Stage, vtgate: 'first' | 'last'): Stage[] {
+  const order: Stage[] = vtgate === 'first' ? ['vtgate', 'tablets', 'control', 'vtadmin'] : ['tablets', 'control', 'vtgate', 'vtadmin'];
+  return order.slice(0, order.indexOf(stage));
+}
+
+/**
+ * How far the cell's tablets got, for the cluster: `rolledOut`, no keyspace (nor tablet below) waits
+ * to move to a newer revision; `settled`, and every keyspace is there, Ready and Updated.
+ */
+function tabletsProgress(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): { rolledOut: boolean; settled: boolean } {
+  const keyspaces = desired.filter((child) => child.kind === KEYSPACE_KIND).map((child) => ({ child, seen: observed.get(objectKey(child)) }));
+  // A keyspace being created has nothing to roll.
+  const rolled = keyspaces.every(({ child, seen }) => seen === undefined || (revisionOf(seen) === revisionOf(child) && childRolledOut(seen)));
+  return { rolledOut: rolled, settled: rolled && keyspaces.every(({ seen }) => seen !== undefined && isSettled(seen)) };
+}
+
+/** The stages the cluster holds while some cell's tablets have not rolled (`rollout.holdComponents`). */
+const HELD_BY_CLUSTER: readonly Stage[] = ['control', 'vtgate', 'vtadmin'];
+
+function bottomUpSlots(spec: Cell, slotSet: SlotSet): SlotSet {
+  const unsettled = new Map<Stage, string[]>();
+  for (const slot of slotSet.slots) {
+    const child = slot.desired ?? slot.observed;
+    const stage = child === undefined || slot.desired === undefined ? undefined : stageOf(child);
+    if (stage === undefined) continue;
+    const done = slot.observed !== undefined && revisionOf(slot.observed) === revisionOf(slot.desired as KubeObject) && isSettled(slot.observed);
+    if (!done) unsettled.set(stage, [...(unsettled.get(stage) ?? []), `${(child as KubeObject).kind}/${(child as KubeObject).metadata.name}`]);
+  }
+  const slots = slotSet.slots.map((slot): Slot => {
+    const child = slot.desired ?? slot.observed;
+    const stage = child === undefined ? undefined : stageOf(child);
+    if (stage === undefined) return slot;
+    const name = `${(child as KubeObject).kind}/${(child as KubeObject).metadata.name}`;
+    if (spec.rollout.holdComponents === true && HELD_BY_CLUSTER.includes(stage)) {
+      return { ...slot, gate: { state: 'pending', prerequisites: [], message: `${name} waits for every cell's tablets (the cluster holds vtctld, vtorc, vtgate and vtadmin until they rolled)` } };
+    }
+    const waitFor = stagesBefore(stage, spec.rollout.vtgate).flatMap((before) => unsettled.get(before) ?? []);
+    if (waitFor.length === 0) return slot;
+    const named = waitFor.slice(0, 3).join(', ') + (waitFor.length > 3 ? ` and ${waitFor.length - 3} more` : '');
+    return { ...slot, gate: { state: 'pending', prerequisites: [], message: `${(child as KubeObject).kind}/${(child as KubeObject).metadata.name} waits for ${named} (rollout order: ${spec.rollout.vtgate === 'first' ? 'vtgate first, as a canary' : 'tablets, then vtctld and vtorc, then vtgate'})` } };
+  });
+  return { ...slotSet, slots };
+}
+
+function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _observed: ReadonlyMap<string, KubeObject>, declared: ReadonlySet<string>): KubeObject[] {
   const scope: CellScope = {
     cluster: spec.cluster,
     cell: spec.name,
@@ -59,14 +133,15 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
     backup: spec.backup,
   };
   const objects: KubeObject[] = [];
-  // Order matters to the rollout: topology first, then the control plane, then the data plane.
+  // Where the component declares them: who may connect, before anything listens.
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined)));
+  // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
-  if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
-  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
-  if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
   // The keyspace records (and their durability policies) before the tablets that register in them.
   objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));
+  // The order of components is the cell's own business: the keyspaces get the bounds only.
+  const { vtgate: _vtgate, holdComponents: _hold, ...rollout } = spec.rollout;
   for (const keyspace of spec.keyspaces) {
     objects.push(
       vitessChild(KEYSPACE_KIND, { ...scope, keyspace: keyspace.name }, spec.selector, keyspaceObjectName(scope.cellObject, keyspace.name), {
@@ -82,7 +157,8 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
         backup: spec.backup,
         backupJobs: keyspace.backupJobs,
         initDbSql: keyspace.initDbSql,
-        rollout: { ...spec.rollout, ...keyspace.rollout },
+        dbCredentials: keyspace.dbCredentials,
+        rollout: { ...rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,
         tablets: keyspace.tablets,
@@ -90,7 +166,11 @@ function cellChildren(spec: Cell, parent: ObservedParent): KubeObject[] {
       }),
     );
   }
-  // vtadmin last: a console should never hold up the data plane's rollout.
+  // Then the processes above the tablets, in the Vitess upgrade order (bottomUpSlots gates them):
+  // vtctld and vtorc, then vtgate; vtadmin last: a console should never hold up the data plane.
+  if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
+  if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
+  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
   if (spec.vtadmin !== undefined) objects.push(...asKubeObjects(vtadminObjects(scope, spec.vtadmin)));
   return objects;
 }

@@ -7,14 +7,16 @@ import { KIND as CELL_KIND } from '../api/cell.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { globalTopology, GLOBAL_CELL, imageOverrides, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
-import type { KubeObject } from '../kube/object.ts';
+import { type KubeObject, objectKey } from '../kube/object.ts';
+import { revisionOf } from '../rollout/planner.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { reshardProblems } from '../vitess/reshard.ts';
 import { keyRangeProblems, shardName, UNSHARDED } from '../vitess/shards.ts';
-import { descendantsOf } from '../rollout/slots.ts';
-import { childList, defineLayer } from './pipeline.ts';
+import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
+import { exposureProblems } from './exposure.ts';
+import { childList, defineLayer, withRevision } from './pipeline.ts';
 
 export const clusterLayer = defineLayer<Cluster>({
   name: 'sync-cluster',
@@ -23,20 +25,93 @@ export const clusterLayer = defineLayer<Cluster>({
   problems: clusterProblems,
   maxInFlight: (spec) => resolveRollout(spec).cells,
   confirmRemoval: (spec) => spec.confirmRemoval ?? [],
-  children(spec: Cluster, parent: ObservedParent): KubeObject[] {
-    const name = parent.metadata.name;
-    return resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
-      const object = cellObjectName(name, cell.name);
-      const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
-      return vitessChild(CELL_KIND, { cluster: name, cell: cell.name, template: spec.template }, spec.selector, object, { ...cell, confirmRemoval, keyspaces });
-    });
-  },
+  children: clusterChildren,
+  slots: (spec, desired, observed) => ({ ...defaultSlots(desired, observed, spec.confirmRemoval ?? []), settledByLayer: tabletsSettledCells(desired, observed) }),
   // Vitess images too old to run, replaced by the pinned default (lib/vitess/images.ts): said here, never silent.
   status: (spec, observed, desired) => {
     const overrides = imageOverrides(spec);
     return { cells: childList(desired, observed), ...(overrides.length > 0 ? { imageOverrides: overrides } : {}) };
   },
 });
+
+/**
+ * The cells, in two phases (docs/decisions/0017), so that across cells the order is the Vitess upgrade
+ * order: first every cell's tablets, cells with tablets first, one cell at a time (`rollout.cells`),
+ * each cell holding its vtctld, vtorc, vtgate and vtadmin (`rollout.holdComponents`); once every
+ * cell's tablets rolled, the components, cells without tablets first (the `global` cell's vtctld and
+ * vtorc), then each data cell's vtorc and vtgate. With `rollout.vtgate: first` (a canary) there are no
+ * phases: each cell rolls whole, vtgate first, cells with tablets first.
+ */
+function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefined, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+  const name = parent.metadata.name;
+  const cells = resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
+    const object = cellObjectName(name, cell.name);
+    const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
+    const scope = { cluster: name, cell: cell.name, template: spec.template };
+    const make = (hold: boolean): KubeObject =>
+      vitessChild(CELL_KIND, scope, spec.selector, object, { ...cell, rollout: hold ? { ...cell.rollout, holdComponents: true } : cell.rollout, confirmRemoval, keyspaces });
+    return { tablets: keyspaces.length > 0, free: make(false), held: make(true) };
+  });
+  const dataFirst = [...cells.filter((cell) => cell.tablets), ...cells.filter((cell) => !cell.tablets)];
+  if (spec.rollout?.vtgate === 'first') return dataFirst.map((cell) => cell.free);
+  // Release the components once every cell's tablets rolled, and every held cell's tablets are back
+  // (Ready and Updated): no vtgate moves while a tablet of the first phase is still coming up.
+  const tabletsRolled = cells.every((cell) => {
+    const seen = observed.get(objectKey(cell.free));
+    return cellTabletsRolled(seen, cell.free, cell.held) && (seen === undefined || !isHeld(seen) || tabletsSettled(seen));
+  });
+  // A cell already on the spec unheld stays so: taking back a release would move it again mid-flight.
+  const onFree = (cell: { free: KubeObject }): boolean => {
+    const seen = observed.get(objectKey(cell.free));
+    return seen !== undefined && revisionOf(seen) === revisionOf(withRevision(cell.free));
+  };
+  if (!tabletsRolled) return dataFirst.map((cell) => (onFree(cell) ? cell.free : cell.held));
+  return [...cells.filter((cell) => !cell.tablets), ...cells.filter((cell) => cell.tablets)].map((cell) => cell.free);
+}
+
+/**
+ * A cell whose tablets rolled for the cluster's current spec: it is on that spec (held or not: its
+ * revision is one of the two), synced, and reports every tablet on its latest revision (or it is
+ * being created). Revision-level, not readiness: a tablet crashing later does not hold the components
+ * again.
+ */
+function cellTabletsRolled(seen: KubeObject | undefined, free: KubeObject, held: KubeObject): boolean {
+  // A cell being created has nothing to hold: everything in it is created at once.
+  if (seen === undefined) return true;
+  const revision = revisionOf(seen);
+  const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { rolledOut?: unknown } };
+  // On the spec, not held, and never reported how far its tablets got (just created, or synced by an
+  // older hook): nothing of it is being rolled.
+  if (revision === revisionOf(withRevision(free)) && status.tablets === undefined) return true;
+  if (revision !== revisionOf(withRevision(free)) && revision !== revisionOf(withRevision(held))) return false;
+  const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
+  return synced && status.tablets?.rolledOut === true;
+}
+
+/**
+ * Cells in the first phase whose tablets rolled and settled (every keyspace Ready and Updated) and that
+ * are Ready: as far as that phase takes them, so the next cell's tablets may go (their components
+ * wait for the second phase, so the cell itself is not Updated yet).
+ */
+function tabletsSettledCells(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): string[] {
+  return desired.flatMap((cell) => {
+    const seen = observed.get(objectKey(cell));
+    if (!isHeld(cell) || seen === undefined || revisionOf(seen) !== revisionOf(cell)) return [];
+    return tabletsSettled(seen) ? [objectKey(cell)] : [];
+  });
+}
+
+/** A cell whose spec holds its components (the first phase). */
+function isHeld(cell: KubeObject): boolean {
+  return (cell.spec as { rollout?: { holdComponents?: boolean } } | undefined)?.rollout?.holdComponents === true;
+}
+
+/** An observed cell synced, Ready (or waiting only for a removal to be confirmed), its keyspaces Ready and Updated. */
+function tabletsSettled(seen: KubeObject): boolean {
+  const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { settled?: unknown } };
+  const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
+  return synced && status.tablets?.settled === true && conditionSettled(seen, 'Ready');
+}
 
 /** What makes a VitessCluster impossible to honour, each with the path of the field at fault. */
 export function clusterProblems(spec: Cluster, parent: ObservedParent): string[] {
@@ -64,6 +139,7 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     if (spec.tls?.grpc !== undefined) problems.push('spec.vtadmin: not supported with spec.tls.grpc yet (vtadmin\'s gRPC clients get no certificate)');
   }
   spec.cells.forEach((cell, i) => {
+    problems.push(...exposureProblems({ path: `spec.cells[${i}]`, vtgate: cell.vtgate, vtctld: cell.vtctld, etcd: cell.etcd }, spec.mysqlUsers, spec.tls));
     if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
     problems.push(...etcdOperatorProblems(cell, `spec.cells[${i}].etcd`));
   });

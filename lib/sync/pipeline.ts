@@ -7,9 +7,9 @@
  * children move now; status reports readiness from the observed children, and the rollout's progress.
  */
 import * as v from 'valibot';
-import { condition, type ConditionInput, stampConditions } from '../kube/conditions.ts';
+import { condition, type ConditionInput, hasStatusCondition, stampConditions } from '../kube/conditions.ts';
 import { sha256 } from '../kube/hash.ts';
-import { type KubeObject, objectKey, setKey } from '../kube/object.ts';
+import { isRecord, type KubeObject, objectKey, setKey } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
@@ -20,6 +20,8 @@ import type { Layer, SyncContext } from './layer.ts';
 import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
 import { readSpec, type SpecMemo, specMemo } from './specs.ts';
 import { CHILD_NOT_CREATED, findAbsences, type NotCreatedChild, notCreatedMessage } from './absent.ts';
+
+const NONE_DECLARED: ReadonlySet<string> = new Set();
 
 /** How many children a status message names before it says "and N more". */
 const NAMED_IN_MESSAGE = 5;
@@ -36,11 +38,15 @@ export interface LayerDefinition<Spec, Derived = undefined> {
    * What several steps need from the spec (the shard's tablet list), computed once per sync and
    * passed to children, slots and status explicitly: no memo outlives a sync.
    */
-  derive?(spec: Spec): Derived;
+  derive?(spec: Spec, parent: ObservedParent, now: Date): Derived;
   /** Problems that make a spec impossible to honour, each `path: message`; none when it is fine. */
   problems(spec: Spec, parent: ObservedParent): string[];
-  /** The desired children, in rollout order. */
-  children(spec: Spec, parent: ObservedParent, derived: Derived): KubeObject[];
+  /**
+   * The desired children, in rollout order. `observed` is there for a layer whose desired state depends
+   * on how far its children got (the cluster holds components until every cell's tablets rolled);
+   * `declared`: the child resources the CompositeController declares (SyncRequest).
+   */
+  children(spec: Spec, parent: ObservedParent, derived: Derived, observed: ReadonlyMap<string, KubeObject>, declared: ReadonlySet<string>): KubeObject[];
   /** How many outdated children may move at once. */
   maxInFlight(spec: Spec): number;
   /** Removed children that may be deleted with their data (names), from the spec. */
@@ -80,9 +86,9 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   if (problems.length > 0) return holdEverything(request, problems, context);
 
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
-  const derived = definition.derive?.(spec) as Derived;
+  const derived = definition.derive?.(spec, parent, context.now) as Derived;
   const applied = new Map<string, KubeObject | undefined>();
-  const kept = definition.children(spec, parent, derived).map((child) => {
+  const kept = definition.children(spec, parent, derived, observed, request.declared ?? NONE_DECLARED).map((child) => {
     // The last applied configuration is parsed only for kinds it can change (a JSON.parse per child),
     // and once: the layer's slots hold those children with it (a shard's PVCs).
     const key = objectKey(child);
@@ -99,12 +105,21 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const { slots } = slotSet;
   // This layer's own pending removals, then those its children report, so the top names them all.
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
-  const plan = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled });
+  // Children the layer knows to be up but not yet in service (a tablet vtgate does not serve from yet) count in flight.
+  const notServing = new Set(slotSet.notServing ?? []);
+  // And children the layer knows to be as far as this phase of its rollout takes them count settled.
+  const settledByLayer = new Set(slotSet.settledByLayer ?? []);
+  const settled = notServing.size === 0 && settledByLayer.size === 0 ? isSettled : (child: KubeObject): boolean => !notServing.has(objectKey(child)) && (settledByLayer.has(objectKey(child)) || isSettled(child));
+  const planned = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled: settled });
+  const waitingForVtgate = [...notServing].filter((key) => planned.inFlight.includes(key));
+  const plan = waitingForVtgate.length === 0 ? planned : { ...planned, message: `${planned.message}; vtgate does not serve from ${waitingForVtgate.join(', ')} at its Pod's IP yet` };
   const { held, unclassified } = carryAll(desired, observed, slotSet, plan.children);
   const answered = [...plan.children, ...held];
   // Children answered but never observed, remembered in the status sent back (lib/sync/absent.ts).
   const absences = findAbsences(parent, answered, observed, context.now);
-  const ready = readyCondition(desired, observed, pendingRemovals, absences.notCreated, parent.metadata.namespace);
+  const takenDown = takenDownByRollout(parent.status?.rollout, plan);
+  const rollout = { takenDown, maxInFlight: definition.maxInFlight(spec), wasReady: hasStatusCondition(parent.status?.conditions, 'Ready', 'True'), now: context.now };
+  const ready = readyCondition(desired, observed, pendingRemovals, absences.notCreated, parent.metadata.namespace, rollout);
   const conditions = [ready, updatedCondition(plan, pendingRemovals, unsettled)];
   const resync = plan.complete && unsettled.length === 0 ? absences.resyncAfterSeconds : Math.min(ROLLOUT_RESYNC_SECONDS, absences.resyncAfterSeconds ?? Infinity);
   return {
@@ -113,8 +128,16 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
       children: desired.length,
       readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,
+      rolledOut: rolledOut(plan, observed),
       ...observedVolumes(observed),
-      rollout: { inFlight: plan.inFlight, waiting: plan.waiting.length, message: plan.message, paused: plan.paused },
+      rollout: {
+        inFlight: plan.inFlight,
+        waiting: plan.waiting.length,
+        message: plan.message,
+        paused: plan.paused,
+        ...listIfAny('moved', plan.slots.filter((slot) => slot.decision === 'move' || slot.decision === 'remove').map((slot) => slot.key)),
+        ...listIfAny('takenDown', takenDown),
+      },
       pendingRemovals: pendingRemovals.length > 0 ? pendingRemovals : undefined,
       notApplied: notApplied.length > 0 ? notApplied : undefined,
       unclassified: unclassified.length > 0 ? unclassified : undefined,
@@ -184,6 +207,28 @@ function isObservedReady(child: KubeObject, observed: ReadonlyMap<string, KubeOb
   return seen !== undefined && isReady(seen);
 }
 
+/**
+ * No child waits to be moved to a newer revision, down to the tablets (our layers say so of theirs for
+ * their latest generation), ready or not: how far a rollout got, not whether it serves. Children being
+ * created count as rolled: there is nothing of them to roll. The cluster reads it to hold components
+ * until every cell's tablets rolled; a tablet that crashes later does not change it.
+ */
+function rolledOut(plan: RolloutPlan, observed: ReadonlyMap<string, KubeObject>): boolean {
+  return plan.slots.every((slot) => (slot.decision === 'current' || slot.decision === 'create') && childRolledOut(observed.get(slot.key)));
+}
+
+/**
+ * An observed child is rolled out below it: not our layer kind; or never synced yet (just created);
+ * or it says so (`rolledOut`) for its latest generation (a status from before that field: Updated=True).
+ */
+export function childRolledOut(child: KubeObject | undefined): boolean {
+  if (child === undefined || !isVitessLayerKind(child.kind)) return true;
+  const status = (child.status ?? {}) as { observedGeneration?: number; rolledOut?: unknown };
+  if (status.observedGeneration === undefined) return true;
+  const current = child.metadata.generation === undefined || status.observedGeneration >= child.metadata.generation;
+  return current && (status.rolledOut === true || (status.rolledOut === undefined && hasStatusCondition((child.status as { conditions?: unknown }).conditions, 'Updated', 'True')));
+}
+
 function isSettledKey(key: string, observed: ReadonlyMap<string, KubeObject>): boolean {
   const seen = observed.get(key);
   return seen !== undefined && isSettled(seen);
@@ -212,12 +257,26 @@ function observedVolumes(observed: ReadonlyMap<string, KubeObject>): { volumes: 
   return unknown ? { volumes, volumesUnknown: true } : { volumes };
 }
 
+/**
+ * How long a child the rollout moved may stay unready and still count as a planned disruption: a
+ * recreated Pod not Ready this long after it was created turns Ready False (a Deployment says so
+ * itself: its Progressing condition turns False at its progressDeadlineSeconds, 600 s by default).
+ */
+export const ROLLOUT_READY_DEADLINE_SECONDS = 600;
+
+/**
+ * Ready means serving. True when every desired child is ready; and it stays True while the only
+ * unready children are the ones the rollout took down on purpose (`takenDown`: moved, not settled yet),
+ * no more of them than the rollout setting allows, none past its deadline. It turns True only once every child
+ * is ready: a layer being created, or one already unready, is not Ready just because a rollout runs.
+ */
 function readyCondition(
   desired: readonly KubeObject[],
   observed: ReadonlyMap<string, KubeObject>,
   pendingRemovals: readonly string[],
   notCreated: readonly NotCreatedChild[],
   namespace: string | undefined,
+  { takenDown, maxInFlight, wasReady, now }: { takenDown: readonly string[]; maxInFlight: number; wasReady: boolean; now: Date },
 ): ConditionInput {
   // First: a child that cannot be created blocks everything else, and only its owner's events say why.
   if (notCreated.length > 0) return condition('Ready', false, CHILD_NOT_CREATED, notCreatedMessage(notCreated, namespace));
@@ -227,9 +286,69 @@ function readyCondition(
   const waitingFor = desired.filter((child) => !isObservedReady(child, observed)).map(objectKey);
   const ready = desired.length - waitingFor.length;
   if (waitingFor.length === 0) return condition('Ready', true, 'AllChildrenReady', `${ready}/${desired.length} children ready`);
-  const named = waitingFor.slice(0, NAMED_IN_MESSAGE).join(', ');
-  const more = waitingFor.length > NAMED_IN_MESSAGE ? ` and ${waitingFor.length - NAMED_IN_MESSAGE} more` : '';
-  return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${named}${more}`);
+  const inFlight = new Set(takenDown);
+  const late = waitingFor.filter((key) => inFlight.has(key) && pastDeadline(observed.get(key), now));
+  const planned = waitingFor.filter((key) => inFlight.has(key) && !late.includes(key) && isRolloutDisruption(observed.get(key)));
+  if (wasReady && planned.length === waitingFor.length && planned.length <= maxInFlight) {
+    return condition('Ready', true, 'RollingUpdate', `${ready}/${desired.length} children ready; ${listed(planned)} taken down by the rollout (at most ${maxInFlight} at a time)`);
+  }
+  if (late.length > 0) {
+    return condition('Ready', false, 'RolloutDeadlineExceeded', `${ready}/${desired.length} children ready; ${listed(late)} not ready within ${ROLLOUT_READY_DEADLINE_SECONDS}s (a Pod created longer ago, or a Deployment past its progress deadline)`);
+  }
+  return condition('Ready', false, 'ChildrenNotReady', `${ready}/${desired.length} children ready; waiting for ${listed(waitingFor)}`);
+}
+
+/**
+ * The children the rollout took down on purpose and that are still in flight: moved by an earlier sync
+ * (`status.rollout.moved`) or already counted so (`status.rollout.takenDown`), remembered in the status
+ * this layer wrote last. A child that goes unready or missing without the rollout moving it is not
+ * among them. A mangled status is an empty memory.
+ */
+function takenDownByRollout(previous: unknown, plan: RolloutPlan): string[] {
+  const keys = (field: string): string[] => {
+    const list = isRecord(previous) ? previous[field] : undefined;
+    return Array.isArray(list) ? list.filter((key): key is string => typeof key === 'string') : [];
+  };
+  const before = new Set([...keys('moved'), ...keys('takenDown')]);
+  return plan.inFlight.filter((key) => before.has(key));
+}
+
+/** `{ [name]: keys }` when there are any: a status field that is absent at rest. */
+function listIfAny(name: string, keys: readonly string[]): Record<string, string[]> {
+  return keys.length > 0 ? { [name]: [...keys] } : {};
+}
+
+function listed(keys: readonly string[]): string {
+  const named = keys.slice(0, NAMED_IN_MESSAGE).join(', ');
+  return keys.length > NAMED_IN_MESSAGE ? `${named} and ${keys.length - NAMED_IN_MESSAGE} more` : named;
+}
+
+/**
+ * An unready child that the rollout's own move explains: one being created anew (absent) or deleted,
+ * a young Pod, a Deployment or StatefulSet still rolling its Pods. A workload whose rollout finished
+ * but which lost a Pod, and our own layers (their Ready already discounts their planned disruptions),
+ * are unready for another reason.
+ */
+function isRolloutDisruption(child: KubeObject | undefined): boolean {
+  if (child === undefined || child.metadata.deletionTimestamp !== undefined) return true;
+  if (isVitessLayerKind(child.kind)) return false;
+  if (child.kind !== 'Deployment' && child.kind !== 'StatefulSet') return true;
+  const status = (child.status ?? {}) as { observedGeneration?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
+  const replicas = (child.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+  const caughtUp = child.metadata.generation === undefined || (status.observedGeneration ?? -1) >= child.metadata.generation;
+  const rolled = (status.updatedReplicas ?? 0) >= replicas && (child.kind === 'Deployment' || status.currentRevision === status.updateRevision);
+  return !(caughtUp && rolled);
+}
+
+/** A moved child still unready past the deadline: a Pod by its age, a Deployment by its own Progressing condition. */
+function pastDeadline(child: KubeObject | undefined, now: Date): boolean {
+  if (child === undefined) return false;
+  if (child.kind === 'Deployment') {
+    const conditions = (child.status as { conditions?: unknown } | undefined)?.conditions;
+    return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  }
+  const created = Date.parse(child.metadata.creationTimestamp ?? '');
+  return child.kind === 'Pod' && !Number.isNaN(created) && now.getTime() - created > ROLLOUT_READY_DEADLINE_SECONDS * 1000;
 }
 
 function updatedCondition(plan: RolloutPlan, pendingRemovals: readonly string[], unsettled: readonly string[]): ConditionInput {

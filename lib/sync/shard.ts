@@ -2,9 +2,12 @@
  * sync-shard: a VitessShard becomes its tablets, each a Pod and a PVC of the same name, and the
  * short-lived PlannedReparentShard Jobs its rollout needs.
  *
- * Rollout order is rdonly, then replica (primary-eligible). A tablet restarts by leaving its Pod out
- * of the answer (the PVC stays) and is recreated from the new template on the next sync. A replica
- * tablet restarts or goes away only after a reparent Job for it completed, so the primary moves last.
+ * A tablet restarts by leaving its Pod out of the answer (the PVC stays) and is recreated from the new
+ * template on the next sync. With the Vitess state fresh (lib/vitess/state.ts, docs/decisions/0017):
+ * rdonly tablets, then the replicas that are not the primary, each only once vtgate serves from the
+ * one before it at its new Pod IP; then one PlannedReparentShard onto an updated replica, then the old
+ * primary. Without it (missing or stale), today's safe order: rdonly, then replica, each replica
+ * tablet restarting or going away only after a reparent Job away from it completed, spaced.
  * A PVC is never changed once created but to grow it when the spec asks for more (a tablet whose
  * filesystem can only grow on mount is then restarted), and outlives its tablet unless `volumeRetention` is Delete.
  */
@@ -25,6 +28,7 @@ import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, t
 import { MAX_TABLETS_PER_TYPE, poolOfUid, poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 import { isRetired, tabletRecordPlan } from './tablet-records.ts';
+import { knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
 
 const BUDGET_KIND = 'PodDisruptionBudget';
 /** Every tablet a shard can have, the in-flight limit of a retiring shard. */
@@ -33,15 +37,21 @@ const MAX_TABLETS_PER_SHARD = MAX_TABLETS_PER_TYPE * TABLET_TYPES.length;
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
 
-export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
+/** What a sync of a shard derives once: the tablets the spec asks for and what Vitess reports. */
+export interface ShardDerived {
+  /** The tablets the spec asks for, rdonly first: children, slots and status share this one list. */
+  tablets: TabletIdentity[];
+  vitess: VitessView;
+}
+
+export const shardDefinition: LayerDefinition<Shard, ShardDerived> = {
   name: 'sync-shard',
   parentKind: 'VitessShard',
   schema: ShardSpec,
-  // The tablets the spec asks for, rdonly first: children, slots and status share this one list.
-  // A retiring shard asks for none (lib/sync/tablet-records.ts).
-  derive: (spec) => (spec.retire === true ? [] : desiredTablets(spec)),
+  // A retiring shard asks for no tablet (lib/sync/tablet-records.ts).
+  derive: (spec, parent, now) => ({ tablets: spec.retire === true ? [] : desiredTablets(spec), vitess: vitessView(parent.metadata.annotations, now) }),
   problems: () => [],
-  children: (spec, parent, tablets) => {
+  children: (spec, parent, { tablets }) => {
     const scope = shardScope(spec);
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
     return asKubeObjects([
@@ -57,14 +67,25 @@ export const shardDefinition: LayerDefinition<Shard, TabletIdentity[]> = {
   maxInFlight: (spec) => (spec.retire === true ? MAX_TABLETS_PER_SHARD : spec.rollout.tablets),
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
-  status: (spec, observed, desired, tablets) => {
+  status: (spec, observed, desired, { tablets, vitess }) => {
     const expansions = volumeExpansions(desired, observed);
     const desiredNames = new Set(tablets.map((tablet) => tablet.name));
     const records = tabletRecordPlan(spec, desiredNames, observed);
+    const seen = new Map((vitess.state?.tablets ?? []).map((t) => [t.alias, t]));
     return {
+      vitessState: vitess.freshness,
+      primary: vitess.state?.primary ?? undefined,
       tablets: tablets.map((tablet) => {
         const pod = observed.get(`Pod/${tablet.name}`);
-        return { alias: tabletAlias(spec.cell, tablet.uid), type: tablet.type, name: tablet.name, ready: pod !== undefined && isReady(pod) };
+        const alias = tabletAlias(spec.cell, tablet.uid);
+        const reported = seen.get(alias);
+        return {
+          alias,
+          type: tablet.type,
+          name: tablet.name,
+          ready: pod !== undefined && isReady(pod),
+          ...(reported === undefined ? {} : { vitessType: reported.type, serving: reported.serving }),
+        };
       }),
       retainedVolumes: [...observed.values()].filter((child) => child.kind === 'PersistentVolumeClaim' && !desiredNames.has(child.metadata.name)).map((pvc) => pvc.metadata.name),
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
@@ -91,6 +112,8 @@ function shardScope(spec: Shard): TabletScope {
     monitoring: spec.monitoring,
     backup: spec.backup,
     initDbSql: spec.initDbSql,
+    vtctldAddress: spec.vtctldAddress,
+    dbCredentials: spec.dbCredentials,
   };
 }
 
@@ -148,7 +171,7 @@ function tabletSlots(
   desired: readonly KubeObject[],
   observed: ReadonlyMap<string, KubeObject>,
   now: Date,
-  tablets: readonly TabletIdentity[],
+  { tablets: allTablets, vitess }: ShardDerived,
   applied: ReadonlyMap<string, KubeObject | undefined>,
 ): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
@@ -156,10 +179,18 @@ function tabletSlots(
   // A retiring shard stops every tablet at once: no reparent, the whole shard is leaving.
   const needsReparent = spec.retire !== true && canReparent(spec, observed);
   // Removed tablets' topology records, deleted once their Pods are gone (lib/sync/tablet-records.ts).
-  const records = tabletRecordPlan(spec, new Set(tablets.map((tablet) => tablet.name)), observed);
+  const records = tabletRecordPlan(spec, new Set(allTablets.map((tablet) => tablet.name)), observed);
+  // With the Vitess state, the primary is known: its tablet goes last, after one reparent onto an
+  // updated replica; no other tablet needs one. Without it, every primary-eligible tablet does.
+  // A retiring shard has nothing to hand off.
+  const state = spec.retire === true ? undefined : vitess.state;
+  const tablets = state === undefined ? allTablets : primaryLast(spec, allTablets, state);
+  const known = state === undefined ? undefined : knownShard(spec, allTablets, desiredByKey, observed, state);
   // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
-  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined =>
-    needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
+  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined => {
+    if (known !== undefined) return primaryAwareGate(shardScope(spec), spec, tablet, forRevision, observed, known);
+    return needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
+  };
   const slots: Slot[] = [];
   // The shard's PDB first (it only counts Pods); gone with the second-to-last tablet.
   for (const child of desired) if (child.kind === BUDGET_KIND) slots.push({ desired: child, observed: observed.get(objectKey(child)), method: 'apply' });
@@ -201,13 +232,13 @@ function tabletSlots(
   // So do a CronJob no longer wanted (it holds no data; the backups it made stay in the storage).
   slots.push(...records.slots);
   const moreToMove = slots.some((slot) => slot.gate !== undefined);
-  const kept = [...(moreToMove ? [...observed.values()].filter((job) => isRecentReparent(job, now)).map(objectKey) : []), ...records.kept];
+  const kept = [...(moreToMove && state === undefined ? [...observed.values()].filter((job) => isRecentReparent(job, now)).map(objectKey) : []), ...records.kept];
   const removals = [...observed.values()]
     .filter((child) => child.kind === 'Job' || (child.kind === 'CronJob' && !desiredByKey.has(objectKey(child))))
     .map(objectKey)
     .filter((key) => !kept.includes(key));
   const unsettled = [...volumeExpansions(desired, observed).map(expansionMessage), ...records.unsettled];
-  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled };
+  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled, notServing: known?.notServing ?? [] };
 }
 
 /**
@@ -385,7 +416,7 @@ function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, 
   if (job === undefined) {
     const wait = reparentSpacingWait(observed, now);
     if (wait !== undefined) return { state: 'pending', prerequisites: [], message: wait };
-    const fresh = withRevision(asKubeObject(reparentJob(shardScope(spec), tablet, alias, spec.images.vitess, spec.vtctldAddress, forRevision)));
+    const fresh = withRevision(asKubeObject(reparentJob(shardScope(spec), tablet, { avoidPrimary: alias }, spec.images.vitess, spec.vtctldAddress, forRevision)));
     return { state: 'pending', prerequisites: [fresh], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
   }
   if (job.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== forRevision) {

@@ -6,16 +6,18 @@
  * Secret changes: that is what lets vtgate re-read its users without a restart.
  */
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { InitDbSqlSpec, MysqlUsersSpec, TlsSpec } from '../api/access.ts';
-import { type FlagMap, grpcClientTlsFlags, grpcServerTlsFlags, GRPC_CLIENTS, mysqlServerTlsFlags, staticAuthFlags, type TlsFiles } from '../vitess/flags.ts';
+import type { DbCredentialsSpec, InitDbSqlSpec, MysqlUsersSpec, TlsSpec } from '../api/access.ts';
+import { dbCredentialsFlags, type FlagMap, grpcClientTlsFlags, topoTlsFlags, grpcServerTlsFlags, GRPC_CLIENTS, mysqlServerTlsFlags, staticAuthFlags, type TlsFiles } from '../vitess/flags.ts';
 
 /** The Pod template annotation that carries `tls.rotation`: a new value gives the Pods a new revision. */
 export const TLS_ROTATION_ANNOTATION = 'vitess.io/tls-rotation';
 
 const GRPC_TLS = { volume: 'grpc-tls', dir: '/vt/tls/grpc' } as const;
 const MYSQL_TLS = { volume: 'mysql-tls', dir: '/vt/tls/mysql' } as const;
+const ETCD_TLS = { volume: 'etcd-tls', dir: '/vt/tls/etcd' } as const;
 const MYSQL_USERS = { volume: 'mysql-users', dir: '/vt/secrets/mysql-users' } as const;
 const INIT_DB_SQL = { volume: 'init-db-sql', dir: '/vt/secrets/init-db-sql', file: 'init_db.sql' } as const;
+const DB_CREDENTIALS = { volume: 'db-credentials', dir: '/vt/secrets/db-credentials', file: 'db_credentials.json' } as const;
 
 /** Owner and group read only; the Pods' fsGroup (999) gives the Vitess user the group. */
 const SECRET_FILE_MODE = 0o440;
@@ -61,6 +63,20 @@ export function grpcTls(tls: TlsSpec | undefined, binary: keyof typeof GRPC_CLIE
   return secretMount(GRPC_TLS, grpc.secretName, { ...(serves ? grpcServerTlsFlags(files) : {}), ...grpcClientTlsFlags(binary, files, grpc.serverName) });
 }
 
+/** The topology's client TLS (`tls.etcd`) for a Vitess process: its certificate and the CA of etcd's. Nothing without it. */
+export function topoTls(tls: TlsSpec | undefined): Mounted {
+  const etcd = tls?.etcd;
+  if (etcd === undefined) return NOTHING_MOUNTED;
+  return secretMount(ETCD_TLS, etcd.secretName, topoTlsFlags(tlsFiles(ETCD_TLS.dir)));
+}
+
+/** The same Secret where etcd itself reads it (lib/templates/etcd.ts): its server certificate, and the CA of its clients'. */
+export function etcdServerTls(tls: TlsSpec | undefined, dir: string): { files: TlsFiles; mounted: Mounted } | undefined {
+  const etcd = tls?.etcd;
+  if (etcd === undefined) return undefined;
+  return { files: tlsFiles(dir), mounted: secretMount({ volume: ETCD_TLS.volume, dir }, etcd.secretName, {}) };
+}
+
 /** TLS on vtgate's MySQL port. */
 export function mysqlTls(tls: TlsSpec | undefined): Mounted {
   const mysql = tls?.mysql;
@@ -96,8 +112,19 @@ export function customInitDbSql(spec: InitDbSqlSpec | undefined): SecretFile | u
   return { file: `${INIT_DB_SQL.dir}/${INIT_DB_SQL.file}`, volumes, volumeMounts };
 }
 
+/**
+ * The database users' passwords (spec.dbCredentials): only its key, read-only, under a fixed name, and
+ * the flags that point Vitess at it. A Secret without the key keeps the Pod from starting rather than
+ * letting a tablet log in without passwords. Absent: nothing (Vitess' users have no password).
+ */
+export function dbCredentials(spec: DbCredentialsSpec | undefined): Mounted {
+  if (spec === undefined) return NOTHING_MOUNTED;
+  return secretMount(DB_CREDENTIALS, spec.secretName, dbCredentialsFlags(`${DB_CREDENTIALS.dir}/${DB_CREDENTIALS.file}`), [{ key: spec.key, path: DB_CREDENTIALS.file }]);
+}
+
 /** The rotation annotation for Pods that load certificates; none without TLS or without a rotation value. */
 export function rotationAnnotations(tls: TlsSpec | undefined, loadsCertificates: boolean): Record<string, string> {
-  if (!loadsCertificates || tls?.rotation === undefined) return {};
+  // Every Vitess process that talks to the topology loads its certificate too.
+  if (!(loadsCertificates || tls?.etcd !== undefined) || tls?.rotation === undefined) return {};
   return { [TLS_ROTATION_ANNOTATION]: tls.rotation };
 }

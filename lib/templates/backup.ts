@@ -14,6 +14,7 @@ import { type FlagMap, flagArgs, mergeFlags, topoFlags } from '../vitess/flags.t
 import { container, objectMeta, podSecurityContext } from './meta.ts';
 import { initDbSql, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
 import { vtctldclientEnv, vtctldclientJob } from './vtctldclient-job.ts';
+import { dbCredentials, topoTls } from './access.ts';
 
 export const BACKUP_COMPONENT = 'backup';
 export const INITIAL_BACKUP_COMPONENT = 'initial-backup';
@@ -142,13 +143,16 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
   const storage = backupStorage(backup);
   // The SQL the shard's tablets run: they restore this backup, so it must be made from the same.
   const initSql = initDbSql(scope);
+  // vtbackup logs in to the mysqld it runs as the tablets' users do: with the same passwords.
+  const credentials = dbCredentials(scope.dbCredentials);
+  const topo = topoTls(scope.tls);
   const meta = objectMeta(scope, initialBackupJobName(shardObject), INITIAL_BACKUP_COMPONENT);
   // With gRPC TLS, vtctld refuses a client without its certificate (found on the real-Vitess harness:
   // the primary check below waited on vtctld for good).
   const vtctldclient = vtctldclientEnv(vtctldAddress, scope.tls);
   const env = [{ name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }, vtctldclient.env, ...storage.env];
   const target = `--keyspace=${scope.keyspace} --shard=${shellQuote(scope.shard)}`;
-  const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, initSql.file), storage.flags, engineFlags(INITIAL_ENGINE), raw)];
+  const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, initSql.file), topo.flags, credentials.flags, storage.flags, engineFlags(INITIAL_ENGINE), raw)];
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -185,10 +189,10 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
                 ].join('\n'),
               ],
               env,
-              volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts, ...initSql.volumeMounts, ...vtctldclient.mounted.volumeMounts],
+              volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts, ...initSql.volumeMounts, ...credentials.volumeMounts, ...topo.volumeMounts, ...vtctldclient.mounted.volumeMounts],
             }),
           ],
-          volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes, ...initSql.volumes, ...vtctldclient.mounted.volumes],
+          volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes, ...initSql.volumes, ...credentials.volumes, ...topo.volumes, ...vtctldclient.mounted.volumes],
         },
       },
     },

@@ -11,12 +11,14 @@ import { asKubeObjects, type KubeObject } from '../kube/object.ts';
 import { etcdClientServiceName, etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
+import { etcdServerTls } from './access.ts';
 import { container, objectMeta, resources } from './meta.ts';
 import { podPlacement } from './placement.ts';
 import { servicePort } from './workload.ts';
 
 const COMPONENT = 'etcd';
 const DATA_DIR = '/var/lib/etcd';
+const TLS_DIR = '/etc/etcd/tls';
 
 export function etcdObjects(scope: CellScope, spec: ResolvedEtcdSpec): KubeObject[] {
   if (spec.provider === 'etcd-operator') return [etcdCluster(scope, spec)];
@@ -86,7 +88,24 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
   const name = etcdName(scope.cellObject);
   const meta = objectMeta(scope, name, COMPONENT);
   const members = Array.from({ length: spec.size }, (_, i) => `${name}-${i}=http://${name}-${i}.${name}:${PORTS.etcdPeer}`);
-  const endpoint = `http://127.0.0.1:${PORTS.etcdClient}`;
+  // Client TLS (tls.etcd): the client port serves HTTPS and asks for a client certificate signed by
+  // ca.crt. etcd reads the files at every handshake, so a renewed certificate needs no restart. The
+  // peer port stays plain HTTP: peer URLs live in the member list, and changing them on a running
+  // cluster is a migration (etcdctl member update), not a restart.
+  const tls = etcdServerTls(scope.tls, TLS_DIR);
+  const scheme = tls === undefined ? 'http' : 'https';
+  const endpoint = `${scheme}://127.0.0.1:${PORTS.etcdClient}`;
+  const tlsFlags = tls === undefined ? [] : [`--cert-file=${tls.files.cert}`, `--key-file=${tls.files.key}`, '--client-cert-auth=true', `--trusted-ca-file=${tls.files.ca}`];
+  // The probes' etcdctl presents the certificate; it dials 127.0.0.1, which the certificate need not name.
+  const probeTls =
+    tls === undefined
+      ? []
+      : [
+          { name: 'ETCDCTL_CERT', value: tls.files.cert },
+          { name: 'ETCDCTL_KEY', value: tls.files.key },
+          { name: 'ETCDCTL_CACERT', value: tls.files.ca },
+          { name: 'ETCDCTL_INSECURE_SKIP_TLS_VERIFY', value: 'true' },
+        ];
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -112,18 +131,20 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
                 'etcd',
                 '--name=$(POD_NAME)',
                 `--data-dir=${DATA_DIR}`,
-                `--listen-client-urls=http://0.0.0.0:${PORTS.etcdClient}`,
-                `--advertise-client-urls=http://$(POD_NAME).${name}:${PORTS.etcdClient}`,
+                `--listen-client-urls=${scheme}://0.0.0.0:${PORTS.etcdClient}`,
+                `--advertise-client-urls=${scheme}://$(POD_NAME).${name}:${PORTS.etcdClient}`,
                 `--listen-peer-urls=http://0.0.0.0:${PORTS.etcdPeer}`,
                 `--initial-advertise-peer-urls=http://$(POD_NAME).${name}:${PORTS.etcdPeer}`,
                 `--initial-cluster=${members.join(',')}`,
                 `--initial-cluster-token=${name}`,
                 '--initial-cluster-state=new',
+                ...tlsFlags,
               ],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 // etcdctl before 3.4 speaks the v2 API unless told otherwise, and v2 has no `endpoint` command.
                 { name: 'ETCDCTL_API', value: '3' },
+                ...probeTls,
               ],
               ports: [
                 { name: 'client', containerPort: PORTS.etcdClient, protocol: 'TCP' },
@@ -138,9 +159,10 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
                 failureThreshold: 6,
               },
               resources: resources(spec.resources),
-              volumeMounts: [{ name: 'data', mountPath: DATA_DIR }],
+              volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...(tls?.mounted.volumeMounts ?? [])],
             }),
           ],
+          ...(tls === undefined ? {} : { volumes: tls.mounted.volumes }),
         },
       },
       volumeClaimTemplates: [

@@ -7,7 +7,7 @@
  * inside the MySQL image (lib/vitess/images.ts).
  */
 import type { V1Container, V1EnvVar, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import type { InitDbSqlSpec, ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
+import type { DbCredentialsSpec, InitDbSqlSpec, ResolvedMonitoringSpec, TlsSpec } from '../api/access.ts';
 import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
@@ -18,11 +18,12 @@ import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
-import { customInitDbSql, grpcTls, rotationAnnotations, type SecretFile } from './access.ts';
+import { customInitDbSql, dbCredentials, grpcTls, mounted, rotationAnnotations, type SecretFile, topoTls } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
 import { backupStorage, vttabletBackupFlags } from './backup.ts';
+import { primaryHandoff, TABLET_GRACE_SECONDS } from './primary-handoff.ts';
 
 export const VTROOT = '/vt';
 export const VTDATAROOT = '/vt/vtdataroot';
@@ -64,6 +65,9 @@ export interface TabletScope extends Scope {
   monitoring?: ResolvedMonitoringSpec;
   backup?: ResolvedBackupSpec;
   initDbSql?: InitDbSqlSpec;
+  /** vtctld's gRPC address: a deleted primary's Pod reparents away through it (primary-handoff.ts). */
+  vtctldAddress: string;
+  dbCredentials?: DbCredentialsSpec;
 }
 
 export interface TabletIdentity {
@@ -79,15 +83,27 @@ export function tabletLabels(tablet: TabletIdentity): Record<string, string> {
 export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: TabletPoolSpec): V1Pod {
   const env = [POD_IP_ENV, { name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }];
   const dataMount = { name: 'vtdataroot', mountPath: VTDATAROOT };
-  const tls = grpcTls(scope.tls, 'vttablet', true);
+  const tls = mounted(grpcTls(scope.tls, 'vttablet', true), topoTls(scope.tls));
   const exporter = scope.monitoring?.mysqldExporter;
   const meta = objectMeta(scope, tablet.name, TABLET_COMPONENT, tabletLabels(tablet));
   const rotation = rotationAnnotations(scope.tls, scope.tls?.grpc !== undefined);
   const storage = backupStorage(scope.backup);
   const initSql = initDbSql(scope);
+  // Both containers log in to MySQL: mysqlctld as vt_dba, vttablet as every user.
+  const credentials = dbCredentials(scope.dbCredentials);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
   const myCnf = myCnfText(pool.mysql.config);
+  const handoff = primaryHandoff({
+    alias: tabletAlias(scope.cell, tablet.uid),
+    keyspace: scope.keyspace,
+    shard: scope.shard,
+    vtctldAddress: scope.vtctldAddress,
+    tls: scope.tls,
+    sharedVolume: 'vt',
+    vttabletPath: SHARED_VTROOT,
+    mysqldPath: VTROOT,
+  });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -97,8 +113,9 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
       subdomain: tabletServiceName(scope.cluster, scope.cell),
       securityContext: podSecurityContext(),
       enableServiceLinks: false,
-      // mysqld needs time to shut down cleanly; vttablet drains queries first.
-      terminationGracePeriodSeconds: 120,
+      // A primary hands off first (primary-handoff.ts); then mysqld needs time to shut down cleanly
+      // while vttablet drains its queries.
+      terminationGracePeriodSeconds: TABLET_GRACE_SECONDS,
       // By default a shard's tablets spread over nodes: one node failure takes at most one of them.
       ...podPlacement(pool, [spreadOverNodes(shardTabletSelector(scope))]),
       initContainers: [
@@ -126,25 +143,28 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
                 'init-db-sql-file': initSql.file,
                 'wait-time': '2h',
               },
+              credentials.flags,
               pool.mysql.extraFlags,
             ),
           ],
-          env: myCnf === undefined ? env : [...env, extraMyCnfEnv()],
+          env: [...(myCnf === undefined ? env : [...env, extraMyCnfEnv()]), ...handoff.mysqld.env],
+          lifecycle: handoff.mysqld.lifecycle,
           ports: [containerPort('mysql', PORTS.mysql)],
           readinessProbe: { tcpSocket: { port: 'mysql' }, periodSeconds: 2 },
           resources: resources(pool.mysql.resources),
-          volumeMounts: [{ name: 'vt', mountPath: VTROOT }, dataMount, ...initSql.volumeMounts],
+          volumeMounts: [{ name: 'vt', mountPath: VTROOT }, dataMount, ...initSql.volumeMounts, ...credentials.volumeMounts],
         }),
         container({
           name: 'vttablet',
           image: pool.image,
-          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
-          env: [...env, ...storage.env],
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), credentials.flags, tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
+          env: [...env, ...storage.env, ...handoff.vttablet.env],
+          lifecycle: handoff.vttablet.lifecycle,
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
           readinessProbe: httpProbe('/healthz', 'web'),
           livenessProbe: lenientLiveness(httpProbe('/debug/status', 'web')),
           resources: resources(pool.vttablet.resources),
-          volumeMounts: [dataMount, ...tls.volumeMounts, ...storage.mounts],
+          volumeMounts: [dataMount, ...tls.volumeMounts, ...storage.mounts, ...credentials.volumeMounts, ...handoff.vttablet.volumeMounts],
         }),
         ...(exporter === undefined ? [] : [mysqldExporter(exporter)]),
       ],
@@ -154,6 +174,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         ...tls.volumes,
         ...storage.volumes,
         ...initSql.volumes,
+        ...credentials.volumes,
       ],
     },
   };

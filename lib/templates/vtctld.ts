@@ -9,7 +9,7 @@ import { shortHash } from '../kube/hash.ts';
 import { flagArgs, serverFlags, topoFlags } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
-import { grpcTls, rotationAnnotations } from './access.ts';
+import { grpcTls, mounted, rotationAnnotations, topoTls } from './access.ts';
 import { backupStorage, vtctldBackupFlags } from './backup.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness, objectMeta } from './meta.ts';
@@ -20,7 +20,7 @@ const COMPONENT = 'vtctld';
 export function vtctldObjects(scope: CellScope, spec: ResolvedComponentSpec): [V1Service, V1ConfigMap, V1Deployment] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
   const config = vtctldConfigMap(scope, name);
-  const tls = grpcTls(scope.tls, COMPONENT, true);
+  const tls = mounted(grpcTls(scope.tls, COMPONENT, true), topoTls(scope.tls));
   // The readiness probe's vtctldclient is a gRPC client of this vtctld like any other.
   const probeTls = grpcTls(scope.tls, 'vtctldclient', false);
   // vtctld lists and removes backups (GetBackups, RemoveBackup): it reads the storage too.

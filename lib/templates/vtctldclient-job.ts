@@ -15,9 +15,9 @@ export interface VtctldclientJob {
   component: string;
   image: string;
   vtctldAddress: string;
-  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`. */
+  /** A shell script run with `vtctldclient` available as `$VTCTLDCLIENT`; values it needs come as `env`. */
   script: string;
-  /** The values the script reads as "$NAME": a spec value reaches the shell only this way, never as script text. */
+  /** Values the script reads as "$NAME": a spec value never becomes script text. */
   env?: V1EnvVar[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;

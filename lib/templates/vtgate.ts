@@ -4,7 +4,7 @@ import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { flagArgs, serverFlags, VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
-import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations } from './access.ts';
+import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations, topoTls } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness } from './meta.ts';
 import { componentDeployment, componentDisruptionBudget, componentService, containerPort, servicePort } from './workload.ts';
@@ -17,8 +17,8 @@ const COMPONENT = 'vtgate';
  */
 export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tabletCells: readonly string[]): (V1Service | V1Deployment | V1PodDisruptionBudget)[] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
-  // Users, then TLS on the MySQL port and on gRPC (server, and client of the tablets).
-  const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true));
+  // Users, then TLS on the MySQL port, on gRPC (server, and client of the tablets) and to the topology.
+  const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true), topoTls(scope.tls));
   const flags = {
     cell: scope.cell,
     'cells-to-watch': (tabletCells.length > 0 ? tabletCells : [scope.cell]).join(','),
@@ -26,7 +26,8 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     'service-map': 'grpc-vtgateservice',
     'mysql-server-port': String(PORTS.mysql),
     // Without users (spec.mysqlUsers): without an explicit implementation vtgate looks for `static` and exits
-    // ("no AuthServer name static registered"). `none` lets any user in, as the MySQL port's Service is cluster-internal.
+    // ("no AuthServer name static registered"). `none` lets any user in: only in-cluster clients reach
+    // the port then, since exposing it (a LoadBalancer or NodePort) without users is refused (lib/sync/exposure.ts).
     // With users, access.flags sets `static` and the file.
     'mysql-auth-server-impl': 'none',
     // Buffer queries during a planned reparent, so a rollout's PlannedReparentShard is invisible to apps.
@@ -50,11 +51,35 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     volumeMounts: access.volumeMounts,
     podAnnotations: rotationAnnotations(scope.tls, scope.tls?.mysql !== undefined || scope.tls?.grpc !== undefined),
   });
-  const service = componentService(scope, name, COMPONENT, spec, [
+  // Inside the cluster: every port, under the name in-cluster clients and vtadmin use. Always ClusterIP;
+  // `service.annotations` go on the Service that `service.type` shapes (this one unless exposed).
+  const external = vtgateExternalService(scope, spec);
+  const internal = componentService(scope, name, COMPONENT, external === undefined ? { service: { annotations: spec.service?.annotations } } : {}, [
     servicePort('web', PORTS.web),
     servicePort('grpc', PORTS.grpc),
     servicePort('mysql', PORTS.mysql),
   ]);
   const budget = componentDisruptionBudget(scope, name, COMPONENT, spec.replicas);
-  return budget === undefined ? [service, deployment] : [service, deployment, budget];
+  return [internal, ...(external === undefined ? [] : [external]), deployment, ...(budget === undefined ? [] : [budget])];
+}
+
+/**
+ * The Service that exposes vtgate outside the cluster, when `service.type` asks for it
+ * (LoadBalancer or NodePort): the MySQL port only. gRPC (15999) and the web port (15000: debug pages,
+ * /debug/querylogz, /debug/env) answer anyone who reaches them, whatever `mysqlUsers` says, so they stay
+ * on the internal Service. The cell layer refuses such a type without `mysqlUsers` (lib/sync/exposure.ts).
+ */
+export function vtgateExternalService(scope: CellScope, spec: Pick<ResolvedComponentSpec, 'service'>): V1Service | undefined {
+  if (!isExposed(spec.service?.type)) return undefined;
+  return componentService(scope, vtgateExternalServiceName(scope.cellObject), COMPONENT, spec, [servicePort('mysql', PORTS.mysql)]);
+}
+
+/** A Service type that reaches outside the cluster: a node port on every node, or a cloud load balancer. */
+export function isExposed(type: string | undefined): boolean {
+  return type === 'LoadBalancer' || type === 'NodePort';
+}
+
+/** `<cell object>-vtgate-external`: vtgate's MySQL port outside the cluster. */
+export function vtgateExternalServiceName(cellObject: string): string {
+  return cellComponentName(cellObject, `${COMPONENT}-external`);
 }

@@ -7,7 +7,7 @@ import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { flagArgs, topoFlags } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
-import { grpcTls, rotationAnnotations } from './access.ts';
+import { grpcTls, mounted, rotationAnnotations, topoTls } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
 import { httpProbe, lenientLiveness } from './meta.ts';
 import { componentDeployment, containerPort } from './workload.ts';
@@ -23,7 +23,7 @@ export function vtorcDeployment(scope: CellScope, spec: ResolvedComponentSpec, k
     'clusters-to-watch': keyspaces.join(','),
   };
   // vtorc serves no gRPC: it is only a client of the tablets' tablet manager.
-  const tls = grpcTls(scope.tls, COMPONENT, false);
+  const tls = mounted(grpcTls(scope.tls, COMPONENT, false), topoTls(scope.tls));
   return componentDeployment({
     scope,
     name: cellComponentName(scope.cellObject, COMPONENT),

@@ -81,12 +81,31 @@ export interface TlsFiles {
 }
 
 /**
+ * A topology client's certificate, and the CA it checks the etcd server's against
+ * (go/vt/topo/etcd2topo: `--topo-etcd-tls-cert`, `-key`, `-ca`). One set per process: it serves the
+ * connections to the global and to the cell topology alike.
+ */
+export function topoTlsFlags(files: TlsFiles): FlagMap {
+  return { 'topo-etcd-tls-cert': files.cert, 'topo-etcd-tls-key': files.key, 'topo-etcd-tls-ca': files.ca };
+}
+
+/**
  * vtgate's static MySQL users from a file. vtgate re-reads the file on a ticker of
  * `--mysql-auth-static-reload-interval` (go/mysql/auth_server_static.go), so an edited Secret
  * reaches the users once the kubelet refreshed the mounted file, without a restart.
  */
 export function staticAuthFlags(file: string, reloadInterval: string): FlagMap {
   return { 'mysql-auth-server-impl': 'static', 'mysql-auth-server-static-file': file, 'mysql-auth-static-reload-interval': reloadInterval };
+}
+
+/**
+ * The passwords of the database users from a file (go/vt/dbconfigs/credentials.go, the `file`
+ * credentials server): JSON `{"<user>": ["<password>", ...]}`, the first password used. Registered by
+ * vttablet, mysqlctld and vtbackup, the binaries that log in to MySQL. The file is read at the first
+ * login and again after a SIGHUP, never on a timer: a changed password reaches a process when it restarts.
+ */
+export function dbCredentialsFlags(file: string): FlagMap {
+  return { 'db-credentials-server': 'file', 'db-credentials-file': file };
 }
 
 /**

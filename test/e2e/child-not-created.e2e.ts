@@ -19,7 +19,7 @@ import { buildRequest } from '../../lib/simulator/metacontroller.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { CHILD_NOT_CREATED, NOT_CREATED_GRACE_SECONDS } from '../../lib/sync/absent.ts';
 import { layers } from '../../lib/sync/index.ts';
-import { ensureCrds } from './support/install.ts';
+import { ensureCrds, ensureMetacontrollerIdentity } from './support/install.ts';
 import { apply, createNamespace, deleteNamespace, list, type Obj, read, replaceStatus, uniqueName } from './support/kube.ts';
 import { EXAMPLES_DIR, renderCluster } from './support/render.ts';
 import { applyTree, loadStrategies, newTreeState } from './support/tree.ts';
@@ -61,12 +61,12 @@ async function syncLive(hook: string, kind: string, name: string, namespace: str
     if (present.has(`${child.kind}/${child.metadata.name}`)) continue;
     const owned = { ...child, metadata: { ...child.metadata, namespace, ownerReferences: [{ apiVersion: VITESS, kind, name, uid: parent.metadata.uid!, controller: true, blockOwnerDeletion: true }] } } as unknown as Obj;
     try {
-      await apply(owned);
+      await apply(owned, { as: 'metacontroller' });
     } catch (e) {
       refused.push(`${child.kind}/${child.metadata.name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  await replaceStatus({ ...parent, apiVersion: VITESS, kind }, JSON.parse(JSON.stringify(response.status)) as Record<string, unknown>);
+  await replaceStatus({ ...parent, apiVersion: VITESS, kind }, JSON.parse(JSON.stringify(response.status)) as Record<string, unknown>, 'metacontroller');
   return { response, refused };
 }
 
@@ -84,6 +84,8 @@ describe('a tablet Pod refused for a missing PriorityClass: ChildNotCreated at t
 
   beforeAll(async () => {
     await ensureCrds();
+    // applyTree and the syncs below write children and statuses as Metacontroller does, with its ClusterRole only.
+    await ensureMetacontrollerIdentity();
     await createNamespace(namespace);
     const cluster = parseClusterYaml(readFileSync(join(EXAMPLES_DIR, 'minimal.yaml'), 'utf8')) as unknown as Obj & { spec: { keyspaces: { tablets?: { defaults?: object } }[] } };
     cluster.metadata.namespace = namespace;

@@ -11,11 +11,15 @@
  *   child update strategies of our CompositeControllers: no write may be refused (but the PVC growth a claim without a bound volume cannot take, named by its edit);
  * - deleting the VitessCluster: Metacontroller's finalizer holds the tree; once it is removed the
  *   garbage collector takes everything but the PVCs our hooks released (deletionPolicy Retain).
+ *
+ * Every write Metacontroller makes (children, their deletion, statuses, the PVC release, the finalizer)
+ * is made as Metacontroller's ServiceAccount with only the ClusterRole of metacontroller/rbac.yaml,
+ * against an API server that enforces owner-reference permissions as OpenShift does (issue 18, item 8).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureCrds } from './support/install.ts';
+import { ensureCrds, ensureMetacontrollerIdentity } from './support/install.ts';
 import { apply, createNamespace, deleteNamespace, list, type Obj, read, ref, remove, replaceStatus, uniqueName, update, waitFor } from './support/kube.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
@@ -175,6 +179,8 @@ const edits: { name: string; edit(spec: Spec): boolean; refused?: RegExp }[] = [
         cell.vtgate.service = { ...cell.vtgate.service, type: type === 'ClusterIP' ? 'LoadBalancer' : 'ClusterIP' };
         any = true;
       }
+      // A MySQL port outside the cluster needs users (lib/sync/exposure.ts).
+      s.mysqlUsers ??= { secretName: 'e2e-mysql-users' };
       return any;
     },
   },
@@ -250,7 +256,7 @@ async function checkStatuses(rendered: Obj[], namespace: string): Promise<{ chec
     const want = JSON.parse(JSON.stringify(o.status)) as Record<string, unknown>;
     delete want.observedGeneration;
     try {
-      const written = await replaceStatus(target, want);
+      const written = await replaceStatus(target, want, 'metacontroller');
       const back = (await read(target)) as (Obj & { status?: Record<string, unknown> }) | undefined;
       for (const [what, got] of [['update response', written.status], ['read back', back?.status]] as const) {
         const g = { ...(got as Record<string, unknown>) };
@@ -294,6 +300,7 @@ async function freshClusterWithShipped(cluster: Obj, shipped: Obj[]): Promise<vo
 
 beforeAll(async () => {
   await ensureCrds();
+  await ensureMetacontrollerIdentity();
   strategies = loadStrategies();
   console.log(`[e2e] child update strategies from ${strategies.source}`);
 });
@@ -380,9 +387,9 @@ for (const file of examples) {
         await update({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: name.split('/')[1]!, namespace } }, (live) => ({
           ...live,
           metadata: { ...live.metadata, ownerReferences: (live.metadata.ownerReferences ?? []).filter((r: { kind: string }) => r.kind !== 'VitessShard') },
-        }));
+        }), 'metacontroller');
       }
-      await update(rootRef, (live) => ({ ...live, metadata: { ...live.metadata, finalizers: ((live.metadata.finalizers ?? []) as string[]).filter((f) => f !== FINALIZER) } }));
+      await update(rootRef, (live) => ({ ...live, metadata: { ...live.metadata, finalizers: ((live.metadata.finalizers ?? []) as string[]).filter((f) => f !== FINALIZER) } }), 'metacontroller');
       // 3. The real garbage collector takes the rest of the tree; the released PVCs stay, not even marked for deletion.
       const left = await waitFor(
         'garbage collection of the tree',

@@ -2,8 +2,8 @@
  * examples/multi-cell.yaml run for real (a global cell with the global topology and vtctld, two data
  * cells each with its own etcd, vtgate and vtorc, one sharded keyspace in both data cells), scaled to
  * the harness machine: the example asks for 32 tablets (4 shards x 2 cells x 4) and 9 etcd members,
- * which do not fit 2 cores and a few GB beside the rest. Every change to the example is in `scaled()`
- * below and in docs/vitess-harness.md; the topology layout, the cells and their components, the flags
+ * which do not fit 2 cores and a few GB beside the rest. Every change to the example is in
+ * runner/examples.ts (scaledMultiCell) and in docs/vitess-harness.md; the topology layout, the cells and their components, the flags
  * and the probes are the example's as rendered.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
@@ -11,47 +11,39 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
-import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
+import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, secret, shardPrimary, tools, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
+import { scaledMultiCell as scaled } from './runner/examples.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 
 const RUN_ROOT = runRoot('multi-cell');
 const DATA_CELLS = ['eu-west-1a', 'eu-west-1b'];
 const SHARDS = ['-80', '80-'];
 
-/** The example with fewer processes: the changes, one by one. */
-function scaled(example: KubeObject & { spec: any }): KubeObject {
-  const spec = structuredClone(example.spec);
-  // No S3 here: without backup storage a new tablet starts empty instead of restoring.
-  delete spec.backupFlags;
-  for (const cell of spec.cells) {
-    if (cell.etcd) cell.etcd.size = 1; // 3 members per cell -> 1
-    if (cell.vtctld) cell.vtctld.replicas = 1; // 2 -> 1
-    if (cell.vtgate) cell.vtgate.replicas = 1; // 3 per data cell -> 1
-  }
-  const keyspace = spec.keyspaces[0];
-  keyspace.shards = [{ keyRange: { start: '', end: '80' } }, { keyRange: { start: '80', end: '' } }]; // 4 shards -> 2
-  keyspace.tablets.replica.replicas = 1; // 3 per cell -> 1: 2 primary-eligible tablets per shard, one in each data cell
-  delete keyspace.tablets.rdonly; // 1 per cell -> none
-  return { ...example, spec };
-}
-
 let runner: PodRunner;
 let startup: Driven;
 let startupMs = 0;
 const example = parseClusterYaml(readFileSync(join(ROOT, 'examples/multi-cell.yaml'), 'utf8')) as KubeObject & { spec: any };
 
+/** The example's MySQL users (its vtgates are behind a LoadBalancer, which needs them): one for the harness. */
+const HARNESS_PASSWORD = 'harness-password';
+const usersSecret = (): KubeObject => {
+  const users = secret(example.spec.mysqlUsers.secretName, { 'users.json': JSON.stringify({ harness: [{ Password: HARNESS_PASSWORD, UserData: 'harness' }] }) });
+  // In the example's namespace, where its vtgates mount it.
+  return { ...users, metadata: { ...users.metadata, namespace: example.metadata.namespace ?? 'default' } };
+};
+
 const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 'vtctldclient'), '--server=shop-global-vtctld:15999', ...args]);
 const vtgateOf = (cell: string): RunPod => runner.pods.find((p) => p.labels['vitess.io/component'] === 'vtgate' && p.labels['vitess.io/cell'] === cell) as RunPod;
 const mysql = (cell: string, sql: string, target = 'orders') =>
-  runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateOf(cell).ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
+  runner.node(['/usr/bin/mysql', '--protocol=TCP', '-h', vtgateOf(cell).ip, '-P', '3306', '-u', 'harness', `--password=${HARNESS_PASSWORD}`, '--batch', '--skip-column-names', '-D', target, '-e', sql], { rootfs: tools.mysqlRoot });
 const primaryOf = (shard: string): string | undefined => shardPrimary(vtctld('GetShard', `orders/${shard}`).stdout);
 
 beforeAll(async () => {
   const t0 = Date.now();
   runner = new PodRunner(tools, RUN_ROOT, 'vm');
   await runner.start();
-  startup = await new Driver(runner, [scaled(example)]).converge(READY_WAIT_MS);
+  startup = await new Driver(runner, [usersSecret(), scaled(example)]).converge(READY_WAIT_MS);
   startupMs = Date.now() - t0;
   console.log(`multi-cell start-up: ${(startupMs / 1000).toFixed(0)} s, ${startup.rounds} rounds, converged ${startup.converged}; ${runner.pods.length} pods, not Ready: ${runner.pods.filter((p) => !runner.isReady(p)).map((p) => p.name).join(', ') || 'none'}`);
 });

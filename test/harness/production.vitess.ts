@@ -46,7 +46,7 @@ interface Certificate { ca: string; crt: string; key: string }
  * vtgate's MySQL port's, and the one every Vitess process serves and dials gRPC with (its DNS name is
  * the example's `tls.grpc.serverName`).
  */
-function certificates(dir: string): { mysql: Certificate; grpc: Certificate } {
+function certificates(dir: string): { mysql: Certificate; grpc: Certificate; etcd: Certificate } {
   mkdirSync(dir, { recursive: true });
   const run = (...args: string[]): void => {
     const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
@@ -54,13 +54,18 @@ function certificates(dir: string): { mysql: Certificate; grpc: Certificate } {
   };
   const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
   run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=vitess-harness-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-  const sign = (name: string, cn: string, dns: string): Certificate => {
+  const sign = (name: string, cn: string, dns: string, ...more: string[]): Certificate => {
     run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${dns}\n`);
+    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${[`DNS:${dns}`, ...more].join(',')}\n`);
     run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
     return { ca: read('ca.crt'), crt: read(`${name}.crt`), key: read(`${name}.key`) };
   };
-  return { mysql: sign('mysql', 'prod-vtgate-mysql', 'prod-zone1-vtgate'), grpc: sign('grpc', 'prod-vitess-grpc', example.spec.tls.grpc.serverName) };
+  return {
+    mysql: sign('mysql', 'prod-vtgate-mysql', 'prod-zone1-vtgate'),
+    grpc: sign('grpc', 'prod-vitess-grpc', example.spec.tls.grpc.serverName),
+    // The topology address is the cell's etcd client Service (docs/security.md, "Topology TLS").
+    etcd: sign('etcd', 'prod-etcd', 'prod-zone1-etcd-client', 'DNS:*.prod-zone1-etcd'),
+  };
 }
 
 const tlsSecret = (name: string, c: Certificate): KubeObject => secret(name, { 'tls.crt': c.crt, 'tls.key': c.key, 'ca.crt': c.ca });
@@ -70,11 +75,24 @@ const tlsSecret = (name: string, c: Certificate): KubeObject => secret(name, { '
  * one statement of ours at its `{{custom_sql}}` placeholder, as docs/access.md tells users to start.
  */
 const EXTRA_USER = 'prod_reporting';
+/** The passwords of the users Vitess logs in as: set by the init SQL, given to Vitess by spec.dbCredentials. */
+const DB_PASSWORDS: Record<string, { host: string; password: string }> = {
+  vt_dba: { host: 'localhost', password: 'dba-pw' },
+  vt_app: { host: 'localhost', password: 'app-pw' },
+  vt_appdebug: { host: 'localhost', password: 'appdebug-pw' },
+  vt_allprivs: { host: 'localhost', password: 'allprivs-pw' },
+  vt_filtered: { host: 'localhost', password: 'filtered-pw' },
+  vt_repl: { host: '%', password: 'repl-pw' },
+};
 function initDbSql(): string {
   const vitess = readFileSync(join(tools.vitessDir, 'vt', 'config', 'init_db.sql'), 'utf8');
   if (!vitess.includes('# {{custom_sql}}')) throw new Error('init_db.sql has no {{custom_sql}} placeholder');
-  return vitess.replace('# {{custom_sql}}', `CREATE USER '${EXTRA_USER}'@'localhost';\nGRANT SELECT ON *.* TO '${EXTRA_USER}'@'localhost';`);
+  const passwords = Object.entries(DB_PASSWORDS).map(([user, { host, password }]) => `ALTER USER '${user}'@'${host}' IDENTIFIED BY '${password}';`);
+  return vitess.replace('# {{custom_sql}}', [`CREATE USER '${EXTRA_USER}'@'localhost';`, `GRANT SELECT ON *.* TO '${EXTRA_USER}'@'localhost';`, ...passwords].join('\n'));
 }
+/** Vitess' credentials file: each user's passwords, the first used. */
+const dbCredentialsSecret = (): KubeObject =>
+  secret(example.spec.dbCredentials.secretName, { 'db_credentials.json': JSON.stringify(Object.fromEntries(Object.entries(DB_PASSWORDS).map(([user, { password }]) => [user, [password]]))) });
 
 const USERS = { harness: [{ Password: 'harness-password', UserData: 'harness' }] };
 const usersSecret = (users: object): KubeObject => secret(example.spec.mysqlUsers.secretName, { 'users.json': JSON.stringify(users) });
@@ -83,7 +101,7 @@ let runner: PodRunner;
 let driver: Driver;
 let startup: Driven;
 let startupMs = 0;
-let tls: { mysql: Certificate; grpc: Certificate };
+let tls: { mysql: Certificate; grpc: Certificate; etcd: Certificate };
 const CERTS = `${RUN_ROOT}-certs`;
 /** The CA, where the MySQL image's client (chrooted) reads it. */
 const CA_IN_ROOTFS = '/tmp/vitess-harness-prod-ca.crt';
@@ -123,7 +141,7 @@ beforeAll(async () => {
   writeFileSync(join(tools.mysqlRoot, CA_IN_ROOTFS), tls.mysql.ca);
   runner = new PodRunner(tools, RUN_ROOT, 'vp');
   await runner.start();
-  const secrets = [usersSecret(USERS), secret(example.spec.initDbSql.secretName, { [example.spec.initDbSql.key]: initDbSql() }), tlsSecret(example.spec.tls.mysql.secretName, tls.mysql), tlsSecret(example.spec.tls.grpc.secretName, tls.grpc)];
+  const secrets = [usersSecret(USERS), secret(example.spec.initDbSql.secretName, { [example.spec.initDbSql.key]: initDbSql() }), tlsSecret(example.spec.tls.mysql.secretName, tls.mysql), tlsSecret(example.spec.tls.grpc.secretName, tls.grpc), tlsSecret(example.spec.tls.etcd.secretName, tls.etcd), dbCredentialsSecret()];
   driver = new Driver(runner, [...secrets, scaled(example.spec)]);
   startup = await driver.converge(READY_WAIT_MS);
   startupMs = Date.now() - t0;
@@ -174,6 +192,39 @@ describe('examples/production.yaml on real Vitess (scaled), driven by the simula
       const first = readFileSync(join(p.dir, 'mysqld.log'), 'utf8');
       expect(first).toContain(`mysqlctl.Init running with contents previously embedded from ${file}`);
     }
+  });
+
+  test('the users Vitess logs in as have the init SQL\'s passwords, and the tablets logged in with the Secret\'s file: no password on a command line', () => {
+    for (const p of tablets()) {
+      // Every user Vitess logs in as has a password now; the tablets serve and replicate (the tests
+      // above and below), so vttablet, mysqlctld and vtbackup logged in with the file's.
+      const r = dba(p, `SELECT user FROM mysql.user WHERE user LIKE 'vt\\_%' AND authentication_string = '' ORDER BY user`);
+      expect(r.status, r.stderr).toBe(0);
+      for (const user of Object.keys(DB_PASSWORDS)) expect(r.stdout).not.toContain(user);
+      for (const c of p.spec.containers as { name: string; command: string[] }[]) {
+        const line = c.command.join(' ');
+        for (const { password } of Object.values(DB_PASSWORDS)) expect(line).not.toContain(password);
+        if (c.name === 'vttablet' || c.name === 'mysqld') expect(line).toContain('--db-credentials-file=/vt/secrets/db-credentials/db_credentials.json');
+      }
+    }
+    // vt_repl's password, over TCP: the replica's replication connection to the primary uses it.
+    const replica = tablets().find((p) => alias(p) !== primaryAlias()) as RunPod;
+    const status = dba(replica, 'SHOW REPLICA STATUS');
+    expect(status.stdout, status.stderr).toContain('vt_repl');
+    expect(status.stdout).toMatch(/\|\s*Yes\s*\|\s*Yes\s*\|/);
+  });
+
+  test('etcd serves its client port over TLS with the Secret\'s certificate, and answers no client without one', () => {
+    const etcd = runner.pods.find((p) => p.labels['vitess.io/component'] === 'etcd') as RunPod;
+    const s = runner.node(['openssl', 's_client', '-connect', `${etcd.ip}:2379`, '-CAfile', `${CERTS}/ca.crt`, '-verify_return_error', '-verify_hostname', 'prod-zone1-etcd-client', '-cert', `${CERTS}/etcd.crt`, '-key', `${CERTS}/etcd.key`], { input: '' });
+    expect(s.stdout, s.stderr).toContain('subject=CN = prod-etcd');
+    expect(s.stdout).toContain('Verify return code: 0 (ok)');
+    const etcdctl = (...flags: string[]) => runner.node(['timeout', '20', join(tools.vitessDir, 'bin', 'etcdctl'), `--endpoints=https://${etcd.ip}:2379`, '--insecure-skip-tls-verify', '--dial-timeout=5s', ...flags, 'get', '/vitess/global', '--prefix', '--keys-only']);
+    const bare = etcdctl();
+    expect(bare.status).not.toBe(0);
+    const withCert = etcdctl(`--cert=${CERTS}/etcd.crt`, `--key=${CERTS}/etcd.key`, `--cacert=${CERTS}/ca.crt`);
+    expect(withCert.status, withCert.stderr).toBe(0);
+    expect(withCert.stdout).toContain('/vitess/global/keyspaces/commerce');
   });
 
   test('my.cnf overrides of the pool (mysql.config) are what mysqld runs with', () => {

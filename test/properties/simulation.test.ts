@@ -62,9 +62,13 @@ const isRecordJob = (o: KubeObject): boolean => o.kind === 'Job' && RECORD_COMPO
  */
 function settled(o: KubeObject): boolean {
   if (!VITESS_KINDS.has(o.kind)) return isReady(o);
-  const status = (o.status ?? {}) as { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] };
+  const status = (o.status ?? {}) as { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[]; tablets?: { settled?: boolean } };
   const current = o.metadata.generation === undefined || (status.observedGeneration ?? -1) >= o.metadata.generation;
   const ok = (type: string): boolean => (status.conditions ?? []).some((c) => c.type === type && (c.status === 'True' || c.reason === 'RemovalPending'));
+  // A cell in the first phase of a rollout (its components held until every cell's tablets rolled,
+  // docs/decisions/0017) is as far as that phase takes it once its tablets settled and it is Ready.
+  const held = o.kind === 'VitessCell' && (o.spec as { rollout?: { holdComponents?: boolean } } | undefined)?.rollout?.holdComponents === true;
+  if (held) return current && ok('Ready') && status.tablets?.settled === true;
   return current && ok('Ready') && ok('Updated');
 }
 

@@ -71,9 +71,9 @@ describe('our CompositeController manifests', () => {
     expect(docs).toEqual(before);
   });
 
-  test('the kustomization lists the CRDs and our three manifests', () => {
+  test('the kustomization lists the CRDs and our four manifests', () => {
     const [kustomization] = parseManifests(readFileSync(join(METACONTROLLER_DIR, 'kustomization.yaml'), 'utf8'));
-    expect(kustomization?.resources).toEqual(['../crds', 'hooks.yaml', 'rbac.yaml', 'controllers.yaml']);
+    expect(kustomization?.resources).toEqual(['../crds', 'hooks.yaml', 'rbac.yaml', 'controllers.yaml', 'observer.yaml']);
   });
 });
 

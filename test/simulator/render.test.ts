@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { formatOutput, formatRollout, orderObjects, parseClusterYaml, parseExampleYaml, parseSavedState, render, RenderError, renderFrom } from '../../lib/simulator/render.ts';
+import type { KubeletOptions } from '../../lib/simulator/kubelet.ts';
 import { loadControllers } from '../../lib/simulator/manifests.ts';
 import { converge } from '../../lib/simulator/simulate.ts';
 import { getObject, updateObject } from '../../lib/simulator/store.ts';
@@ -149,8 +150,8 @@ describe('render --from STATE.json --steps: watching a rollout offline', () => {
     return { ...cluster, spec };
   }
 
-  function savedSeed(): KubeObject[] {
-    const { objects, result } = render(parseClusterYaml(seedYaml), { controllers: loadControllers(), layers, ready: true });
+  function savedSeed(ready: true | KubeletOptions = true): KubeObject[] {
+    const { objects, result } = render(parseClusterYaml(seedYaml), { controllers: loadControllers(), layers, ready });
     expect(result.converged).toBe(true);
     return parseSavedState(formatOutput(objects, 'json'));
   }
@@ -163,8 +164,49 @@ describe('render --from STATE.json --steps: watching a rollout offline', () => {
     expect(JSON.parse(formatOutput(replay.objects, 'json'))).toEqual(JSON.parse(formatOutput(saved, 'json')));
   });
 
-  test('the tablet image edit of the seed: one tablet at a time, rdonly first in each shard, a reparent before each replica, Updated=True at the end', () => {
+  test('with the Vitess state, the tablet image edit of the seed: one reparent per shard onto an updated replica, the primary last, the top Ready True throughout', () => {
     const replay = renderFrom(savedSeed(), editedSeed(), { controllers: loadControllers(), layers, ready: true });
+    expect(replay.converged).toBe(true);
+    expect(replay.errors).toEqual([]);
+    const events = replay.steps.flatMap((step) => step.events.map((event) => ({ ...event, round: step.round })));
+    const reparents = events.filter((e) => e.what === 'reparent-started');
+    expect(reparents.map((e) => e.by).sort()).toEqual(['VitessShard/vitess-zone1-main-80-x', 'VitessShard/vitess-zone1-main-x-80']);
+    for (const reparent of reparents) expect(reparent.note).toMatch(/^PlannedReparentShard onto zone1-\d{10}, for revision/);
+    const leftOut = events.filter((e) => e.what === 'left-out' && e.object.startsWith('Pod/'));
+    expect(leftOut.length).toBe(6);
+    for (const shard of ['VitessShard/vitess-zone1-main-80-x', 'VitessShard/vitess-zone1-main-x-80']) {
+      const mine = leftOut.filter((e) => e.by === shard);
+      expect(mine.map((e) => e.note)).toEqual(['rdonly tablet', 'replica tablet', 'replica tablet']);
+      // The tablet whose reparent Job moved the primary away is the last of its shard to restart.
+      const job = reparents.find((e) => e.by === shard)?.object ?? '';
+      expect(`${mine.at(-1)?.object}-reparent`).toBe(job.replace('Job/', 'Pod/'));
+    }
+    for (const step of replay.steps) expect(step.top.map((t) => t.ready.status)).toEqual(['True']);
+    expect(replay.steps.at(-1)?.top[0]?.updated).toMatchObject({ status: 'True', reason: 'RolloutComplete' });
+    expect(replay.rounds).toBeLessThan(20);
+  });
+
+  test('issue 16: the image edit of multi-cell: at most 60 rounds, one reparent per Vitess shard, every tablet before vtctld and vtorc before vtgate, the top Ready True throughout', () => {
+    const text = readFileSync(join(root, 'examples', 'multi-cell.yaml'), 'utf8');
+    const { objects } = render(parseClusterYaml(text), { controllers: loadControllers(), layers, ready: true });
+    const edited = parseClusterYaml(text.replace('vitess: vitess/lite:v24.0.3', 'vitess: vitess/lite:v24.0.4'));
+    const replay = renderFrom(parseSavedState(formatOutput(objects, 'json')), edited, { controllers: loadControllers(), layers, ready: true });
+    expect(replay.converged).toBe(true);
+    expect(replay.errors).toEqual([]);
+    expect(replay.rounds).toBeLessThanOrEqual(60);
+    const events = replay.steps.flatMap((step) => step.events.map((event) => ({ ...event, round: step.round })));
+    expect(events.filter((e) => e.what === 'reparent-started').length).toBe(4);
+    const tablets = events.filter((e) => e.what === 'left-out' && e.object.startsWith('Pod/'));
+    expect(tablets.length).toBe(32);
+    const moved = (component: string) => events.filter((e) => e.what === 'moved' && e.object.startsWith('Deployment/') && e.object.endsWith(`-${component}`)).map((e) => e.round);
+    const lastTablet = Math.max(...tablets.map((e) => e.round));
+    for (const component of ['vtctld', 'vtorc', 'vtgate']) expect(Math.min(...moved(component))).toBeGreaterThan(lastTablet);
+    expect(Math.max(...moved('vtctld'))).toBeLessThan(Math.min(...moved('vtgate')));
+    for (const step of replay.steps) expect(step.top.map((t) => t.ready.status)).toEqual(['True']);
+  });
+
+  test('without the Vitess state (the fallback), the tablet image edit of the seed: one tablet at a time, rdonly first in each shard, a reparent before each replica, Updated=True at the end', () => {
+    const replay = renderFrom(savedSeed({ vitess: false }), editedSeed(), { controllers: loadControllers(), layers, ready: { vitess: false } });
     expect(replay.converged).toBe(true);
     expect(replay.errors).toEqual([]);
     expect(replay.steps[0]?.events).toEqual([{ what: 'edited', object: 'VitessCluster/vitess', by: 'user', note: 'spec replaced, generation 2' }]);
@@ -174,12 +216,14 @@ describe('render --from STATE.json --steps: watching a rollout offline', () => {
     expect(leftOut.length).toBe(6);
     expect(new Set(leftOut.map((e) => e.object)).size).toBe(6);
 
-    // One tablet at a time: a Pod is left out only when every Pod left out before it is back and Ready.
-    const down = new Set<string>();
+    // One tablet of a shard at a time (shards roll in parallel): a Pod is left out only when every Pod
+    // its shard left out before it is back and Ready.
+    const down = new Map<string, string>();
     for (const event of events) {
       if (event.what === 'left-out' && event.object.startsWith('Pod/')) {
-        expect({ leftOut: event.object, stillDown: [...down] }).toEqual({ leftOut: event.object, stillDown: [] });
-        down.add(event.object);
+        const stillDown = [...down].filter(([, shard]) => shard === event.by).map(([pod]) => pod);
+        expect({ leftOut: event.object, stillDown }).toEqual({ leftOut: event.object, stillDown: [] });
+        down.set(event.object, event.by);
       }
       if (event.what === 'ready') down.delete(event.object);
     }

@@ -145,7 +145,7 @@ describe('hostile observed state: regressions', () => {
   test('issue 11.1: a desired child kind the slots do not carry fails the sync loudly instead of vanishing', () => {
     // A ConfigMap: the shard makes none, so its slots do not carry that kind (they carry its PDB).
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vitess-x-80-tablets' }, data: {} };
-    const layer = defineLayer({ ...shardDefinition, children: (spec, parent, tablets) => [...shardDefinition.children(spec, parent, tablets), extra] });
+    const layer = defineLayer({ ...shardDefinition, children: (spec, parent, tablets, observed, declared) => [...shardDefinition.children(spec, parent, tablets, observed, declared), extra] });
     const body = request('sync-shard', 'seed-x-80-all-ready');
     expect(() => sync(layer, body, 'VitessShard')).toThrow(/ConfigMap\/vitess-x-80-tablets/);
   });

@@ -157,7 +157,10 @@ describe('reparents spaced by vtgate --buffer-min-time-between-failovers', () =>
 
   test('70 s after it: the next replica gets its Job, and the last one goes', () => {
     const response = sync(firstReplicaDone(70_000));
-    expect(child(response, 'Job', `${REPLICA_1}-reparent`)?.spec.template.spec.containers[0].command.join(' ')).toContain('--avoid-primary=zone1-0214747901');
+    const container = child(response, 'Job', `${REPLICA_1}-reparent`)?.spec.template.spec.containers[0];
+    expect(container.command.join(' ')).toContain('--avoid-primary="$AVOID_PRIMARY" "$SHARD"');
+    expect(container.env).toContainEqual({ name: 'AVOID_PRIMARY', value: 'zone1-0214747901' });
+    expect(container.env).toContainEqual({ name: 'SHARD', value: 'main/-80' });
     expect(child(response, 'Job', `${REPLICA}-reparent`)).toBeUndefined();
     expect(child(response, 'Pod', REPLICA_1)).toBeDefined();
   });
@@ -169,5 +172,108 @@ describe('reparents spaced by vtgate --buffer-min-time-between-failovers', () =>
     const response = sync(body);
     expect(child(response, 'Job', `${REPLICA_1}-reparent`)).toBeUndefined();
     expect((response.status.rollout as { message: string }).message).toContain(`waiting for reparent Job ${REPLICA}-reparent to finish before the next reparent`);
+  });
+});
+
+describe('the Vitess-aware rollout (docs/decisions/0017), on the golden requests with a fresh state', () => {
+  const REPLICA_1 = 'vitess-vttablet-zone1-0214747901';
+  const STATE = 'vitess.io/vitess-state';
+  type State = { observedAt: string; gates: number; primary: string | null; tablets: { alias: string; cell: string; type: string; serving: boolean; hostname: string }[] };
+  const stateOf = (body: Request): State => JSON.parse(body.parent.metadata.annotations?.[STATE] as string) as State;
+  const withState = (body: Request, edit: (state: State) => State): Request => {
+    body.parent.metadata.annotations = { ...body.parent.metadata.annotations, [STATE]: JSON.stringify(edit(stateOf(body))) };
+    return body;
+  };
+
+  test('rdonly served: the next replica (not the primary) restarts, and no reparent Job is made', () => {
+    const response = sync(request('seed-x-80-vitess-replica-restarts-without-reparent'));
+    expect(child(response, 'Pod', REPLICA_1)).toBeUndefined();
+    expect(response.children.filter((c) => c.kind === 'Job')).toEqual([]);
+    expect(response.status).toMatchObject({ vitessState: 'fresh', primary: 'zone1-0214747900' });
+  });
+
+  test('with rollout.cells > 1, another cell\'s tablet of the shard that vtgate does not serve from holds every take-down', () => {
+    const body = withState(request('seed-x-80-vitess-replica-restarts-without-reparent'), (state) => ({
+      ...state,
+      tablets: [...state.tablets, { alias: 'zone2-0000000001', cell: 'zone2', type: 'replica', serving: false, hostname: '10.0.0.9' }],
+    }));
+    const sameCellOnly = sync(structuredClone(body));
+    expect(child(sameCellOnly, 'Pod', REPLICA_1)).toBeUndefined();
+    body.parent.spec.rollout.cells = 2;
+    const guarded = sync(body);
+    expect(child(guarded, 'Pod', REPLICA_1)).toBeDefined();
+    expect((guarded.status.rollout as { message: string }).message).toContain('waiting for vtgate to serve from zone2-0000000001 before taking down another tablet of main/-80');
+  });
+
+  test('a recreated tablet served at an old IP does not count: the next waits until vtgate serves it at its Pod IP', () => {
+    const body = withState(request('seed-x-80-vitess-replica-restarts-without-reparent'), (state) => ({
+      ...state,
+      tablets: state.tablets.map((t) => (t.alias === 'zone1-1327744200' ? { ...t, hostname: '10.1.2.3' } : t)),
+    }));
+    const response = sync(body);
+    expect(child(response, 'Pod', REPLICA_1)).toBeDefined();
+    expect((response.status.rollout as { message: string }).message).toContain(`vtgate does not serve from Pod/${RDONLY} at its Pod's IP yet`);
+  });
+
+  test('a state older than 60 s is stale: the fallback (a reparent Job away from the first replica), status says stale', () => {
+    const body = withState(request('seed-x-80-vitess-replica-restarts-without-reparent'), (state) => ({ ...state, observedAt: new Date(FIXED_NOW.getTime() - 61_000).toISOString() }));
+    const response = sync(body);
+    expect(response.status.vitessState).toBe('stale');
+    expect(child(response, 'Job', `${REPLICA}-reparent`)?.spec.template.spec.containers[0].env).toContainEqual({ name: 'AVOID_PRIMARY', value: 'zone1-0214747900' });
+    expect(child(response, 'Pod', REPLICA)).toBeDefined();
+  });
+
+  test('without the annotation: status says missing, and the fallback holds', () => {
+    const body = request('seed-x-80-vitess-replica-restarts-without-reparent');
+    delete body.parent.metadata.annotations?.[STATE];
+    const response = sync(body);
+    expect(response.status.vitessState).toBe('missing');
+    expect(response.status.primary).toBeUndefined();
+    expect(child(response, 'Job', `${REPLICA}-reparent`)).toBeDefined();
+  });
+
+  test('the primary\'s reparent failed: the rollout pauses, Ready stays True (nothing is down), Updated=False RolloutPaused', () => {
+    const body = request('seed-x-80-vitess-reparent-done-vtgate-not-yet');
+    const job = body.children['Job.batch/v1']![`${REPLICA}-reparent`]!;
+    job.status = { failed: 4, conditions: [{ type: 'Failed', status: 'True' }] };
+    const response = sync(body);
+    expect(condition(response, 'Updated')).toMatchObject({ status: 'False', reason: 'RolloutPaused' });
+    expect(condition(response, 'Ready')).toMatchObject({ status: 'True' });
+    expect(child(response, 'Pod', REPLICA)).toBeDefined();
+  });
+});
+
+describe('Ready means serving (docs/decisions/0017)', () => {
+  const unready = (body: Request, name: string, created?: string): Request => {
+    const pod = body.children['Pod.v1']![name]!;
+    pod.status = { ...pod.status, conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2025-12-31T23:59:00Z' }] };
+    if (created !== undefined) pod.metadata.creationTimestamp = created;
+    return body;
+  };
+
+  test('a tablet the rollout restarted, not Ready yet: Ready stays True (RollingUpdate), Updated carries the rollout', () => {
+    const response = sync(request('seed-x-80-vitess-waits-for-vtgate-to-serve-the-new-ip'));
+    expect(condition(response, 'Ready')).toMatchObject({ status: 'True' });
+    const body = unready(request('seed-x-80-vitess-waits-for-vtgate-to-serve-the-new-ip'), RDONLY);
+    const restarting = sync(body);
+    expect(condition(restarting, 'Ready')).toMatchObject({ status: 'True', reason: 'RollingUpdate' });
+    expect(condition(restarting, 'Ready')?.message).toContain(`Pod/${RDONLY} taken down by the rollout (at most 1 at a time)`);
+    expect(condition(restarting, 'Updated')).toMatchObject({ status: 'False', reason: 'RollingOut' });
+  });
+
+  test('the same while the layer was not Ready before: it stays False (a layer turns Ready only once every child is)', () => {
+    const body = unready(request('seed-x-80-vitess-waits-for-vtgate-to-serve-the-new-ip'), RDONLY);
+    body.parent.status = { ...(body.parent.status as Record<string, unknown>), conditions: [{ type: 'Ready', status: 'False', reason: 'ChildrenNotReady', message: '', lastTransitionTime: '2025-12-31T00:00:00Z' }] };
+    expect(condition(sync(body), 'Ready')).toMatchObject({ status: 'False', reason: 'ChildrenNotReady' });
+  });
+
+  test('an unready tablet the rollout did not move (a replica still on its old revision), besides the restarting one: Ready=False', () => {
+    const body = unready(unready(request('seed-x-80-vitess-waits-for-vtgate-to-serve-the-new-ip'), RDONLY), REPLICA);
+    expect(condition(sync(body), 'Ready')).toMatchObject({ status: 'False', reason: 'ChildrenNotReady' });
+  });
+
+  test('a restarted tablet still not Ready 600 s after its Pod was created: Ready=False, RolloutDeadlineExceeded', () => {
+    const body = unready(request('seed-x-80-vitess-waits-for-vtgate-to-serve-the-new-ip'), RDONLY, new Date(FIXED_NOW.getTime() - 601_000).toISOString());
+    expect(condition(sync(body), 'Ready')).toMatchObject({ status: 'False', reason: 'RolloutDeadlineExceeded' });
   });
 });

@@ -281,6 +281,23 @@ describe('through the simulator, in every state it passes', () => {
     expect(cell.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
   }, 60_000);
 
+  test("removing keyspace main in the edit that rolls vtgate, one component at a time: vtgate does not wait for the keyspace's retirement (which would wait for vtgate's place in flight)", () => {
+    const KEYSPACE = 'vitess-zone1-main';
+    const final = run(
+      edit(seedConverged(), (spec) => {
+        const cells = [...spec.cells];
+        cells[1] = { ...cells[1], vtgate: { ...cells[1].vtgate, image: 'vitess/lite:v24.0.4' } };
+        return { ...spec, cells, keyspaces: [], confirmRemoval: [KEYSPACE], rollout: { ...spec.rollout, components: 1 } };
+      }),
+      () => {},
+    );
+    expect(final.filter((o) => ['VitessKeyspace', 'VitessShard'].includes(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    const vtgate = final.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['vitess.io/component'] === 'vtgate') as KubeObject & Json;
+    expect(vtgate.spec.template.spec.containers[0].image).toBe('vitess/lite:v24.0.4');
+    const cell = final.find((o) => o.kind === 'VitessCell' && o.metadata.name === 'vitess-zone1') as KubeObject & Json;
+    expect(cell.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
+  }, 60_000);
+
   test('a rollout restarts tablets and deletes no record: no DeleteTablets Job in any state', () => {
     const final = run(
       edit(seedConverged(), (spec) => {

@@ -9,6 +9,7 @@ const SCOPE: TabletScope = {
   shard: '-80',
   template: {},
   topology: { implementation: 'etcd2', global: { address: 'e:2379', root: '/vitess/global' }, cell: { address: 'e:2379', root: '/vitess/zone1' } },
+  vtctldAddress: 'vtctld:15999',
 };
 const POOL = { replicas: 2, image: 'vitess/lite:v24.0.3', mysqlImage: 'mysql:8.0.40', volumeClaim: {}, vttablet: {}, mysql: {} };
 

@@ -99,6 +99,7 @@ export const TABLET_SCOPE: TabletScope = {
   shard: '-80',
   template: {},
   topology: { implementation: 'etcd2', global: { address: 'etcd:2379', root: '/vitess/global' }, cell: { address: 'etcd:2379', root: '/vitess/zone1' } },
+  vtctldAddress: 'p-zone1-vtctld:15999',
 };
 
 /** Every `--flag` name in a container's command, args (including shell scripts) and env values. */

@@ -68,6 +68,27 @@ class BunFetchHttpLibrary implements k8s.PromiseHttpLibrary {
 export function loadKubeConfig(file = kubeconfigPath()): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(file);
+  return forBun(kc);
+}
+
+/**
+ * The same cluster as `base`, authenticated by a bearer token instead of `base`'s user: a
+ * ServiceAccount's token from the TokenRequest API, so a test acts with that account's rights only.
+ */
+export function kubeConfigWithToken(base: k8s.KubeConfig, user: string, token: string): k8s.KubeConfig {
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error("No active cluster!");
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: user, token }],
+    contexts: [{ name: user, cluster: cluster.name, user }],
+    currentContext: user,
+  });
+  return forBun(kc);
+}
+
+function forBun(kc: k8s.KubeConfig): k8s.KubeConfig {
   if (isBun) {
     const httpApi = k8s.wrapHttpLibrary(new BunFetchHttpLibrary(kc));
     kc.makeApiClient = function <T extends k8s.ApiType>(apiClientType: k8s.ApiConstructor<T>): T {

@@ -224,6 +224,7 @@ start_bg kube-apiserver "$BIN/kube-apiserver" \
   --token-auth-file="$PKI/tokens.csv" \
   --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --authorization-mode=RBAC \
+  --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
   --anonymous-auth=true \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$PKI/sa.pub" \

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../controlplane/kubeclient.ts';
-import { apply, list, type Obj, read, ref, waitFor } from './kube.ts';
+import { apply, clients, list, type Obj, read, ref, useMetacontrollerToken, waitFor } from './kube.ts';
 import { CLUSTER_SCOPED, kustomizationFile, kustomize, parseYamlDocuments } from './kustomize.ts';
 
 export const METACONTROLLER_CRDS = join(REPO_ROOT, 'test/e2e/fixtures/metacontroller-crds-v1.yaml');
@@ -90,4 +90,45 @@ export async function applyManifests(objects: Obj[], opts: { dryRun?: boolean } 
     applied.push(ref(o));
   }
   return applied;
+}
+
+/** The ServiceAccount metacontroller/rbac.yaml binds its ClusterRole to: Metacontroller's, as upstream installs it. */
+export function metacontrollerSubject(objects: Obj[] = kustomize(MANIFESTS)): { namespace: string; name: string } {
+  const binding = objects.find((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === 'vitess-operator-metacontroller') as (Obj & { subjects?: { kind: string; name: string; namespace?: string }[] }) | undefined;
+  const subject = binding?.subjects?.find((s) => s.kind === 'ServiceAccount');
+  if (subject?.namespace === undefined) throw new Error('metacontroller/rbac.yaml binds vitess-operator-metacontroller to no ServiceAccount');
+  return { namespace: subject.namespace, name: subject.name };
+}
+
+/** A token of a ServiceAccount (created if missing), from the TokenRequest API: who it is, nothing more. */
+export async function serviceAccountToken(namespace: string, name: string): Promise<string> {
+  await createNamespaceIfMissing(namespace);
+  await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+  const { core } = clients();
+  const request = await core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const token = request.status?.token;
+  if (token === undefined) throw new Error(`no token for ServiceAccount ${namespace}/${name}`);
+  return token;
+}
+
+async function createNamespaceIfMissing(name: string): Promise<void> {
+  if (!(await read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }))) await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+let identity: Promise<void> | undefined;
+
+/**
+ * Metacontroller's identity for the tests that write as it does (`as: 'metacontroller'`): the
+ * ClusterRole and binding of metacontroller/rbac.yaml installed, its ServiceAccount created, and a
+ * token of that account used for those calls. Once per process.
+ */
+export function ensureMetacontrollerIdentity(): Promise<void> {
+  identity ??= (async () => {
+    await ensureCrds();
+    const objects = kustomize(MANIFESTS);
+    for (const o of objects.filter((x) => (x.kind === 'ClusterRole' || x.kind === 'ClusterRoleBinding') && x.metadata.name === 'vitess-operator-metacontroller')) await apply(o);
+    const subject = metacontrollerSubject(objects);
+    useMetacontrollerToken(`system:serviceaccount:${subject.namespace}:${subject.name}`, await serviceAccountToken(subject.namespace, subject.name));
+  })();
+  return identity;
 }

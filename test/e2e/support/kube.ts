@@ -8,7 +8,7 @@
 import * as k8s from '@kubernetes/client-node';
 // Not re-exported by the package index; the same module instance KubernetesObjectApi uses.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
-import { loadKubeConfig } from '../controlplane/kubeclient.ts';
+import { kubeConfigWithToken, loadKubeConfig } from '../controlplane/kubeclient.ts';
 
 export const FIELD_MANAGER = 'vitess-operator-e2e';
 
@@ -38,19 +38,38 @@ export interface OwnerRef {
   blockOwnerDeletion?: boolean;
 }
 
-let cached: { kc: k8s.KubeConfig; objects: k8s.KubernetesObjectApi; custom: k8s.CustomObjectsApi; core: k8s.CoreV1Api } | undefined;
+interface Clients {
+  kc: k8s.KubeConfig;
+  objects: k8s.KubernetesObjectApi;
+  custom: k8s.CustomObjectsApi;
+  core: k8s.CoreV1Api;
+}
 
-export function clients() {
-  if (!cached) {
-    const kc = loadKubeConfig();
-    cached = {
-      kc,
-      objects: k8s.KubernetesObjectApi.makeApiClient(kc),
-      custom: kc.makeApiClient(k8s.CustomObjectsApi),
-      core: kc.makeApiClient(k8s.CoreV1Api),
-    };
-  }
-  return cached;
+/**
+ * Who makes a call: `user`, the kubeconfig's identity (cluster admin: installs, creates and edits
+ * VitessClusters), or `metacontroller`, Metacontroller's ServiceAccount with only the rights
+ * metacontroller/rbac.yaml gives it (every child, status and finalizer write), once
+ * useMetacontrollerToken was called.
+ */
+export type Actor = 'user' | 'metacontroller';
+
+let cached: Clients | undefined;
+let metacontroller: Clients | undefined;
+
+function clientsFor(kc: k8s.KubeConfig): Clients {
+  return { kc, objects: k8s.KubernetesObjectApi.makeApiClient(kc), custom: kc.makeApiClient(k8s.CustomObjectsApi), core: kc.makeApiClient(k8s.CoreV1Api) };
+}
+
+export function clients(actor: Actor = 'user'): Clients {
+  cached ??= clientsFor(loadKubeConfig());
+  if (actor === 'user') return cached;
+  if (metacontroller === undefined) throw new Error("no token for Metacontroller's ServiceAccount: call useMetacontrollerToken (support/install.ts ensureMetacontrollerIdentity) first");
+  return metacontroller;
+}
+
+/** From now on, calls `as: 'metacontroller'` authenticate with this ServiceAccount token. */
+export function useMetacontrollerToken(user: string, token: string): void {
+  metacontroller = clientsFor(kubeConfigWithToken(clients('user').kc, user, token));
 }
 
 const rawKinds = new Set<string>();
@@ -123,8 +142,8 @@ async function wrap<T>(verb: string, o: Obj | { kind: string; metadata: { name: 
 }
 
 /** Server-side apply (creates or updates). `dryRun: true` asks the server to validate only. */
-export async function apply(obj: Obj, opts: { dryRun?: boolean } = {}): Promise<Obj> {
-  const { objects } = clients();
+export async function apply(obj: Obj, opts: { dryRun?: boolean; as?: Actor } = {}): Promise<Obj> {
+  const { objects } = clients(opts.as);
   rawJson(obj.apiVersion, obj.kind);
   return wrap(opts.dryRun ? 'apply (dry run)' : 'apply', obj, () =>
     objects.patch(obj as k8s.KubernetesObject, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply),
@@ -132,15 +151,15 @@ export async function apply(obj: Obj, opts: { dryRun?: boolean } = {}): Promise<
 }
 
 /** A plain create (POST), for when server-side apply itself is not what is tested. */
-export async function create(obj: Obj, opts: { dryRun?: boolean } = {}): Promise<Obj> {
-  const { objects } = clients();
+export async function create(obj: Obj, opts: { dryRun?: boolean; as?: Actor } = {}): Promise<Obj> {
+  const { objects } = clients(opts.as);
   rawJson(obj.apiVersion, obj.kind);
   return wrap(opts.dryRun ? 'create (dry run)' : 'create', obj, () => objects.create(obj as k8s.KubernetesObject, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER)) as Promise<Obj>;
 }
 
 /** Reads an object, or undefined when it does not exist. */
-export async function read(o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<Obj | undefined> {
-  const { objects } = clients();
+export async function read(o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }, as: Actor = 'user'): Promise<Obj | undefined> {
+  const { objects } = clients(as);
   rawJson(o.apiVersion, o.kind);
   try {
     return (await objects.read({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } })) as Obj;
@@ -151,8 +170,8 @@ export async function read(o: { apiVersion: string; kind: string; metadata: { na
 }
 
 /** Deletes an object (background propagation); absent is fine. */
-export async function remove(o: Obj, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): Promise<void> {
-  const { objects } = clients();
+export async function remove(o: Obj, propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background', as: Actor = 'user'): Promise<void> {
+  const { objects } = clients(as);
   try {
     await objects.delete(o as k8s.KubernetesObject, undefined, undefined, undefined, undefined, propagationPolicy);
   } catch (e) {
@@ -161,10 +180,10 @@ export async function remove(o: Obj, propagationPolicy: 'Background' | 'Foregrou
   }
 }
 
-export async function list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<Obj[]> {
-  const { objects } = clients();
+export async function list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string, as: Actor = 'user'): Promise<Obj[]> {
+  const { objects } = clients(as);
   rawJson(apiVersion, kind);
-  const res = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+  const res = await wrap('list', { kind, metadata: { name: '', namespace } }, () => objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
   return res.items as Obj[];
 }
 
@@ -178,9 +197,9 @@ function customCoordinates(o: Obj) {
  * Writes `status` to a custom resource's /status subresource the way Metacontroller does: read the
  * parent, replace its whole `.status` (with `observedGeneration` injected), PUT it back.
  */
-export async function replaceStatus(o: Obj, status: Record<string, unknown>): Promise<Obj> {
-  const { custom } = clients();
-  const live = await read(o);
+export async function replaceStatus(o: Obj, status: Record<string, unknown>, as: Actor = 'user'): Promise<Obj> {
+  const { custom } = clients(as);
+  const live = await read(o, as);
   if (!live) throw new ApiError('update status of', ref(o), 404, 'not found');
   const body = { ...live, status: { ...status, observedGeneration: live.metadata.generation } };
   return wrap('update status of', o, () => custom.replaceNamespacedCustomObjectStatus({ ...customCoordinates(o), body })) as Promise<Obj>;
@@ -190,9 +209,9 @@ export async function replaceStatus(o: Obj, status: Record<string, unknown>): Pr
  * Read, change, PUT back (with the read resourceVersion): how Metacontroller changes a child's
  * ownerReferences (releaseChild's atomicUpdate) and a parent's finalizers.
  */
-export async function update(o: Obj, change: (live: Obj) => Obj): Promise<Obj> {
-  const { objects } = clients();
-  const live = await read(o);
+export async function update(o: Obj, change: (live: Obj) => Obj, as: Actor = 'user'): Promise<Obj> {
+  const { objects } = clients(as);
+  const live = await read(o, as);
   if (!live) throw new ApiError('update', ref(o), 404, 'not found');
   rawJson(live.apiVersion, live.kind);
   return wrap('update', o, () => objects.replace(change(structuredClone(live)) as k8s.KubernetesObject)) as Promise<Obj>;

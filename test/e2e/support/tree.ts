@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../controlplane/kubeclient.ts';
-import { apply, type Obj, plural, read, ref, remove, waitFor } from './kube.ts';
+import { type Actor, apply, type Obj, plural, read, ref, remove, waitFor } from './kube.ts';
 import { kustomize, kustomizationFile } from './kustomize.ts';
 
 export const LAST_APPLIED = 'metacontroller.k8s.io/last-applied-configuration';
@@ -127,9 +127,9 @@ export function newTreeState(namespace: string): TreeState {
   return { namespace, uids: new Map(), applied: new Map() };
 }
 
-async function deleteAndWait(o: Obj): Promise<void> {
-  await remove(o);
-  await waitFor(`deletion of ${ref(o)}`, async () => ((await read(o)) ? undefined : true), 30_000, 100);
+async function deleteAndWait(o: Obj, as: Actor): Promise<void> {
+  await remove(o, 'Background', as);
+  await waitFor(`deletion of ${ref(o)}`, async () => ((await read(o, as)) ? undefined : true), 30_000, 100);
 }
 
 /**
@@ -145,6 +145,8 @@ export async function applyTree(rendered: Obj[], state: TreeState, strategies: S
     const k = key(desired);
     try {
       const owner = controllerOf(desired);
+      // The user writes the VitessCluster; Metacontroller, with its own rights, every child.
+      const as: Actor = owner ? 'metacontroller' : 'user';
       let method: UpdateMethod = 'InPlace';
       if (owner) {
         const ownerKey = key({ apiVersion: owner.apiVersion, kind: owner.kind, metadata: { name: owner.name } });
@@ -164,11 +166,11 @@ export async function applyTree(rendered: Obj[], state: TreeState, strategies: S
       if (exists && previous && sameDesired(previous, desired)) continue;
       let verb: keyof ApplyReport = exists ? 'updated' : 'created';
       if (exists && method !== 'InPlace' && method !== 'RollingInPlace') {
-        await deleteAndWait(desired);
+        await deleteAndWait(desired, as);
         state.uids.delete(k);
         verb = method === 'Recreate' ? 'recreated' : 'restarted';
       }
-      const live = await apply(desired);
+      const live = await apply(desired, { as });
       report[verb].push(ref(desired));
       state.uids.set(k, live.metadata.uid!);
       state.applied.set(k, desired);
@@ -181,7 +183,7 @@ export async function applyTree(rendered: Obj[], state: TreeState, strategies: S
   for (const k of gone) {
     const o = state.applied.get(k)!;
     try {
-      await remove(o);
+      await remove(o, 'Background', controllerOf(o) ? 'metacontroller' : 'user');
       report.deleted.push(ref(o));
     } catch (e) {
       report.errors.push(`${ref(o)}: ${e instanceof Error ? e.message : String(e)}`);

@@ -17,7 +17,7 @@ import type { KubeObject } from '../../../lib/kube/object.ts';
 import { CLUSTER_DOMAIN, imageLayout, PROBE_PERIOD_MS, type ImageLayout, type Tools } from './substitutions.ts';
 
 type Obj = KubeObject & Record<string, any>;
-interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: any[]; envFrom?: any[]; ports?: any[]; volumeMounts?: { name: string; mountPath: string }[]; readinessProbe?: any }
+interface Container { name: string; image: string; command?: string[]; args?: string[]; env?: any[]; envFrom?: any[]; ports?: any[]; volumeMounts?: { name: string; mountPath: string }[]; readinessProbe?: any; lifecycle?: { preStop?: { exec?: { command: string[] } } } }
 
 export interface RunPod {
   name: string; namespace: string; kind: 'Pod' | 'Job'; owner: string;
@@ -26,6 +26,10 @@ export interface RunPod {
   labels: Record<string, string>; spec: any; ip: string; netns: string; dir: string;
   volumes: Record<string, string>; ready: Map<string, boolean>; done: boolean; failed: boolean;
   procs: ChildProcess[]; restarts: number; stopped: boolean;
+  /** Each container's processes (its runs and restarts), by container name: what a preStop precedes. */
+  containerProcs: Map<string, ChildProcess[]>;
+  /** What the Pod's preStop hooks did when it was deleted: container, exit code (null: killed at the grace period), seconds. */
+  preStops: { container: string; code: number | null; seconds: number }[];
   /** How many Pods ran under this name before this one (0 for the first; a rollout's recreation is 1). */
   generation: number;
 }
@@ -58,9 +62,10 @@ export class PodRunner {
   private readonly bridge: string;
   private objects: Obj[] = [];
   private stopped = false;
-  private nextIp = 2;
-  /** Pod name -> its IP and namespace: a Pod recreated under the same name keeps them (see substitutions.ts). */
-  private readonly addresses = new Map<string, { ip: string; netns: string }>();
+  /** The last host number handed out: addresses go round the /24 from there, as host-local IPAM does (substitutions.ts, 5.). */
+  private lastHost = 1;
+  /** Host numbers of the Pods that hold an address now. */
+  private readonly inUse = new Set<number>();
   /** Pod name -> how many Pods ran under it. */
   private readonly generations = new Map<string, number>();
 
@@ -126,12 +131,18 @@ export class PodRunner {
     sh(['ip', '-n', this.bridge, 'link', 'set', 'lo', 'up']);
   }
 
-  /** The Pod's network namespace, a veth into the bridge, its IP. */
-  private address(name: string): { ip: string; netns: string } {
-    const known = this.addresses.get(name);
-    if (known) return known;
-    const i = this.nextIp++;
-    if (i > 254) throw new Error('the runner\'s /24 is full');
+  /**
+   * A new Pod's network namespace, a veth into the bridge, its IP: the next free address after the
+   * last one handed out, so a Pod recreated under the same name gets another IP, as from a CNI's IPAM.
+   */
+  private address(): { ip: string; netns: string } {
+    let i = this.lastHost;
+    do {
+      i = i >= 254 ? 2 : i + 1;
+      if (i === this.lastHost) throw new Error('the runner\'s /24 is full');
+    } while (this.inUse.has(i));
+    this.lastHost = i;
+    this.inUse.add(i);
     const a = { ip: `10.244.0.${i}`, netns: `${this.prefix}-p${i}` };
     sh(['ip', 'netns', 'add', a.netns]);
     sh(['ip', '-n', this.bridge, 'link', 'add', `v${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', a.netns]);
@@ -139,8 +150,14 @@ export class PodRunner {
     sh(['ip', '-n', a.netns, 'addr', 'add', `${a.ip}/24`, 'dev', 'eth0']);
     sh(['ip', '-n', a.netns, 'link', 'set', 'eth0', 'up']);
     sh(['ip', '-n', a.netns, 'link', 'set', 'lo', 'up']);
-    this.addresses.set(name, a);
     return a;
+  }
+
+  /** A stopped Pod's address goes back to the pool, its namespace (and its veth with it) and hosts file away. */
+  private release(p: RunPod): void {
+    spawnSync('ip', ['netns', 'del', p.netns]);
+    rmSync(`/etc/netns/${p.netns}`, { recursive: true, force: true });
+    this.inUse.delete(Number(p.ip.split('.').pop()));
   }
 
   private env(p: RunPod, c: Container): Record<string, string> {
@@ -303,6 +320,7 @@ export class PodRunner {
         if (p.stopped) return;
         const proc = this.run(p, c, c.name);
         p.procs.push(proc);
+        p.containerProcs.set(c.name, [...(p.containerProcs.get(c.name) ?? []), proc]);
         const code = await this.exit(proc);
         if (once && code === 0) { p.done = true; return; }
         if (p.stopped) return;
@@ -396,14 +414,17 @@ export class PodRunner {
     const wanted = new Map(planned.map((p) => [p.name, p]));
     const gone = this.pods.filter((p) => wanted.get(p.name)?.key !== p.key);
     await Promise.all(gone.map((p) => this.stopPod(p)));
-    for (const p of gone) this.pods.splice(this.pods.indexOf(p), 1);
+    for (const p of gone) {
+      this.pods.splice(this.pods.indexOf(p), 1);
+      this.release(p);
+    }
     const fresh: RunPod[] = [];
     for (const want of planned) {
       if (this.pods.some((p) => p.name === want.name)) continue;
-      const a = this.address(want.name);
+      const a = this.address();
       const generation = this.generations.get(want.name) ?? 0;
       this.generations.set(want.name, generation + 1);
-      const p: RunPod = { ...want, ip: a.ip, netns: a.netns, dir: join(this.root, 'pods', want.name), ready: new Map(), done: false, failed: false, procs: [], restarts: 0, stopped: false, generation };
+      const p: RunPod = { ...want, ip: a.ip, netns: a.netns, dir: join(this.root, 'pods', want.name), ready: new Map(), done: false, failed: false, procs: [], restarts: 0, stopped: false, generation, containerProcs: new Map(), preStops: [] };
       this.pods.push(p);
       fresh.push(p);
     }
@@ -423,6 +444,11 @@ export class PodRunner {
     }
   }
 
+  /** The IP of the Pod this Pod object runs as (same uid), if it runs. */
+  ipOf(o: Obj): string | undefined {
+    return this.pods.find((p) => p.kind === 'Pod' && p.owner === `Pod/${o.metadata.name}` && p.key === o.metadata.uid)?.ip;
+  }
+
   /** Whether the kubelet would report this object ready: its Pods' probes, a Job's completion. */
   readyFor(o: Obj): boolean {
     const mine = (owner: string): RunPod[] => this.pods.filter((p) => p.owner === owner);
@@ -438,12 +464,43 @@ export class PodRunner {
     }
   }
 
-  private async stopPod(p: RunPod): Promise<void> {
+  /**
+   * A deleted Pod stops as the kubelet stops it: each container's preStop hook (exec) runs first and
+   * that container gets SIGTERM when its hook returns; a container without one gets SIGTERM at once.
+   * The grace period (terminationGracePeriodSeconds, at most 180 s here) covers hooks and shutdown
+   * together; what still runs then is killed (SIGKILL), a hook too, after the kubelet's 2 s extension.
+   */
+  private async stopPod(p: RunPod, runHooks = true): Promise<void> {
     p.stopped = true;
-    const live = (): ChildProcess[] => p.procs.filter((proc) => proc.exitCode === null && proc.signalCode === null && proc.pid);
-    for (const proc of live()) try { process.kill(-(proc.pid as number), 'SIGTERM'); } catch { /* gone */ }
-    const grace = Math.min(Number(p.spec.terminationGracePeriodSeconds ?? 30), 60) * 1000;
-    const end = Date.now() + grace;
+    const alive = (proc: ChildProcess): boolean => proc.exitCode === null && proc.signalCode === null && !!proc.pid;
+    const live = (): ChildProcess[] => p.procs.filter(alive);
+    const term = (procs: ChildProcess[]): void => {
+      for (const proc of procs.filter(alive)) try { process.kill(-(proc.pid as number), 'SIGTERM'); } catch { /* gone */ }
+    };
+    const grace = Math.min(Number(p.spec.terminationGracePeriodSeconds ?? 30), 180) * 1000;
+    const t0 = Date.now();
+    const end = t0 + grace;
+    const containers = (p.spec.containers ?? []) as Container[];
+    const hooks: Promise<void>[] = [];
+    for (const c of containers) {
+      const preStop = c.lifecycle?.preStop?.exec?.command;
+      // A Job's finished container, or a Pod that never started: nothing to run the hook in.
+      if (!runHooks || preStop === undefined || p.kind === 'Job' || !(p.containerProcs.get(c.name) ?? []).some(alive)) {
+        term(p.containerProcs.get(c.name) ?? []);
+        continue;
+      }
+      hooks.push((async () => {
+        const hook = this.run(p, c, `prestop-${c.name}`, preStop);
+        const timer = setTimeout(() => { try { process.kill(-(hook.pid as number), 'SIGKILL'); } catch { /* gone */ } }, Math.max(0, end - Date.now()) + 2000);
+        const code = await new Promise<number | null>((resolve) => (hook.exitCode !== null ? resolve(hook.exitCode) : hook.once('exit', (c2) => resolve(c2))));
+        clearTimeout(timer);
+        p.preStops.push({ container: c.name, code, seconds: (Date.now() - t0) / 1000 });
+        term(p.containerProcs.get(c.name) ?? []);
+      })());
+    }
+    // Init containers still running (a Pod deleted while starting) stop at once.
+    term(p.procs.filter((proc) => ![...p.containerProcs.values()].some((list) => list.includes(proc))));
+    await Promise.all(hooks);
     while (live().length > 0 && Date.now() < end) await Bun.sleep(200);
     for (const proc of live()) try { process.kill(-(proc.pid as number), 'SIGKILL'); } catch { /* gone */ }
     p.ready.clear();
@@ -460,10 +517,18 @@ export class PodRunner {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
+  /** GET of a URL from the node (the bridge namespace): the body of a 2xx answer, else undefined. */
+  async nodeFetch(url: string, timeoutSeconds: number): Promise<string | undefined> {
+    const proc = Bun.spawn(['ip', 'netns', 'exec', this.bridge, 'curl', '-sf', '-m', String(timeoutSeconds), url], { stdout: 'pipe', stderr: 'ignore' });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    return code === 0 ? out : undefined;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.pods.map((p) => this.stopPod(p)));
-    for (const a of this.addresses.values()) { spawnSync('ip', ['netns', 'del', a.netns]); rmSync(`/etc/netns/${a.netns}`, { recursive: true, force: true }); }
+    // The end of a test run is not a Pod deletion: no preStop hooks (substitutions.ts, 8.).
+    await Promise.all(this.pods.map((p) => this.stopPod(p, false)));
+    for (const p of this.pods) this.release(p);
     spawnSync('ip', ['netns', 'del', this.bridge]);
     rmSync(`/etc/netns/${this.bridge}`, { recursive: true, force: true });
   }

@@ -90,10 +90,12 @@ export const PROBE_PERIOD_MS = 1000;
  */
 
 /**
- * 5. Pod IPs. Each Pod name gets an IP (10.244.0.N) and network namespace once; a Pod recreated under the
- *    same name (a tablet in a rollout, a Deployment's replica with a new template) keeps them, where
- *    Kubernetes would give it a new IP. Names stay right either way: the hosts files are rewritten
- *    whenever Pods come and go.
+ * 5. Pod IPs. Every Pod gets a new IP (10.244.0.N) and network namespace when it starts, a recreated
+ *    one too, as a kubelet's CNI plugin gives it: addresses are handed out round the /24 after the last
+ *    one given (host-local IPAM's order), so a Pod recreated under the same name gets another address,
+ *    and a stopped Pod's address and namespace are released. Names follow: the hosts files (cluster DNS
+ *    here, 2.) are rewritten whenever Pods come and go, so a Pod hostname or headless Service name
+ *    resolves to the new IP from the moment the new Pod starts. Only the /24 is smaller than a cluster's.
  */
 
 /**
@@ -112,4 +114,13 @@ export const PROBE_PERIOD_MS = 1000;
  *    folders its `writable` lists are what the image's process writes at start (nginx's generated site).
  *    Each container gets its own copy of them (`cp -a`, owners kept: nginx-unprivileged's conf.d belongs
  *    to 101), bind-mounted over the root's, as a container's writable layer would hold the write.
+ */
+
+/**
+ * 8. Termination. A deleted Pod stops as a kubelet stops it: each container's preStop exec hook runs
+ *    (in the container, as its user, with its environment) and the container gets SIGTERM when its hook
+ *    returns; containers without one get SIGTERM at once; terminationGracePeriodSeconds covers hooks and
+ *    shutdown together, then SIGKILL (a hook gets the kubelet's 2 s extension). The grace period is
+ *    capped at 180 s. Differences: no preStop httpGet hooks (ours are exec), and stopping the runner at
+ *    the end of a test (PodRunner.stop) runs no hooks: that is the node going away, not a deletion.
  */

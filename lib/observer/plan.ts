@@ -1,0 +1,106 @@
+/**
+ * What the observer writes after a poll: for each VitessShard, the state of its Vitess shard as the
+ * vtgates of its cluster see it, written only when it changed or is STATE_HEARTBEAT_SECONDS old
+ * (so a live observer keeps it fresh, lib/vitess/state.ts, and a quiet cluster costs one small
+ * write per VitessShard every heartbeat).
+ */
+import * as v from 'valibot';
+import { LABEL } from '../vitess/labels.ts';
+import { STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, VitessShardState, vitessStateText } from '../vitess/state.ts';
+import type { GateView } from './gateway.ts';
+import { mergeViews, shardKey, stateFor } from './merge.ts';
+
+/** How often the observer asks the vtgates (hooks/observer.ts's default, metacontroller/observer.yaml's setting). */
+export const POLL_INTERVAL_SECONDS = 5;
+
+/** The fields of a VitessShard the observer reads. */
+export interface ShardRef {
+  namespace: string;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  /** spec.keyspace and spec.name: the Vitess shard. */
+  keyspace: string;
+  shard: string;
+}
+
+/** The vtgate Pods of one cluster (namespace and `vitess.io/cluster` label) that answered, and how many were asked. */
+export interface ClusterViews {
+  namespace: string;
+  cluster: string;
+  views: readonly GateView[];
+}
+
+/** One merge patch of a VitessShard's annotation. */
+export interface StatePatch {
+  namespace: string;
+  name: string;
+  text: string;
+  /** Why: `changed` or `heartbeat`. */
+  reason: 'changed' | 'heartbeat';
+}
+
+/** The merge patch body that sets the annotation and touches nothing else. */
+export function annotationPatch(text: string): { metadata: { annotations: Record<string, string> } } {
+  return { metadata: { annotations: { [VITESS_STATE_ANNOTATION]: text } } };
+}
+
+export function clusterKey(namespace: string, cluster: string): string {
+  return `${namespace}/${cluster}`;
+}
+
+/**
+ * The patches of one poll. A VitessShard whose cluster has no vtgate Pod at all is left alone (its
+ * state goes stale, which the hooks read as unknown); one whose vtgates were asked but none
+ * answered gets `gates: 0` (unknown at once).
+ */
+export function planPatches(shards: readonly ShardRef[], clusters: readonly ClusterViews[], now: Date): StatePatch[] {
+  const observedAt = now.toISOString();
+  const merged = new Map(clusters.map((c) => [clusterKey(c.namespace, c.cluster), { gates: c.views.length, states: mergeViews(c.views, observedAt) }]));
+  const patches: StatePatch[] = [];
+  for (const shard of shards) {
+    const cluster = shard.labels[LABEL.cluster];
+    if (cluster === undefined) continue;
+    const views = merged.get(clusterKey(shard.namespace, cluster));
+    if (views === undefined) continue;
+    const state = stateFor(views.states, shardKey(shard.keyspace, shard.shard), views.gates, observedAt);
+    const reason = writeReason(shard.annotations[VITESS_STATE_ANNOTATION], state, now);
+    if (reason !== undefined) patches.push({ namespace: shard.namespace, name: shard.name, text: vitessStateText(state), reason });
+  }
+  return patches;
+}
+
+/** Why the annotation must be written, or undefined when what it holds is the same state and recent. */
+export function writeReason(current: string | undefined, next: VitessShardState, now: Date): StatePatch['reason'] | undefined {
+  const held = readState(current);
+  if (held === undefined) return 'changed';
+  if (vitessStateText({ ...held, observedAt: next.observedAt }) !== vitessStateText(next)) return 'changed';
+  const age = now.getTime() - Date.parse(held.observedAt);
+  return age >= STATE_HEARTBEAT_SECONDS * 1000 || age < 0 ? 'heartbeat' : undefined;
+}
+
+function readState(text: string | undefined): VitessShardState | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = v.safeParse(VitessShardState, JSON.parse(text));
+    return parsed.success ? parsed.output : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The views of one poll grouped by cluster: every cluster with a vtgate asked appears, with the views
+ * of the vtgates that answered (answers[i] is targets[i]'s, undefined when it did not answer).
+ */
+export function groupViews(targets: readonly { namespace: string; cluster: string }[], answers: readonly (GateView | undefined)[]): ClusterViews[] {
+  const clusters = new Map<string, ClusterViews & { views: GateView[] }>();
+  targets.forEach((target, i) => {
+    const key = clusterKey(target.namespace, target.cluster);
+    const entry = clusters.get(key) ?? { namespace: target.namespace, cluster: target.cluster, views: [] };
+    clusters.set(key, entry);
+    const answer = answers[i];
+    if (answer !== undefined) entry.views.push(answer);
+  });
+  return [...clusters.values()];
+}

@@ -1,0 +1,136 @@
+/**
+ * The primary-aware rollout of a shard's tablets, used while the Vitess state is fresh
+ * (lib/vitess/state.ts; docs/decisions/0017-vitess-aware-rollout.md):
+ * - the tablet vtgate serves as primary goes last; every other tablet restarts without a reparent;
+ * - before the primary goes down, one PlannedReparentShard moves it onto a replica of this cell that
+ *   is already updated and that vtgate serves from (the first such by alias: deterministic);
+ * - a tablet counts as back only once vtgate serves from it at its Pod's current IP, in a state
+ *   observed after the Pod turned Ready (a recreated Pod has a new IP that vtgate learns at its next
+ *   topology poll), so the next tablet goes down only then;
+ * - a tablet goes down only while vtgate serves from every other tablet of the Vitess shard this
+ *   rollout could take down with it (this cell's outdated tablets; other cells' too when
+ *   `rollout.cells` > 1 lets cells roll at once).
+ */
+import type { Shard } from '../api/shard.ts';
+import { type KubeObject, asKubeObject, isRecord } from '../kube/object.ts';
+import { isFailedJob, isReady } from '../kube/readiness.ts';
+import { heldChild } from '../metacontroller/hold.ts';
+import { type Gate, revisionOf } from '../rollout/planner.ts';
+import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
+import type { TabletIdentity, TabletScope } from '../templates/tablet.ts';
+import { reparentJobName } from '../vitess/names.ts';
+import { freshVitessState, VITESS_STATE_ANNOTATION, type VitessShardState } from '../vitess/state.ts';
+import { tabletAlias } from '../vitess/tablets.ts';
+import { withRevision } from './pipeline.ts';
+
+/** What the shard's hook knows of Vitess this sync. */
+export interface VitessView {
+  /** The state when fresh; undefined when missing or stale (the hooks then fall back). */
+  state?: VitessShardState;
+  /** For status: `stale` covers an annotation that is old, unreadable, or from no vtgate. */
+  freshness: 'fresh' | 'stale' | 'missing';
+}
+
+export function vitessView(annotations: Readonly<Record<string, string>> | undefined, now: Date): VitessView {
+  const state = freshVitessState(annotations, now);
+  if (state !== undefined) return { state, freshness: 'fresh' };
+  return { freshness: annotations?.[VITESS_STATE_ANNOTATION] === undefined ? 'missing' : 'stale' };
+}
+
+/** The shard as this sync sees it with a fresh state. */
+export interface KnownShard {
+  state: VitessShardState;
+  /** This cell's replica tablets on their latest revision that vtgate serves from, not the primary, by alias. */
+  candidates: string[];
+  /** `Pod/<name>` of this cell's tablets on their latest revision, Ready, that vtgate does not serve from at their IP yet. */
+  notServing: string[];
+  /** Aliases of tablets the rollout must not take down another beside: outdated here, or (cells > 1) not serving in another cell. */
+  down: string[];
+  /** Another primary-eligible tablet exists somewhere in the Vitess shard: the primary can be moved. */
+  canReparent: boolean;
+}
+
+/** The tablets in rollout order with the primary's tablet last. */
+export function primaryLast(spec: Shard, tablets: readonly TabletIdentity[], state: VitessShardState): TabletIdentity[] {
+  const isPrimary = (tablet: TabletIdentity): boolean => tabletAlias(spec.cell, tablet.uid) === state.primary;
+  return [...tablets.filter((tablet) => !isPrimary(tablet)), ...tablets.filter(isPrimary)];
+}
+
+function podIp(pod: KubeObject): string | undefined {
+  const ip = (pod.status as { podIP?: unknown } | undefined)?.podIP;
+  return typeof ip === 'string' && ip !== '' ? ip : undefined;
+}
+
+/** When the Pod last turned Ready (its Ready condition's lastTransitionTime), in ms. */
+function readySince(pod: KubeObject): number | undefined {
+  const conditions = (pod.status as { conditions?: unknown } | undefined)?.conditions;
+  const ready = Array.isArray(conditions) ? conditions.find((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True') : undefined;
+  const time = isRecord(ready) && typeof ready.lastTransitionTime === 'string' ? Date.parse(ready.lastTransitionTime) : NaN;
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/**
+ * vtgate serves from this Pod's tablet: Ready, and the state, observed since the Pod turned Ready,
+ * shows the tablet serving at the Pod's IP.
+ */
+export function servedByVtgate(pod: KubeObject | undefined, alias: string, state: VitessShardState): boolean {
+  if (pod === undefined || pod.metadata.deletionTimestamp !== undefined || !isReady(pod)) return false;
+  const tablet = state.tablets.find((t) => t.alias === alias);
+  const ip = podIp(pod);
+  const since = readySince(pod);
+  return tablet !== undefined && tablet.serving && ip !== undefined && tablet.hostname === ip && since !== undefined && Date.parse(state.observedAt) >= since;
+}
+
+export function knownShard(spec: Shard, tablets: readonly TabletIdentity[], desired: ReadonlyMap<string, KubeObject>, observed: ReadonlyMap<string, KubeObject>, state: VitessShardState): KnownShard {
+  const candidates: string[] = [];
+  const notServing: string[] = [];
+  const down: string[] = [];
+  for (const tablet of tablets) {
+    const alias = tabletAlias(spec.cell, tablet.uid);
+    const key = `Pod/${tablet.name}`;
+    const pod = observed.get(key);
+    if (pod === undefined) continue;
+    const current = revisionOf(pod) === revisionOf(desired.get(key) as KubeObject);
+    const served = servedByVtgate(pod, alias, state);
+    if (current && served && tablet.type === 'replica' && alias !== state.primary) candidates.push(alias);
+    if (current && !served && isReady(pod)) notServing.push(key);
+    if (!current && !served) down.push(alias);
+  }
+  if (spec.rollout.cells > 1) {
+    for (const tablet of state.tablets) if (tablet.cell !== spec.cell && !tablet.serving) down.push(tablet.alias);
+  }
+  const eligible = new Set(state.tablets.filter((t) => t.type === 'replica' || t.type === 'primary').map((t) => t.alias));
+  for (const tablet of tablets) if (tablet.type === 'replica') eligible.add(tabletAlias(spec.cell, tablet.uid));
+  return { state, candidates: candidates.sort(), notServing, down, canReparent: eligible.size > 1 };
+}
+
+/**
+ * The gate of a tablet's restart or removal with a fresh state: others of the shard must be served
+ * first; the primary moves first, by one PlannedReparentShard onto an updated replica (or, when this
+ * cell has none, away from it: Vitess then picks among the other cells' replicas).
+ */
+export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>, known: KnownShard): Gate | undefined {
+  const alias = tabletAlias(spec.cell, tablet.uid);
+  const shard = `${spec.keyspace}/${spec.name}`;
+  const others = known.down.filter((other) => other !== alias);
+  if (others.length > 0) {
+    return { state: 'pending', prerequisites: [], message: `waiting for vtgate to serve from ${others.join(', ')} before taking down another tablet of ${shard}` };
+  }
+  if (alias !== known.state.primary || !known.canReparent) return undefined;
+  const name = reparentJobName(tablet.name);
+  const job = observed.get(`Job/${name}`);
+  const [target] = known.candidates;
+  const what = target === undefined ? `PlannedReparentShard away from the primary ${alias}` : `PlannedReparentShard of ${shard} from ${alias} onto ${target}`;
+  if (job === undefined) {
+    const made = reparentJob(scope, tablet, target === undefined ? { avoidPrimary: alias } : { newPrimary: target }, spec.images.vitess, spec.vtctldAddress, forRevision);
+    return { state: 'pending', prerequisites: [withRevision(asKubeObject(made))], message: `waiting for ${what} (Job ${name})` };
+  }
+  if (job.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== forRevision) {
+    return { state: 'pending', prerequisites: [], message: `replacing the stale reparent Job ${name}` };
+  }
+  if (isFailedJob(job)) {
+    return { state: 'failed', prerequisites: [heldChild(job)], message: `PlannedReparentShard away from the primary ${alias} failed (Job ${name}): fix the cause, then delete the Job to retry` };
+  }
+  const message = isReady(job) ? `Job ${name} completed; waiting for vtgate to serve a new primary of ${shard}` : `waiting for ${what} (Job ${name})`;
+  return { state: 'pending', prerequisites: [heldChild(job)], message };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'bun:test';
+import type { GateTablet, GateView } from '../../lib/observer/gateway.ts';
+import { annotationPatch, groupViews, planPatches, type ShardRef } from '../../lib/observer/plan.ts';
+import { LABEL } from '../../lib/vitess/labels.ts';
+import { freshVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION } from '../../lib/vitess/state.ts';
+
+const T0 = new Date('2026-12-07T12:00:00Z');
+const later = (s: number): Date => new Date(T0.getTime() + s * 1000);
+const tablet = (uid: number, over: Partial<GateTablet> = {}): GateTablet => ({
+  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, ...over,
+});
+const view = (...tablets: GateTablet[]): GateView => new Map(tablets.map((t) => [t.alias, t]));
+const shard = (name: string, cluster: string, annotations: Record<string, string> = {}, ns = 'default'): ShardRef => ({
+  namespace: ns, name, labels: { [LABEL.cluster]: cluster }, annotations, keyspace: 'commerce', shard: '0',
+});
+const primaryView = view(tablet(1, { type: 'primary', primaryTermStartTime: 5 }), tablet(2));
+
+describe('planPatches', () => {
+  test('every VitessShard of the Vitess shard (one per cell) gets the state, which the hooks read as fresh', () => {
+    const shards = [shard('mini-zone1-commerce-0', 'mini'), shard('mini-zone2-commerce-0', 'mini')];
+    const patches = planPatches(shards, [{ namespace: 'default', cluster: 'mini', views: [primaryView] }], T0);
+    expect(patches.map((p) => [p.name, p.reason])).toEqual([['mini-zone1-commerce-0', 'changed'], ['mini-zone2-commerce-0', 'changed']]);
+    const state = freshVitessState({ [VITESS_STATE_ANNOTATION]: patches[0]?.text as string }, later(1));
+    expect(state?.primary).toBe('zone1-0000000001');
+    expect(state?.gates).toBe(1);
+  });
+
+  test('an unchanged state is not written again until the heartbeat; a change is written at once', () => {
+    const clusters = [{ namespace: 'default', cluster: 'mini', views: [primaryView] }];
+    const first = planPatches([shard('s', 'mini')], clusters, T0)[0]?.text as string;
+    const held = [shard('s', 'mini', { [VITESS_STATE_ANNOTATION]: first })];
+    expect(planPatches(held, clusters, later(STATE_HEARTBEAT_SECONDS - 1))).toEqual([]);
+    expect(planPatches(held, clusters, later(STATE_HEARTBEAT_SECONDS)).map((p) => p.reason)).toEqual(['heartbeat']);
+    const moved = [{ namespace: 'default', cluster: 'mini', views: [view(tablet(1), tablet(2, { type: 'primary', primaryTermStartTime: 9 }))] }];
+    expect(planPatches(held, moved, later(1)).map((p) => p.reason)).toEqual(['changed']);
+  });
+
+  test('an unparsable annotation is rewritten', () => {
+    expect(planPatches([shard('s', 'mini', { [VITESS_STATE_ANNOTATION]: '{' })], [{ namespace: 'default', cluster: 'mini', views: [primaryView] }], T0).length).toBe(1);
+  });
+
+  test('only the vtgates of the VitessShard\'s own cluster and namespace count', () => {
+    const clusters = [{ namespace: 'default', cluster: 'other', views: [primaryView] }, { namespace: 'elsewhere', cluster: 'mini', views: [primaryView] }];
+    expect(planPatches([shard('s', 'mini')], clusters, T0)).toEqual([]);
+  });
+
+  test('vtgates asked and none answered: gates 0, which the hooks read as unknown', () => {
+    const patches = planPatches([shard('s', 'mini')], groupViews([{ namespace: 'default', cluster: 'mini' }], [undefined]), T0);
+    expect(JSON.parse(patches[0]?.text as string).gates).toBe(0);
+    expect(freshVitessState({ [VITESS_STATE_ANNOTATION]: patches[0]?.text as string }, T0)).toBeUndefined();
+  });
+
+  test('a shard no vtgate reports is known to have no tablets', () => {
+    const patches = planPatches([{ ...shard('s', 'mini'), shard: '-80' }], [{ namespace: 'default', cluster: 'mini', views: [primaryView] }], T0);
+    expect(JSON.parse(patches[0]?.text as string)).toMatchObject({ gates: 1, primary: null, tablets: [] });
+  });
+
+  test('the patch sets the one annotation and nothing else', () => {
+    expect(annotationPatch('x')).toEqual({ metadata: { annotations: { [VITESS_STATE_ANNOTATION]: 'x' } } });
+  });
+});
