@@ -6,8 +6,9 @@ import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { DbCredentials, InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
-import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, KeyspaceName, TopoAddress, TopoRoot, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
+import { PodSettings } from './pod.ts';
 
 export const KIND = 'VitessCluster';
 
@@ -15,7 +16,7 @@ export const CellSpec = v.object({
   name: DnsLabel,
   etcd: v.optional(Etcd),
   vtctld: v.optional(Component),
-  vtgate: v.optional(Component),
+  vtgate: v.optional(Vtgate),
   vtorc: v.optional(Component),
   /** The seed's spelling of vtorc (orchestrator was replaced by vtorc in Vitess). */
   orchestrator: v.optional(Component),
@@ -37,6 +38,7 @@ export const TabletSettings = v.object({
   mysql: v.optional(MysqlContainer),
   initContainers: v.optional(InitContainers),
   ...Placement,
+  ...PodSettings,
 });
 
 export const TabletPoolSettings = v.object({
@@ -73,7 +75,7 @@ export const Reshard = v.object({
 });
 
 export const KeyspaceSpec = v.object({
-  name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
+  name: KeyspaceName,
   cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
   shards: v.optional(shardList(v.object({ keyRange: KeyRange }))),
@@ -99,8 +101,8 @@ export const KeyspaceSpec = v.object({
 /** An external topology server (instead of an etcd run by the operator). */
 export const ExternalTopology = v.object({
   implementation: v.optional(v.picklist(['etcd2']), 'etcd2'),
-  address: v.pipe(v.string(), v.minLength(1)),
-  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), GLOBAL_TOPOLOGY_ROOT),
+  address: TopoAddress,
+  globalRoot: v.optional(TopoRoot, GLOBAL_TOPOLOGY_ROOT),
 });
 
 export const ClusterSpec = v.object({

@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { isSecretFlag, SECRET_FLAG_MESSAGE } from '../vitess/secret-flags.ts';
 import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
 import { Placement } from './placement.ts';
+import { PodSettings } from './pod.ts';
 
 export const GROUP = 'vitess.io';
 export const VERSION = 'v1alpha1';
@@ -16,6 +17,59 @@ export const DnsLabel = v.pipe(
   v.string(),
   v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower-case letters, digits and -)'),
   v.maxLength(63),
+);
+
+/**
+ * Names and addresses that reach Vitess commands, checked with the same patterns at every layer
+ * (a VitessCell, VitessKeyspace or VitessShard can be created directly, bypassing the VitessCluster's
+ * checks). They also keep a value from reading as an option (no leading `-` where a value stands
+ * alone on a command line). docs/decisions/0019-no-spec-value-in-script-text.md.
+ */
+
+/**
+ * A keyspace name: Vitess (since 16.0.2) allows ASCII letters, digits, `_` and `-` in keyspace
+ * names; ours are lower-case and start and end with a letter or digit, as they become part of
+ * object names and label values.
+ */
+export const KeyspaceName = v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63));
+
+/**
+ * A shard name as the operator makes them: `0` (unsharded) or a key range of lower-case hex bytes,
+ * `-80`, `80-`, `40-80` (lib/vitess/shards.ts). Vitess allows letters, digits, `_` and `-`.
+ */
+export const ShardName = v.pipe(v.string(), v.regex(/^(0|([0-9a-f]{2})*-([0-9a-f]{2})*)$/, "must be 0 or a key range of lower-case hex bytes such as -80, 80- or 40-80"), v.maxLength(65));
+
+/** A Kubernetes object name (DNS-1123 subdomain): the VitessCluster's name, carried by every layer. */
+export const ObjectName = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a Kubernetes object name (lower-case letters, digits, - and .)'),
+  v.maxLength(253),
+);
+
+/** A host name (DNS name), an IPv4 address, or an IPv6 address in brackets; then `:port`. */
+const HOST_PORT = String.raw`(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}`;
+
+/** `host:port`: vtctld's gRPC address, vtgate and vtctld addresses in vtadmin's discovery. */
+export const HostPort = v.pipe(v.string(), v.regex(new RegExp(`^${HOST_PORT}$`), 'must be host:port, such as etcd.example:2379'), v.maxLength(261));
+
+/**
+ * A topology server address: etcd2 takes a comma-separated list of endpoints (Vitess' etcd2topo
+ * splits `--topo-global-server-address` on `,`), each `host:port` with an optional http(s) scheme.
+ */
+export const TopoAddress = v.pipe(
+  v.string(),
+  v.regex(new RegExp(`^(https?://)?${HOST_PORT}(,(https?://)?${HOST_PORT})*$`), 'must be host:port, or several separated by commas, such as etcd-0.example:2379,etcd-1.example:2379'),
+  v.maxLength(2048),
+);
+
+/** A path in the topology server: `/vitess/global`. */
+export const TopoRoot = v.pipe(v.string(), v.regex(/^\/[-_.\/A-Za-z0-9]*$/, 'must be a path such as /vitess/global (letters, digits, -, _, . and /)'), v.maxLength(512));
+
+/** A DNS name a certificate is checked against (`tls.grpc.serverName`). */
+export const DnsName = v.pipe(
+  v.string(),
+  v.regex(/^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/, 'must be a DNS name such as vitess.example'),
+  v.maxLength(253),
 );
 
 /** A Kubernetes resource quantity: `500m`, `4Gi`, or a plain number. */
@@ -110,6 +164,32 @@ export const Component = v.object({
   extraFlags: v.optional(Flags),
   service: v.optional(ServiceSpec),
   ...Placement,
+  ...PodSettings,
+});
+
+/**
+ * vtgate autoscaling: a HorizontalPodAutoscaler (autoscaling/v2) over vtgate's Deployment, whose
+ * `replicas` the hooks then leave out so that Metacontroller's apply never resets what the HPA set.
+ * `metrics` and `behavior` are autoscaling/v2's own shapes (the API server checks them); without
+ * `metrics`, 70 % of vtgate's CPU request (set `resources.requests.cpu`).
+ */
+export const Autoscaling = v.object({
+  minReplicas: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  maxReplicas: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  metrics: v.optional(v.array(v.looseObject({ type: v.picklist(['Resource', 'Pods', 'Object', 'External', 'ContainerResource']) }))),
+  behavior: v.optional(v.looseObject({})),
+});
+
+/** What an HPA's bounds cannot be: the API server refuses minReplicas above maxReplicas. */
+export function autoscalingProblems(autoscaling: v.InferOutput<typeof Autoscaling> | undefined, path: string): string[] {
+  if (autoscaling?.minReplicas === undefined || autoscaling.minReplicas <= autoscaling.maxReplicas) return [];
+  return [`${path}.minReplicas: (${autoscaling.minReplicas}) must be <= maxReplicas (${autoscaling.maxReplicas})`];
+}
+
+/** vtgate: a component that may also autoscale. */
+export const Vtgate = v.object({
+  ...Component.entries,
+  autoscaling: v.optional(Autoscaling),
 });
 
 /** The subset of a PersistentVolumeClaim spec a user sets for tablet and etcd data. */
@@ -129,6 +209,7 @@ export const Etcd = v.object({
   resources: v.optional(Resources),
   volumeClaim: v.optional(VolumeClaim),
   ...Placement,
+  ...PodSettings,
 });
 
 /** A key range bound: hex bytes, empty for the open end. */
@@ -201,6 +282,7 @@ export const ConfirmRemoval = v.array(v.pipe(v.string(), v.minLength(1)));
 export type ResourcesSpec = v.InferOutput<typeof Resources>;
 export type FlagsSpec = v.InferOutput<typeof Flags>;
 export type ComponentSpec = v.InferOutput<typeof Component>;
+export type AutoscalingSpec = v.InferOutput<typeof Autoscaling>;
 export type EtcdSpec = v.InferOutput<typeof Etcd>;
 export type MyCnfSpec = v.InferOutput<typeof MyCnf>;
 export type VolumeClaimSpec = v.InferOutput<typeof VolumeClaim>;

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
-import { DnsLabel, shardList } from './common.ts';
+import { DnsLabel, KeyspaceName, shardList } from './common.ts';
 import { LayerBase, ResolvedReshard, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessKeyspace';
@@ -10,7 +10,7 @@ export const KIND = 'VitessKeyspace';
 export const KeyspaceSpec = v.object({
   ...LayerBase,
   cell: DnsLabel,
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: KeyspaceName,
   shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
   /** Backup Jobs of the shard(s), in the keyspace's first cell only. */

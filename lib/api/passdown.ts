@@ -5,13 +5,14 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, ConfirmRemoval, VtgateOrder, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
+import { PodSettings } from './pod.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
-  address: v.pipe(v.string(), v.minLength(1)),
-  root: v.pipe(v.string(), v.startsWith('/')),
+  address: TopoAddress,
+  root: TopoRoot,
 });
 
 /** The topology every Vitess process of a cell is pointed at (the `--topo-*` flags). */
@@ -25,6 +26,13 @@ export const Topology = v.object({
 /** A Deployment-backed component with its image and replica count decided. */
 export const ResolvedComponent = v.object({
   ...Component.entries,
+  image: Image,
+  replicas: Replicas,
+});
+
+/** vtgate with its image and replica count decided (`replicas` unused while it autoscales). */
+export const ResolvedVtgate = v.object({
+  ...Vtgate.entries,
   image: Image,
   replicas: Replicas,
 });
@@ -48,6 +56,7 @@ export const TabletPool = v.object({
   initContainers: v.optional(InitContainers),
   /** Placement with the cell's zone already in `nodeSelector`. */
   ...Placement,
+  ...PodSettings,
 });
 
 /** The two pools of every shard: `replica` (primary-eligible, the seed's masterEligible) and `rdonly` (the seed's batch). */
@@ -60,7 +69,7 @@ export const ShardTablets = v.object({
 
 export const ShardRef = v.object({
   /** The Vitess shard name: `-80`, `80-`, or `0` for an unsharded keyspace. */
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: ShardName,
   keyRange: v.optional(KeyRange),
   /** A target of the keyspace's reshard: created beside the serving shards, serving only after the switch. */
   reshardTarget: v.optional(v.literal(true)),
@@ -93,10 +102,10 @@ export const LayerBase = {
   selector: LabelSelector,
   template: v.optional(Template, {}),
   /** The VitessCluster's name: the prefix of tablet names and the root of every object name. */
-  cluster: v.pipe(v.string(), v.minLength(1)),
+  cluster: ObjectName,
   topology: Topology,
   /** vtctld's gRPC address (`host:15999`), for vtctldclient Jobs. */
-  vtctldAddress: v.pipe(v.string(), v.minLength(1)),
+  vtctldAddress: HostPort,
   images: v.object({ vitess: Image }),
   backupFlags: v.optional(Flags),
   /** The backup storage and engine (lib/api/backup.ts), when backups are configured. */
@@ -116,6 +125,7 @@ export const LayerBase = {
 export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;
 export type TopologySpec = v.InferOutput<typeof Topology>;
 export type ResolvedComponentSpec = v.InferOutput<typeof ResolvedComponent>;
+export type ResolvedVtgateSpec = v.InferOutput<typeof ResolvedVtgate>;
 export type ResolvedEtcdSpec = v.InferOutput<typeof ResolvedEtcd>;
 export type TabletPoolSpec = v.InferOutput<typeof TabletPool>;
 export type ShardTabletsSpec = v.InferOutput<typeof ShardTablets>;

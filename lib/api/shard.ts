@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
-import { DnsLabel } from './common.ts';
+import { DnsLabel, KeyspaceName, ShardName } from './common.ts';
 import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessShard';
@@ -10,9 +10,9 @@ export const KIND = 'VitessShard';
 export const ShardSpec = v.object({
   ...LayerBase,
   cell: DnsLabel,
-  keyspace: v.pipe(v.string(), v.minLength(1)),
+  keyspace: KeyspaceName,
   /** The Vitess shard name: `-80`, `80-`, or `0`. */
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: ShardName,
   keyRange: v.optional(KeyRange),
   tablets: ShardTablets,
   /** Backup Jobs of the shard(s), in the keyspace's first cell only. */

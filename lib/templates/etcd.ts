@@ -12,9 +12,10 @@ import { etcdClientServiceName, etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
 import { etcdServerTls } from './access.ts';
-import { container, objectMeta, resources } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, resources } from './meta.ts';
 import { podPlacement } from './placement.ts';
 import { servicePort } from './workload.ts';
+import { withPodMetadata, withPodSettings } from './pod-settings.ts';
 
 const COMPONENT = 'etcd';
 const DATA_DIR = '/var/lib/etcd';
@@ -119,9 +120,10 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
       // Topology data is never deleted with the StatefulSet or by a scale-down.
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       template: {
-        metadata: { labels: meta.labels, annotations: meta.annotations },
-        spec: {
+        metadata: withPodMetadata({ labels: meta.labels, annotations: meta.annotations }, spec),
+        spec: withPodSettings({
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           ...podPlacement(spec),
           containers: [
             container({
@@ -163,7 +165,7 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
             }),
           ],
           ...(tls === undefined ? {} : { volumes: tls.mounted.volumes }),
-        },
+        }, spec),
       },
       volumeClaimTemplates: [
         {

@@ -4,11 +4,14 @@
  */
 import type { V1Container, V1ObjectMeta, V1PodSecurityContext, V1Probe, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import type { ResourcesSpec, TemplateSpec } from '../api/common.ts';
+import type { PodSettingsSpec } from '../api/pod.ts';
 import { type Identity, identityLabels, LABEL } from '../vitess/labels.ts';
 
 /** What every template needs: where the object sits, and the user's template metadata to carry. */
 export interface Scope extends Identity {
   template: TemplateSpec;
+  /** The pull secrets, pull policy and security context of the Jobs made here (lib/api/pod.ts, jobPodSettings). */
+  jobPod?: PodSettingsSpec;
 }
 
 /** Metadata of a generated object: the user's template labels and annotations, then identity labels. */
@@ -28,6 +31,12 @@ export const VITESS_UID = 999;
 export function podSecurityContext(): V1PodSecurityContext {
   return { runAsUser: VITESS_UID, runAsGroup: VITESS_UID, fsGroup: VITESS_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
 }
+
+/**
+ * No Vitess process calls the Kubernetes API (the topology is etcd, vtadmin's discovery a static
+ * file), so no Pod of ours mounts a ServiceAccount token: a process broken into finds none to use.
+ */
+export const NO_SERVICE_ACCOUNT_TOKEN = { automountServiceAccountToken: false } as const;
 
 export function containerSecurityContext(): V1SecurityContext {
   return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };

@@ -42,7 +42,7 @@ export interface ReshardJob {
   tls?: TlsSpec;
 }
 
-const RESHARD = '$VTCTLDCLIENT Reshard --workflow "$WORKFLOW" --target-keyspace "$KEYSPACE"';
+const RESHARD = 'vtctldclient Reshard --workflow "$WORKFLOW" --target-keyspace "$KEYSPACE"';
 /** The workflow's status, whitespace removed, in $state; a failed read fails the script (and the Job retries). */
 const READ_STATE = `state=$(${RESHARD} status --format=json | tr -d ' \\t\\n')`;
 /** Whether the workflow exists: `show` lists it by name. */
@@ -94,14 +94,16 @@ export function reshardJob(job: ReshardJob): V1Job {
     image: job.image,
     vtctldAddress: job.vtctldAddress,
     tls: job.tls,
-    env: [
-      { name: 'WORKFLOW', value: job.workflow },
-      { name: 'KEYSPACE', value: job.scope.keyspace },
-      { name: 'SOURCE_SHARDS', value: job.sources.join(',') },
-      { name: 'TARGET_SHARDS', value: job.targets.join(',') },
-      { name: 'MAX_LAG_SECONDS', value: String(job.maxLagSeconds) },
-    ],
-    script: script(job.step).join('\n'),
+    run: {
+      values: {
+        WORKFLOW: job.workflow,
+        KEYSPACE: job.scope.keyspace,
+        SOURCE_SHARDS: job.sources.join(','),
+        TARGET_SHARDS: job.targets.join(','),
+        MAX_LAG_SECONDS: String(job.maxLagSeconds),
+      },
+      script: script(job.step).join('\n'),
+    },
     labels: { 'vitess.io/reshard-step': job.step },
     annotations: { [RESHARD_TARGETS_ANNOTATION]: job.targets.join(',') },
     // vtctld or a tablet may be briefly away: retry a few times, then stop the reshard and say why.

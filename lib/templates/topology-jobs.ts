@@ -8,7 +8,7 @@
  * the script. A record that names another keyspace or shard than the one the Job was made for is not
  * the operator's: it is left alone.
  */
-import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
 import { objectName } from '../kube/names.ts';
 import { KEYSPACE_HAS_SHARDS, SHARD_HAS_TABLETS, SHARD_NOT_SERVING_IN_CELL, TOPO_NO_NODE } from '../vitess/topology.ts';
@@ -30,10 +30,6 @@ export function tabletRecordJobName(tablet: string): string {
 /** `Job/<shard object>-unregister`: deletes the shard's record (a child of the keyspace). */
 export function shardRecordJobName(shardObject: string): string {
   return objectName([shardObject, 'unregister']);
-}
-
-function env(values: Record<string, string>): V1EnvVar[] {
-  return Object.entries(values).map(([name, value]) => ({ name, value }));
 }
 
 /**
@@ -71,16 +67,18 @@ export function tabletRecordJob(job: TabletRecordJob): V1Job {
     image: job.image,
     vtctldAddress: job.vtctldAddress,
     tls: job.tls,
-    env: env({ TABLET_ALIAS: job.alias, KEYSPACE: scope.keyspace, SHARD: scope.shard }),
-    script: [
-      `if ! record=$($VTCTLDCLIENT GetTablet "$TABLET_ALIAS" 2>&1); then`,
-      `  case "$record" in *"${TOPO_NO_NODE}"*) echo "no record of tablet $TABLET_ALIAS: nothing to delete"; exit 0;; esac`,
-      `  echo "$record" >&2; exit 1`,
-      `fi`,
-      ...OWNED_CHECK,
-      `$VTCTLDCLIENT DeleteTablets${job.allowPrimary ? ' --allow-primary' : ''} "$TABLET_ALIAS"`,
-      `echo "deleted the record of tablet $TABLET_ALIAS"`,
-    ].join('\n'),
+    run: {
+      values: { TABLET_ALIAS: job.alias, KEYSPACE: scope.keyspace, SHARD: scope.shard },
+      script: [
+        `if ! record=$(vtctldclient GetTablet "$TABLET_ALIAS" 2>&1); then`,
+        `  case "$record" in *"${TOPO_NO_NODE}"*) echo "no record of tablet $TABLET_ALIAS: nothing to delete"; exit 0;; esac`,
+        `  echo "$record" >&2; exit 1`,
+        `fi`,
+        ...OWNED_CHECK,
+        `vtctldclient DeleteTablets${job.allowPrimary ? ' --allow-primary' : ''} "$TABLET_ALIAS"`,
+        `echo "deleted the record of tablet $TABLET_ALIAS"`,
+      ].join('\n'),
+    },
     labels: tabletLabels(job.tablet),
     backoffLimit: BACKOFF_LIMIT,
   });
@@ -114,21 +112,23 @@ export function shardRecordJob(job: ShardRecordJob): V1Job {
     image: job.image,
     vtctldAddress: job.vtctldAddress,
     tls: job.tls,
-    env: env({ KEYSPACE: scope.keyspace, SHARD: job.shard, CELL: scope.cell }),
-    script: [
-      `if ! out=$($VTCTLDCLIENT GetShard "$KEYSPACE/$SHARD" 2>&1); then`,
-      `  case "$out" in *"${TOPO_NO_NODE}"*) echo "no record of shard $KEYSPACE/$SHARD: nothing to delete"; exit 0;; esac`,
-      `  echo "$out" >&2; exit 1`,
-      `fi`,
-      `if ! out=$($VTCTLDCLIENT RemoveShardCell "$KEYSPACE/$SHARD" "$CELL" 2>&1); then`,
-      `  case "$out" in *"${SHARD_NOT_SERVING_IN_CELL}"*) echo "shard $KEYSPACE/$SHARD does not serve in cell $CELL";; *) echo "$out" >&2; exit 1;; esac`,
-      `fi`,
-      `if ! out=$($VTCTLDCLIENT DeleteShards --even-if-serving "$KEYSPACE/$SHARD" 2>&1); then`,
-      `  case "$out" in *"${SHARD_HAS_TABLETS}"*) echo "$out"; echo "another cell still has tablets of $KEYSPACE/$SHARD: its keyspace deletes the shard"; exit 0;; esac`,
-      `  echo "$out" >&2; exit 1`,
-      `fi`,
-      `echo "deleted the record of shard $KEYSPACE/$SHARD"`,
-    ].join('\n'),
+    run: {
+      values: { KEYSPACE: scope.keyspace, SHARD: job.shard, CELL: scope.cell },
+      script: [
+        `if ! out=$(vtctldclient GetShard "$KEYSPACE/$SHARD" 2>&1); then`,
+        `  case "$out" in *"${TOPO_NO_NODE}"*) echo "no record of shard $KEYSPACE/$SHARD: nothing to delete"; exit 0;; esac`,
+        `  echo "$out" >&2; exit 1`,
+        `fi`,
+        `if ! out=$(vtctldclient RemoveShardCell "$KEYSPACE/$SHARD" "$CELL" 2>&1); then`,
+        `  case "$out" in *"${SHARD_NOT_SERVING_IN_CELL}"*) echo "shard $KEYSPACE/$SHARD does not serve in cell $CELL";; *) echo "$out" >&2; exit 1;; esac`,
+        `fi`,
+        `if ! out=$(vtctldclient DeleteShards --even-if-serving "$KEYSPACE/$SHARD" 2>&1); then`,
+        `  case "$out" in *"${SHARD_HAS_TABLETS}"*) echo "$out"; echo "another cell still has tablets of $KEYSPACE/$SHARD: its keyspace deletes the shard"; exit 0;; esac`,
+        `  echo "$out" >&2; exit 1`,
+        `fi`,
+        `echo "deleted the record of shard $KEYSPACE/$SHARD"`,
+      ].join('\n'),
+    },
     backoffLimit: BACKOFF_LIMIT,
   });
 }
@@ -163,18 +163,20 @@ export function keyspaceRecordJob(job: KeyspaceRecordJob): V1Job {
     image: job.image,
     vtctldAddress: job.vtctldAddress,
     tls: job.tls,
-    env: env({ KEYSPACE: job.keyspace }),
-    script: [
-      `if ! out=$($VTCTLDCLIENT GetKeyspace "$KEYSPACE" 2>&1); then`,
-      `  case "$out" in *"${TOPO_NO_NODE}"*) echo "no record of keyspace $KEYSPACE: nothing to delete"; exit 0;; esac`,
-      `  echo "$out" >&2; exit 1`,
-      `fi`,
-      `if ! out=$($VTCTLDCLIENT DeleteKeyspace "$KEYSPACE" 2>&1); then`,
-      `  case "$out" in *"${KEYSPACE_HAS_SHARDS}"*) echo "$out"; echo "keyspace $KEYSPACE still has shards (another cell's): kept"; exit 0;; esac`,
-      `  echo "$out" >&2; exit 1`,
-      `fi`,
-      `echo "deleted the record of keyspace $KEYSPACE"`,
-    ].join('\n'),
+    run: {
+      values: { KEYSPACE: job.keyspace },
+      script: [
+        `if ! out=$(vtctldclient GetKeyspace "$KEYSPACE" 2>&1); then`,
+        `  case "$out" in *"${TOPO_NO_NODE}"*) echo "no record of keyspace $KEYSPACE: nothing to delete"; exit 0;; esac`,
+        `  echo "$out" >&2; exit 1`,
+        `fi`,
+        `if ! out=$(vtctldclient DeleteKeyspace "$KEYSPACE" 2>&1); then`,
+        `  case "$out" in *"${KEYSPACE_HAS_SHARDS}"*) echo "$out"; echo "keyspace $KEYSPACE still has shards (another cell's): kept"; exit 0;; esac`,
+        `  echo "$out" >&2; exit 1`,
+        `fi`,
+        `echo "deleted the record of keyspace $KEYSPACE"`,
+      ].join('\n'),
+    },
     backoffLimit: BACKOFF_LIMIT,
   });
 }

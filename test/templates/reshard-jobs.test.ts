@@ -61,8 +61,7 @@ esac
   const container = job.spec?.template.spec?.containers[0];
   const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
   for (const variable of container?.env ?? []) env[variable.name] = variable.value ?? '';
-  env.VTCTLDCLIENT = `${fake} --server=v:15999`;
-  const result = spawnSync('/bin/sh', ['-ec', container?.command?.[2] as string], { env, timeout: timeoutMs });
+    const result = spawnSync('/bin/sh', ['-ec', (container?.command?.[2] as string).replaceAll('/vt/bin/vtctldclient', fake)], { env, timeout: timeoutMs });
   const calls = existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') : [];
   return { status: result.status, calls: calls.map((call) => call.replace('--server=v:15999 Reshard --workflow reshard --target-keyspace commerce ', '')), out: `${result.stdout}${result.stderr}` };
 }

@@ -78,8 +78,7 @@ esac
   expect(command.slice(0, 2)).toEqual(['/bin/sh', '-ec']);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
   for (const variable of container?.env ?? []) env[variable.name] = variable.value ?? '';
-  env.VTCTLDCLIENT = `${fake} --server=v:15999`;
-  const result = spawnSync('/bin/sh', ['-ec', command[2] as string], { env, cwd: dir });
+  const result = spawnSync('/bin/sh', ['-ec', (command[2] as string).replaceAll('/vt/bin/vtctldclient', fake)], { env, cwd: dir });
   const calls = existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') : [];
   return { status: result.status, calls, out: `${result.stdout}${result.stderr}`, exists: (path) => existsSync(join(dir, path)) };
 }
