@@ -4,7 +4,7 @@ import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, KeyspaceName, shardList } from './common.ts';
-import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedReshard, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
@@ -18,6 +18,8 @@ export const CellKeyspace = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of every tablet and initial backup of the keyspace, in every cell; absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The keyspace's reshard, when `shards` holds targets. */
+  reshard: v.optional(ResolvedReshard),
   /** The passwords of the keyspace's tablets and initial backup (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
 });

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, KeyspaceName, shardList } from './common.ts';
-import { LayerBase, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, ResolvedReshard, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessKeyspace';
 
@@ -17,6 +17,13 @@ export const KeyspaceSpec = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The keyspace's reshard, when `shards` holds targets (lib/sync/reshard.ts). */
+  reshard: v.optional(ResolvedReshard),
+  /**
+   * Set by sync-cell on a keyspace it is removing (lib/sync/keyspace-removal.ts): the keyspace removes
+   * every shard (each out of the topology first) and reports `status.retired: true` once none is left.
+   */
+  retire: v.optional(v.literal(true)),
   /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
 });

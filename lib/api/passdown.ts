@@ -71,6 +71,16 @@ export const ShardRef = v.object({
   /** The Vitess shard name: `-80`, `80-`, or `0` for an unsharded keyspace. */
   name: ShardName,
   keyRange: v.optional(KeyRange),
+  /** A target of the keyspace's reshard: created beside the serving shards, serving only after the switch. */
+  reshardTarget: v.optional(v.literal(true)),
+});
+
+/** How a keyspace's reshard runs, when its shards include targets (docs/decisions/0024-declarative-reshard.md). */
+export const ResolvedReshard = v.object({
+  /** The replication lag (seconds) under which traffic may switch. */
+  maxLagSeconds: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)),
+  /** The keyspace's first cell runs the workflow's Jobs; the others only run the target shards. */
+  runsWorkflow: v.boolean(),
 });
 
 /** Rollout concurrency with every layer's value decided. */

@@ -19,6 +19,14 @@ export const ShardSpec = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of the tablets and the initial backup (a Secret key); absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /**
+   * Set by sync-keyspace on a shard it is removing (lib/sync/shard-removal.ts): the shard stops every
+   * tablet without reparenting (the whole shard is leaving), deletes their topology records, and
+   * reports `status.retired: true` once none is left. Absent otherwise.
+   */
+  retire: v.optional(v.literal(true)),
+  /** A target of its keyspace's reshard: how the keyspace tells it apart once the reshard is cancelled. */
+  reshardTarget: v.optional(v.literal(true)),
   /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
 });

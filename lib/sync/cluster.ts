@@ -16,7 +16,8 @@ import { revisionOf } from '../rollout/planner.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
-import { keyRangeProblems, shardName } from '../vitess/shards.ts';
+import { reshardProblems } from '../vitess/reshard.ts';
+import { keyRangeProblems, shardName, UNSHARDED } from '../vitess/shards.ts';
 import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
 import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
@@ -163,6 +164,11 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     });
     keyRangeProblems((keyspace.shards ?? []).map((shard) => shard.keyRange)).forEach(({ index, message }) => problems.push(`${path}.shards[${index}].keyRange: ${message}`));
     duplicates((keyspace.shards ?? []).map((shard) => shardName(shard.keyRange))).forEach((index) => problems.push(`${path}.shards[${index}].keyRange: duplicate shard`));
+    if (keyspace.reshard !== undefined) {
+      const serving = (keyspace.shards ?? []).length === 0 ? [{ name: UNSHARDED }] : (keyspace.shards ?? []).map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+      const targets = keyspace.reshard.shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+      reshardProblems(serving, targets).forEach(({ index, message }) => problems.push(`${path}.reshard.shards[${index}].keyRange: ${message}`));
+    }
     const tablets = keyspace.tablets;
     if (tablets.replica !== undefined && tablets.masterEligible !== undefined) problems.push(`${path}.tablets: set replica or its old spelling masterEligible, not both`);
     if (tablets.rdonly !== undefined && tablets.batch !== undefined) problems.push(`${path}.tablets: set rdonly or its old spelling batch, not both`);
