@@ -11,12 +11,11 @@
  * Nothing else moves the primary: a primary whose Pod restarts without a reparent stays primary,
  * not serving, which is the outage the rollout laws look for.
  */
-import * as v from 'valibot';
 import { KIND as SHARD_KIND } from '../api/shard.ts';
 import { isRecord, type KubeObject } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { LABEL } from '../vitess/labels.ts';
-import { STATE_HEARTBEAT_SECONDS, STATE_MAX_AGE_SECONDS, VITESS_STATE_ANNOTATION, type ObservedTablet, VitessShardState, vitessStateText } from '../vitess/state.ts';
+import { parseVitessState, STATE_HEARTBEAT_SECONDS, STATE_MAX_AGE_SECONDS, VITESS_STATE_ANNOTATION, type ObservedTablet, type VitessShardState, vitessStateText } from '../vitess/state.ts';
 import { tabletAlias } from '../vitess/tablets.ts';
 import { REPARENT_ENV, REPARENT_FOR_ANNOTATION } from '../templates/reparent-job.ts';
 import { type Action, objectRef } from './metacontroller.ts';
@@ -55,14 +54,7 @@ function ownedBy(object: KubeObject, owner: KubeObject): boolean {
 
 /** The state an object carries, whatever its age (the fake Vitess remembers the primary through it). */
 function previousState(shard: KubeObject): VitessShardState | undefined {
-  const text = shard.metadata.annotations?.[VITESS_STATE_ANNOTATION];
-  if (text === undefined) return undefined;
-  try {
-    const parsed = v.safeParse(VitessShardState, JSON.parse(text));
-    return parsed.success ? parsed.output : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseVitessState(shard.metadata.annotations?.[VITESS_STATE_ANNOTATION]);
 }
 
 function readyTime(pod: KubeObject): number | undefined {
