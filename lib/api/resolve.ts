@@ -236,7 +236,7 @@ export function backupJobs(cluster: Cluster, keyspace: KeyspaceSpecValue, cell: 
 /** A keyspace's reshard settings; its first cell runs the workflow (a workflow spans the keyspace's cells). */
 function withReshard(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
   if (keyspace.reshard === undefined) return resolved;
-  return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell } };
+  return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell, traffic: keyspace.reshard.traffic } };
 }
 
 function withBackupJobs(keyspace: CellKeyspaceSpec, jobs: BackupJobsSpec | undefined): CellKeyspaceSpec {
