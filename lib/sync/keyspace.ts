@@ -10,7 +10,7 @@ import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 import { keyspaceSlots } from './shard-removal.ts';
 
-export const keyspaceLayer = defineLayer<Keyspace>({
+export const keyspaceLayer = defineLayer<Keyspace, { now: Date }>({
   name: 'sync-keyspace',
   parentKind: KEYSPACE_KIND,
   schema: KeyspaceSpec,
@@ -20,9 +20,11 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   maxInFlight: (spec) => spec.rollout.shards,
   confirmRemoval: (spec) => spec.confirmRemoval,
   // Removed shards leave the topology before they leave the cluster (lib/sync/shard-removal.ts).
-  slots: (spec, desired, observed) => keyspaceSlots(spec, desired, observed),
-  status: (spec, observed, desired) => {
-    const { removedShards, resharding } = keyspaceSlots(spec, desired, observed);
+  // The clock, for the status too: a reshard's write switches are spaced in time (lib/sync/reshard.ts).
+  derive: (_spec, _parent, now) => ({ now }),
+  slots: (spec, desired, observed, now) => keyspaceSlots(spec, desired, observed, now),
+  status: (spec, observed, desired, { now }) => {
+    const { removedShards, resharding } = keyspaceSlots(spec, desired, observed, now);
     const retired = spec.retire === true ? ![...observed.values()].some((child) => child.kind === SHARD_KIND) : undefined;
     return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined, resharding, retired };
   },

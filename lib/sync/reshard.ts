@@ -25,6 +25,7 @@ import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { Slot } from '../rollout/planner.ts';
 import { RESHARD_COMPONENT, RESHARD_TARGETS_ANNOTATION, REVERSE_STEPS, SWITCH_STEPS, reshardJob, reshardJobName, type ReshardStep } from '../templates/reshard-jobs.ts';
+import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { cellObjectName, keyspaceObjectName, shardObjectName } from '../vitess/names.ts';
 import { reshardSources } from '../vitess/reshard.ts';
@@ -78,12 +79,12 @@ function stepJob(observed: ReadonlyMap<string, KubeObject>, name: string, target
   return job?.metadata.annotations?.[RESHARD_TARGETS_ANNOTATION] === targets ? job : undefined;
 }
 
-export function reshardPlan(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>): ReshardPlan {
+export function reshardPlan(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>, now: Date): ReshardPlan {
   // A retiring keyspace removes every shard: no reshard runs.
   if (spec.retire === true) return EMPTY;
   const targets = spec.shards.filter((shard) => shard.reshardTarget === true);
-  if (targets.length > 0) return forward(spec, observed, targets.map((t) => t.name));
-  return cancel(spec, observed);
+  if (targets.length > 0) return forward(spec, observed, targets.map((t) => t.name), now);
+  return cancel(spec, observed, now);
 }
 
 function jobFor(spec: Keyspace, step: ReshardStep, sources: readonly string[], targets: readonly string[]): KubeObject {
@@ -108,6 +109,7 @@ function jobFor(spec: Keyspace, step: ReshardStep, sources: readonly string[], t
 interface Run {
   spec: Keyspace;
   observed: ReadonlyMap<string, KubeObject>;
+  now: Date;
   ko: string;
   /** The target set the Jobs are made for (their annotation). */
   key: string;
@@ -164,6 +166,22 @@ function jobsOf(run: Run, steps: readonly ReshardStep[]): { step: ReshardStep; j
 
 const isActive = (job: KubeObject): boolean => !isReady(job) && !isFailedJob(job);
 
+/**
+ * Seconds still to wait after a completed write switch before the next one the other way: vtgate
+ * buffers a shard's primary traffic through a switch only if its previous one ended at least
+ * `--buffer-min-time-between-failovers` before (lib/vitess/flags.ts); a quicker one fails queries
+ * (measured: 5 writes and 8 reads at a switch 50 s after a reversal). 0 without a completion time.
+ */
+function switchSpacing(job: KubeObject | undefined, now: Date): number {
+  const completed = job !== undefined && isReady(job) && isRecord(job.status) && typeof job.status.completionTime === 'string' ? Date.parse(job.status.completionTime) : NaN;
+  if (Number.isNaN(completed)) return 0;
+  return Math.max(0, Math.ceil(VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS - (now.getTime() - completed) / 1000));
+}
+
+function spacingMessage(seconds: number, next: string): string {
+  return `waiting ${seconds} s before ${next}: vtgate buffers a write switch only ${VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS} s after the previous one (--buffer-min-time-between-failovers)`;
+}
+
 /** Active Jobs are answered as they are (never cut off mid-switch); the others go with this answer. */
 function holdActive(plan: Plan, jobs: readonly { step: ReshardStep; job: KubeObject }[]): ReshardStep[] {
   const active = jobs.filter(({ job }) => isActive(job));
@@ -174,14 +192,14 @@ function holdActive(plan: Plan, jobs: readonly { step: ReshardStep; job: KubeObj
   return active.map(({ step }) => step);
 }
 
-function forward(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>, targets: string[]): ReshardPlan {
+function forward(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>, targets: string[], now: Date): ReshardPlan {
   const serving = spec.shards.filter((shard) => shard.reshardTarget !== true);
   const sources = reshardSources(serving, spec.shards.filter((shard) => shard.reshardTarget === true)).map((shard) => shard.name);
   const base = { workflow: RESHARD_WORKFLOW, sources, targets };
   if (spec.reshard?.runsWorkflow !== true) {
     return { ...EMPTY, status: { ...base, state: 'RunByFirstCell', message: "the keyspace's first cell runs the workflow; this cell runs the target shards" } };
   }
-  const run: Run = { spec, observed, ko: keyspaceObject(spec), key: targets.join(','), sources, targets, base };
+  const run: Run = { spec, observed, now, ko: keyspaceObject(spec), key: targets.join(','), sources, targets, base };
   const plan: Plan = { ...EMPTY, slots: [], kept: [], managed: new Set(), retire: new Set(), released: [], held: [], unsettled: [] };
   for (const step of ['create', 'wait-for-copy'] as const) {
     const outcome = runStep(run, plan, step, 'Running');
@@ -203,6 +221,18 @@ function toTargets(run: Run, plan: Plan, sourceAsked: boolean): ReshardPlan {
   const { base, ko, sources, targets } = run;
   const reversal = jobsOf(run, REVERSE_STEPS);
   if (reversal.length > 0) {
+    const wait = switchSpacing(reversal.find(({ step }) => step === 'reverse-writes')?.job, run.now);
+    if (wait > 0) {
+      // The reversal's Jobs stay until then: reverse-writes' completion time is the clock.
+      for (const { job } of reversal) {
+        plan.managed.add(objectKey(job));
+        plan.kept.push(objectKey(job));
+      }
+      const message = spacingMessage(wait, 'switching to the targets again');
+      // Unsettled: the hook is called again within 10 s (lib/sync/pipeline.ts), not at the 60 s resync.
+      plan.unsettled.push(`reshard ${message}`);
+      return { ...plan, status: { ...base, state: 'Running', step: 'switch-reads', message } };
+    }
     const active = holdActive(plan, [...reversal, ...jobsOf(run, ['switch-reads', 'switch-writes'])]);
     const message = active.length > 0 ? `waiting for step ${active.join(', ')} to finish before switching to the targets again` : "clearing the reversal's Jobs before switching to the targets again";
     return { ...plan, status: { ...base, state: 'Running', step: 'switch-reads', message } };
@@ -237,6 +267,12 @@ function toSources(run: Run, plan: Plan): ReshardPlan {
     return { ...plan, status: { ...base, state: 'Reversing', step: active[0], message: `waiting for step ${active.join(', ')} to finish, then reversing traffic to ${sources.join(', ')}` } };
   }
   for (const { job } of switches) plan.kept.push(objectKey(job));
+  const wait = jobsOf(run, ['reverse-writes']).length > 0 ? 0 : switchSpacing(switches.find(({ step }) => step === 'switch-writes')?.job, run.now);
+  if (wait > 0) {
+    const message = spacingMessage(wait, 'reversing writes');
+    plan.unsettled.push(`reshard ${message}`);
+    return { ...plan, status: { ...base, state: 'Reversing', step: 'reverse-writes', message } };
+  }
   for (const step of REVERSE_STEPS) {
     const outcome = runStep(run, plan, step, 'Reversing');
     if (outcome !== 'done') return { ...plan, status: outcome };
@@ -300,7 +336,7 @@ function removedTargets(spec: Keyspace, observed: ReadonlyMap<string, KubeObject
  * targets is reversed first (writes, then reads: the reverse steps), the targets held meanwhile; then
  * `Reshard cancel`, then the targets leave with their copy. Only once complete started is it too late.
  */
-function cancel(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>): ReshardPlan {
+function cancel(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>, now: Date): ReshardPlan {
   const removed = removedTargets(spec, observed);
   const ko = keyspaceObject(spec);
   // Every reshard Job stays while the targets do: they say how far the workflow went.
@@ -321,7 +357,7 @@ function cancel(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>): Resh
     return { ...EMPTY, kept: [...managed], managed, released: held, status: { ...base, state: 'Cancelled', message: 'no workflow was created: the targets leave' } };
   }
   if (SWITCH_STEPS.some(started)) {
-    const reversing = reverseBeforeCancel(spec, jobOf, base, managed);
+    const reversing = reverseBeforeCancel(spec, jobOf, base, managed, now);
     if (reversing !== undefined) return { ...reversing, held };
   }
   const name = reshardJobName(ko, 'cancel');
@@ -351,6 +387,7 @@ function reverseBeforeCancel(
   jobOf: (step: ReshardStep) => KubeObject | undefined,
   base: { workflow: string; sources: string[]; targets: string[] },
   managed: ReadonlySet<string>,
+  now: Date,
 ): ReshardPlan | undefined {
   const hold = (job: KubeObject) => ({ ...EMPTY, slots: [{ desired: heldChild(job), observed: job, method: 'replace' as const }], kept: [...managed].filter((key) => key !== objectKey(job)), managed });
   for (const step of ['switch-reads', 'switch-writes'] as const) {
@@ -360,6 +397,11 @@ function reverseBeforeCancel(
   for (const step of REVERSE_STEPS) {
     const job = jobOf(step);
     const name = reshardJobName(keyspaceObject(spec), step);
+    const wait = step === 'reverse-writes' && job === undefined ? switchSpacing(jobOf('switch-writes'), now) : 0;
+    if (wait > 0) {
+      const message = spacingMessage(wait, 'reversing writes, then cancelling');
+      return { ...EMPTY, kept: [...managed], managed, status: { ...base, state: 'Reversing', step, message }, unsettled: [`reshard ${message}`] };
+    }
     if (job === undefined) {
       const fresh = jobFor(spec, step, [], base.targets);
       return { ...EMPTY, slots: [{ desired: fresh, method: 'replace' }], kept: [...managed], managed: new Set([...managed, `Job/${name}`]), status: { ...base, state: 'Reversing', step, message: `${stepMessage(step, name)}, then cancelling` } };

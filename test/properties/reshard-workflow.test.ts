@@ -12,6 +12,8 @@
  *   or from every target, and the shards they serve from are present and not retired;
  * - no shard of the serving set is retired before traffic left it (writes switched, then complete);
  * - complete runs only with all traffic on the targets, cancel only with all of it on the sources;
+ * - a Job that moves writes back or forth is made at least vtgate's buffer window (60 s) after the
+ *   previous move of writes completed;
  * - nothing of the source is deleted while the workflow is not complete: its VitessShard, Pods and
  *   PVCs stay;
  * - a cancel before complete started ends with the source as it was and the targets gone; a reverse
@@ -30,6 +32,7 @@ import { runRound, simulate } from '../../lib/simulator/simulate.ts';
 import { allObjects, type ClusterState, getObject, storeKey, updateObject, updateStatus } from '../../lib/simulator/store.ts';
 import { layers } from '../../lib/sync/index.ts';
 import { RESHARD_STEPS, REVERSE_STEPS, type ReshardStep } from '../../lib/templates/reshard-jobs.ts';
+import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../../lib/vitess/flags.ts';
 import { shardNamePart } from '../../lib/vitess/shards.ts';
 import { LAW_TIMEOUT_MS, runs, scaledRuns } from '../arbitraries/index.ts';
 
@@ -73,7 +76,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
     // The workflow completes in about 7 rounds when no step fails: the events fall around its switches.
     cancelAt: fc.option(fc.integer({ min: 1, max: 14 }), { nil: undefined, freq: 2 }),
     reverseAt: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined, freq: 3 }),
-    forwardAfter: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined, freq: 2 }),
+    forwardAfter: fc.option(fc.integer({ min: 1, max: 14 }), { nil: undefined, freq: 2 }),
   })
   .map(({ forwardAfter, ...rest }) => ({ ...rest, forwardAt: rest.reverseAt === undefined || forwardAfter === undefined ? undefined : rest.reverseAt + forwardAfter }));
 
@@ -84,6 +87,8 @@ interface Traffic {
   completed: boolean;
   /** Write switches undone (a reverse-writes Job that found writes on the targets). */
   writesReversed: number;
+  /** When the last Job that moved writes completed (ms). */
+  writesMovedAt?: number;
   /** Jobs (by uid) already applied. */
   seen: Set<string>;
 }
@@ -96,6 +101,13 @@ function follow(traffic: Traffic, objects: readonly KubeObject[]): void {
     if (traffic.seen.has(uid)) continue;
     traffic.seen.add(uid);
     const step = job.metadata.name.slice(`${KEYSPACE}-reshard-`.length) as ReshardStep;
+    const moves = (step === 'switch-writes' && traffic.writes === 'source') || (step === 'reverse-writes' && traffic.writes === 'target');
+    if (moves) {
+      // vtgate buffers a write switch only 60 s after the previous one ended: the Job moving writes was made no sooner.
+      const created = Date.parse(job.metadata.creationTimestamp ?? '');
+      if (traffic.writesMovedAt !== undefined) expect(created - traffic.writesMovedAt).toBeGreaterThanOrEqual(VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS * 1000);
+      traffic.writesMovedAt = Date.parse(String((job.status as Json).completionTime));
+    }
     if (step === 'switch-reads') traffic.reads = 'target';
     if (step === 'switch-writes') traffic.writes = 'target';
     if (step === 'reverse-writes' && traffic.writes === 'target') traffic.writesReversed += 1;

@@ -11,7 +11,8 @@ import { keyspaceLayer } from '../../lib/sync/keyspace.ts';
 import { FIXED_NOW, FIXTURES, loadJson } from '../fixtures/loader.ts';
 
 type Json = Record<string, any>;
-type JobState = 'done' | 'active' | 'failed';
+/** A Job's state; `done` with a number: completed that many seconds before the sync. */
+type JobState = 'done' | 'active' | 'failed' | number;
 
 const KS = 'vitess-zone1-main';
 const SOURCE = `${KS}-x-80`;
@@ -19,7 +20,8 @@ const TARGETS = [`${KS}-x-40`, `${KS}-40-80`] as const;
 const jobName = (step: string): string => `${KS}-reshard-${step}`;
 
 function job(step: string, state: JobState): KubeObject & Json {
-  const status = state === 'done' ? { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } : state === 'failed' ? { failed: 7, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } : { active: 1 };
+  const completionTime = typeof state === 'number' ? { completionTime: new Date(FIXED_NOW.getTime() - state * 1000).toISOString() } : {};
+  const status = state === 'done' || typeof state === 'number' ? { succeeded: 1, ...completionTime, conditions: [{ type: 'Complete', status: 'True' }] } : state === 'failed' ? { failed: 7, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } : { active: 1 };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -171,6 +173,35 @@ describe('removing reshard after a switch: reverse, then cancel', () => {
     const response = sync('removed', { ...SWITCHED, complete: 'done' });
     expect(resharding(response).state).toBe('CannotCancel');
     expect(jobsIn(response)).not.toContain('reverse-writes');
+    for (const target of TARGETS) expect(shard(response, target)).toBeDefined();
+  });
+});
+
+describe("write switches spaced by vtgate's buffer window (--buffer-min-time-between-failovers, 60 s)", () => {
+  const updated = (response: SyncResponse) => (response.status.conditions as Json[]).find((c) => c.type === 'Updated');
+
+  test('traffic: source 20 s after the write switch: reverse-writes waits 40 s more (Updated=False, so the hook comes back within 10 s)', () => {
+    const response = sync('source', { ...COPIED, 'switch-reads': 100, 'switch-writes': 20 });
+    expect(jobsIn(response)).not.toContain('reverse-writes');
+    expect(resharding(response)).toMatchObject({ state: 'Reversing', step: 'reverse-writes' });
+    expect(resharding(response).message).toContain('waiting 40 s');
+    expect(updated(response)?.status).toBe('False');
+    expect(response.resyncAfterSeconds).toBeLessThanOrEqual(10);
+    expect(jobsIn(sync('source', { ...COPIED, 'switch-reads': 100, 'switch-writes': 61 }))).toContain('reverse-writes');
+  });
+
+  test('traffic: target 30 s after writes were reversed: the reversal Jobs stay, no switch starts until 60 s passed', () => {
+    const waiting = sync('target', { ...COPIED, 'reverse-writes': 30, 'reverse-reads': 20 });
+    expect(jobsIn(waiting)).toEqual(['create', 'reverse-reads', 'reverse-writes', 'wait-for-copy']);
+    expect(resharding(waiting).message).toContain('waiting 30 s');
+    expect(jobsIn(sync('target', { ...COPIED, 'reverse-writes': 60, 'reverse-reads': 50 }))).toEqual(['create', 'wait-for-copy']);
+  });
+
+  test('a cancel right after the write switch waits before reversing writes', () => {
+    const response = sync('removed', { ...COPIED, 'switch-reads': 100, 'switch-writes': 5 });
+    expect(jobsIn(response)).not.toContain('reverse-writes');
+    expect(resharding(response)).toMatchObject({ state: 'Reversing', step: 'reverse-writes' });
+    expect(resharding(response).message).toContain('waiting 55 s');
     for (const target of TARGETS) expect(shard(response, target)).toBeDefined();
   });
 });
