@@ -76,6 +76,14 @@ export const ResolvedRollout = v.object({
    * tablets and holds vtctld, vtorc, vtgate and vtadmin (docs/decisions/0017). Never passed below a cell.
    */
   holdComponents: v.optional(v.literal(true)),
+  /**
+   * Set by the cluster on every cell in the first phase and passed down to the shards, for a primary
+   * whose cell has no updated replica: `later`, it stays up, unrolled, while the other cells roll (a
+   * reparent now could only move it onto an outdated replica of another cell, and back at that cell's
+   * turn); `now`, the other cells' tablets rolled: one PlannedReparentShard --new-primary moves it onto
+   * one of their replicas that vtgate serves from, then it restarts (docs/decisions/0017).
+   */
+  primaryAcrossCells: v.optional(v.picklist(['later', 'now'])),
 });
 
 /** Fields every internal layer (cell, keyspace, shard) carries. */

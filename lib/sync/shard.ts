@@ -27,7 +27,7 @@ import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName } from '../vitess/names.ts';
 import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
-import { knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
+import { defersPrimary, knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
 
 const BUDGET_KIND = 'PodDisruptionBudget';
 
@@ -180,8 +180,9 @@ function tabletSlots(
   const tablets = state === undefined ? allTablets : primaryLast(spec, allTablets, state);
   const known = state === undefined ? undefined : knownShard(spec, allTablets, desiredByKey, observed, state);
   // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
-  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined => {
-    if (known !== undefined) return primaryAwareGate(shardScope(spec), spec, tablet, forRevision, observed, known);
+  // `deferrable`: a tablet outdated by revision, whose primary may wait for the cluster's next phase.
+  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType, deferrable = false): Gate | undefined => {
+    if (known !== undefined) return primaryAwareGate(shardScope(spec), spec, tablet, forRevision, observed, known, deferrable);
     return needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
   };
   const slots: Slot[] = [];
@@ -195,7 +196,7 @@ function tabletSlots(
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
       const restart = !outdated && observedPod !== undefined && waitsForRestart(observedPod, observed.get(`PersistentVolumeClaim/${tablet.name}`));
-      const gate = outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
+      const gate = outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type, true) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
       slots.push({ desired: pod, observed: observedPod, method: 'replace', gate, ...(restart ? { restart } : {}) });
       const desiredClaim = desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
@@ -229,7 +230,13 @@ function tabletSlots(
     .map(objectKey)
     .filter((key) => !kept.includes(key));
   const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
-  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled, notServing: known?.notServing ?? [] };
+  // The primary's tablet left for the cluster's later phase, when still outdated.
+  const isOutdated = (t: TabletIdentity): boolean => {
+    const seen = observed.get(`Pod/${t.name}`);
+    return seen !== undefined && revisionOf(seen) !== revisionOf(desiredByKey.get(`Pod/${t.name}`) as KubeObject);
+  };
+  const deferred = known === undefined ? [] : tablets.filter((t) => isOutdated(t) && defersPrimary(spec, t, known)).map((t) => `Pod/${t.name}`);
+  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled, notServing: known?.notServing ?? [], deferred };
 }
 
 /**
