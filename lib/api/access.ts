@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { Image, Resources } from './common.ts';
+import { PodSettings } from './pod.ts';
 
 /** A Secret in the VitessCluster's namespace: a DNS-1123 subdomain. */
 export const SecretName = v.pipe(
@@ -128,6 +129,8 @@ export const Vtadmin = v.object({
   webAddress: v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/,"']+$/, 'must be an http(s) origin such as https://vtadmin.example.com')),
   rbac: v.optional(v.object({ secretName: SecretName, key: v.optional(SecretKey, 'rbac.yaml') })),
   allowAll: v.optional(v.boolean(), false),
+  /** vtadmin-api's and vtadmin-web's Pods alike (lib/api/pod.ts); `securityContext` replaces each one's default. */
+  ...PodSettings,
 });
 
 /** The vitess/vtadmin image: the vtadmin binary, and vtadmin-web served by nginx. The release of DEFAULT_IMAGES.vitess. */

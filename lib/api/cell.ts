@@ -4,7 +4,7 @@ import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, shardList } from './common.ts';
-import { LayerBase, ResolvedComponent, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
@@ -28,10 +28,15 @@ export const CellSpec = v.object({
   name: DnsLabel,
   etcd: v.optional(ResolvedEtcd),
   vtctld: v.optional(ResolvedComponent),
-  vtgate: v.optional(ResolvedComponent),
+  vtgate: v.optional(ResolvedVtgate),
   vtorc: v.optional(ResolvedComponent),
   /** Every cell of the cluster that runs tablets: the cells this cell's vtgate watches. */
   tabletCells: v.optional(v.array(DnsLabel), []),
+  /**
+   * What vtgate advertises as the MySQL version (`--mysql-server-version`, `8.4.6-Vitess`): the oldest
+   * MySQL image of the cluster's tablets; absent when a tablet image's tag names no version.
+   */
+  mysqlServerVersion: v.optional(v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+$/, 'must be a MySQL version such as 8.4.6'))),
   /** vtgate's MySQL users (static auth); absent: any user. */
   mysqlUsers: v.optional(MysqlUsers),
   /** vtadmin, in the cell that holds vtctld. */

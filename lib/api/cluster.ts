@@ -6,8 +6,9 @@ import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { DbCredentials, InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
-import { Component, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
+import { PodSettings } from './pod.ts';
 
 export const KIND = 'VitessCluster';
 
@@ -15,7 +16,7 @@ export const CellSpec = v.object({
   name: DnsLabel,
   etcd: v.optional(Etcd),
   vtctld: v.optional(Component),
-  vtgate: v.optional(Component),
+  vtgate: v.optional(Vtgate),
   vtorc: v.optional(Component),
   /** The seed's spelling of vtorc (orchestrator was replaced by vtorc in Vitess). */
   orchestrator: v.optional(Component),
@@ -37,6 +38,7 @@ export const TabletSettings = v.object({
   mysql: v.optional(MysqlContainer),
   initContainers: v.optional(InitContainers),
   ...Placement,
+  ...PodSettings,
 });
 
 export const TabletPoolSettings = v.object({

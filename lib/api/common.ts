@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { isSecretFlag, SECRET_FLAG_MESSAGE } from '../vitess/secret-flags.ts';
 import { MAX_TABLETS_PER_TYPE } from '../vitess/tablets.ts';
 import { Placement } from './placement.ts';
+import { PodSettings } from './pod.ts';
 
 export const GROUP = 'vitess.io';
 export const VERSION = 'v1alpha1';
@@ -110,6 +111,32 @@ export const Component = v.object({
   extraFlags: v.optional(Flags),
   service: v.optional(ServiceSpec),
   ...Placement,
+  ...PodSettings,
+});
+
+/**
+ * vtgate autoscaling: a HorizontalPodAutoscaler (autoscaling/v2) over vtgate's Deployment, whose
+ * `replicas` the hooks then leave out so that Metacontroller's apply never resets what the HPA set.
+ * `metrics` and `behavior` are autoscaling/v2's own shapes (the API server checks them); without
+ * `metrics`, 70 % of vtgate's CPU request (set `resources.requests.cpu`).
+ */
+export const Autoscaling = v.object({
+  minReplicas: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  maxReplicas: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  metrics: v.optional(v.array(v.looseObject({ type: v.picklist(['Resource', 'Pods', 'Object', 'External', 'ContainerResource']) }))),
+  behavior: v.optional(v.looseObject({})),
+});
+
+/** What an HPA's bounds cannot be: the API server refuses minReplicas above maxReplicas. */
+export function autoscalingProblems(autoscaling: v.InferOutput<typeof Autoscaling> | undefined, path: string): string[] {
+  if (autoscaling?.minReplicas === undefined || autoscaling.minReplicas <= autoscaling.maxReplicas) return [];
+  return [`${path}.minReplicas: (${autoscaling.minReplicas}) must be <= maxReplicas (${autoscaling.maxReplicas})`];
+}
+
+/** vtgate: a component that may also autoscale. */
+export const Vtgate = v.object({
+  ...Component.entries,
+  autoscaling: v.optional(Autoscaling),
 });
 
 /** The subset of a PersistentVolumeClaim spec a user sets for tablet and etcd data. */
@@ -129,6 +156,7 @@ export const Etcd = v.object({
   resources: v.optional(Resources),
   volumeClaim: v.optional(VolumeClaim),
   ...Placement,
+  ...PodSettings,
 });
 
 /** A key range bound: hex bytes, empty for the open end. */
@@ -201,6 +229,7 @@ export const ConfirmRemoval = v.array(v.pipe(v.string(), v.minLength(1)));
 export type ResourcesSpec = v.InferOutput<typeof Resources>;
 export type FlagsSpec = v.InferOutput<typeof Flags>;
 export type ComponentSpec = v.InferOutput<typeof Component>;
+export type AutoscalingSpec = v.InferOutput<typeof Autoscaling>;
 export type EtcdSpec = v.InferOutput<typeof Etcd>;
 export type MyCnfSpec = v.InferOutput<typeof MyCnf>;
 export type VolumeClaimSpec = v.InferOutput<typeof VolumeClaim>;

@@ -5,8 +5,9 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, ConfirmRemoval, VtgateOrder, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, VtgateOrder, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
+import { PodSettings } from './pod.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
@@ -25,6 +26,13 @@ export const Topology = v.object({
 /** A Deployment-backed component with its image and replica count decided. */
 export const ResolvedComponent = v.object({
   ...Component.entries,
+  image: Image,
+  replicas: Replicas,
+});
+
+/** vtgate with its image and replica count decided (`replicas` unused while it autoscales). */
+export const ResolvedVtgate = v.object({
+  ...Vtgate.entries,
   image: Image,
   replicas: Replicas,
 });
@@ -48,6 +56,7 @@ export const TabletPool = v.object({
   initContainers: v.optional(InitContainers),
   /** Placement with the cell's zone already in `nodeSelector`. */
   ...Placement,
+  ...PodSettings,
 });
 
 /** The two pools of every shard: `replica` (primary-eligible, the seed's masterEligible) and `rdonly` (the seed's batch). */
@@ -114,6 +123,7 @@ export const LayerBase = {
 export type ResolvedRolloutSpec = v.InferOutput<typeof ResolvedRollout>;
 export type TopologySpec = v.InferOutput<typeof Topology>;
 export type ResolvedComponentSpec = v.InferOutput<typeof ResolvedComponent>;
+export type ResolvedVtgateSpec = v.InferOutput<typeof ResolvedVtgate>;
 export type ResolvedEtcdSpec = v.InferOutput<typeof ResolvedEtcd>;
 export type TabletPoolSpec = v.InferOutput<typeof TabletPool>;
 export type ShardTabletsSpec = v.InferOutput<typeof ShardTablets>;

@@ -6,6 +6,7 @@
 import { overlay } from '../overlay.ts';
 import { DEFAULT_VTADMIN_IMAGE, resolveMonitoring, type ResolvedVtadminSpec } from './access.ts';
 import { DEFAULT_IMAGES, etcdImage, type ImageOverride, supportedVitessImage } from '../vitess/images.ts';
+import { oldestMysqlVersion } from '../vitess/mysql.ts';
 import { cellComponentName, cellObjectName, etcdClientAddress, GLOBAL_TOPOLOGY_ROOT, topologyRoot } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { shardName, UNSHARDED } from '../vitess/shards.ts';
@@ -14,6 +15,7 @@ import type { Cell, CellKeyspaceSpec } from './cell.ts';
 import type { CellSpecValue, Cluster, DurabilityPolicyValue, KeyspaceSpecValue, TabletSettingsValue } from './cluster.ts';
 import type { ComponentSpec } from './common.ts';
 import { inZone, placementOf } from './placement.ts';
+import { podSettingsOf } from './pod.ts';
 import type { ResolvedComponentSpec, ResolvedEtcdSpec, ResolvedRolloutSpec, ShardRefSpec, ShardTabletsSpec, TabletPoolSpec, TopologySpec } from './passdown.ts';
 
 /** The cell that holds the global topology and vtctld in the seed; it runs no tablets. */
@@ -85,6 +87,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
   const monitoring = resolveMonitoring(cluster.monitoring);
   const vtadmin = resolveVtadmin(cluster, name);
   const vtadminCell = vtctldCell(cluster)?.name;
+  const mysqlServerVersion = clusterMysqlVersion(cluster);
   return cluster.cells.map((cell): ResolvedCell => {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces
@@ -111,6 +114,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
       rollout,
       confirmRemoval: cluster.confirmRemoval ?? [],
       mysqlUsers: cluster.mysqlUsers,
+      ...(mysqlServerVersion === undefined ? {} : { mysqlServerVersion }),
       tls: cluster.tls,
       monitoring,
       vtadmin: cell.name === vtadminCell ? vtadmin : undefined,
@@ -125,6 +129,18 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
 }
 
 /**
+ * The MySQL version every vtgate advertises: the oldest of the MySQL images the cluster's tablets run
+ * (a vtgate routes to every keyspace); undefined without keyspaces or when a tag names no version.
+ */
+export function clusterMysqlVersion(cluster: Cluster): string | undefined {
+  const images = cluster.keyspaces.flatMap((keyspace) => {
+    const { replica, rdonly } = resolveTablets(cluster, keyspace);
+    return [replica, ...(rdonly.replicas > 0 ? [rdonly] : [])].map((pool) => pool.mysqlImage);
+  });
+  return images.length === 0 ? undefined : oldestMysqlVersion(images)?.version;
+}
+
+/**
  * A cell's vtorc settings. The seed's `orchestrator` maps onto vtorc without its image: orchestrator
  * images do not contain vtorc, which ships in the Vitess image.
  */
@@ -135,7 +151,7 @@ function vtorcOf(cell: CellSpecValue | undefined): ComponentSpec | undefined {
   return settings;
 }
 
-function component(spec: ComponentSpec | undefined, image: string, replicas: number, zone: string | undefined): ResolvedComponentSpec | undefined {
+function component<T extends ComponentSpec>(spec: T | undefined, image: string, replicas: number, zone: string | undefined): (T & ResolvedComponentSpec) | undefined {
   if (spec === undefined) return undefined;
   return inZone({ ...spec, image: vitessImageOf(spec.image) ?? image, replicas: spec.replicas ?? replicas }, zone);
 }
@@ -241,6 +257,7 @@ function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTab
       mysql: merged.mysql ?? {},
       initContainers: merged.initContainers,
       ...placementOf(merged),
+      ...podSettingsOf(merged),
     };
   };
   return {

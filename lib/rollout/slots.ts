@@ -74,7 +74,7 @@ export function isVitessLayerKind(kind: string): boolean {
  * StatefulSets and EtcdClusters, which hold the topology, our own layers, kinds we do not know) goes
  * only when spec.confirmRemoval names it; our layers also go once they report no volumes.
  */
-const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy']);
+const DROPPABLE_KINDS = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy', 'HorizontalPodAutoscaler']);
 
 /** A kind that holds no data (DROPPABLE_KINDS). */
 export function holdsNoData(kind: string): boolean {

@@ -51,6 +51,7 @@ export const RESOURCE_KINDS: Readonly<Record<string, string>> = {
   'batch/v1/cronjobs': 'CronJob',
   'policy/v1/poddisruptionbudgets': 'PodDisruptionBudget',
   'networking.k8s.io/v1/networkpolicies': 'NetworkPolicy',
+  'autoscaling/v2/horizontalpodautoscalers': 'HorizontalPodAutoscaler',
   'etcd.database.coreos.com/v1beta2/etcdclusters': 'EtcdCluster',
   'vitess.io/v1alpha1/vitessclusters': 'VitessCluster',
   'vitess.io/v1alpha1/vitesscells': 'VitessCell',

@@ -10,6 +10,8 @@
 import { tabletTls } from '../api/access.ts';
 import { type Cell, CellSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
+import { autoscalingProblems } from '../api/common.ts';
+import { jobPodSettings, podSettingsProblems } from '../api/pod.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
 import { asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
@@ -35,13 +37,28 @@ export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
   parentKind: CELL_KIND,
   schema: CellSpec,
-  problems: (spec) => exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld, etcd: spec.etcd }, spec.mysqlUsers, spec.tls),
+  problems: cellProblems,
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: (spec, desired, observed) => bottomUpSlots(spec, defaultSlots(desired, observed, spec.confirmRemoval)),
   status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed), tablets: tabletsProgress(desired, observed) }),
 });
+
+/**
+ * Pod settings a VitessCell's Pods cannot take (lib/api/pod.ts), checked here too: a VitessCell can
+ * be written by hand, and every layer validates what it renders.
+ */
+export function cellProblems(spec: Cell): string[] {
+  const problems: string[] = [];
+  for (const component of ['etcd', 'vtctld', 'vtgate', 'vtorc', 'vtadmin'] as const) {
+    const settings = spec[component];
+    if (settings !== undefined) problems.push(...podSettingsProblems(settings, `spec.${component}`));
+  }
+  problems.push(...autoscalingProblems(spec.vtgate?.autoscaling, 'spec.vtgate.autoscaling'));
+  problems.push(...exposureProblems({ path: 'spec', vtgate: spec.vtgate, vtctld: spec.vtctld, etcd: spec.etcd }, spec.mysqlUsers, spec.tls));
+  return problems;
+}
 
 /** The stages of a cell's rollout, bottom-up (the Vitess upgrade order): tablets, then vtctld and vtorc, then vtgate, then vtadmin. */
 type Stage = 'tablets' | 'control' | 'vtgate' | 'vtadmin';
@@ -123,6 +140,8 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
     tls: spec.tls,
     mysqlUsers: spec.mysqlUsers,
     backup: spec.backup,
+    // The cell's Jobs (registration, keyspace records) run the Vitess image as vtctld does.
+    jobPod: jobPodSettings(spec.vtctld ?? spec.vtgate ?? spec.vtorc),
   };
   const objects: KubeObject[] = [];
   // Where the component declares them: who may connect, before anything listens.
@@ -161,7 +180,7 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
   // vtctld and vtorc, then vtgate; vtadmin last: a console should never hold up the data plane.
   if (spec.vtctld !== undefined) objects.push(...asKubeObjects(vtctldObjects(scope, spec.vtctld)));
   if (spec.vtorc !== undefined) objects.push(...asKubeObjects([vtorcDeployment(scope, spec.vtorc, spec.keyspaces.map((k) => k.name))]));
-  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells)));
+  if (spec.vtgate !== undefined) objects.push(...asKubeObjects(vtgateObjects(scope, spec.vtgate, spec.tabletCells, spec.mysqlServerVersion)));
   if (spec.vtadmin !== undefined) objects.push(...asKubeObjects(vtadminObjects(scope, spec.vtadmin)));
   return objects;
 }

@@ -5,7 +5,10 @@
  */
 import { KIND as CELL_KIND } from '../api/cell.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
-import { globalTopology, GLOBAL_CELL, imageOverrides, resolveCells, resolveRollout, vtctldAddress } from '../api/resolve.ts';
+import { autoscalingProblems } from '../api/common.ts';
+import { podSettingsProblems } from '../api/pod.ts';
+import { xtrabackupProblems } from '../vitess/mysql.ts';
+import { globalTopology, GLOBAL_CELL, imageOverrides, resolveCells, resolveKeyspace, resolveRollout, vtctldAddress } from '../api/resolve.ts';
 import { selectorMatches } from '../kube/labels.ts';
 import { type KubeObject, objectKey } from '../kube/object.ts';
 import { revisionOf } from '../rollout/planner.ts';
@@ -176,7 +179,15 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     problems.push(...exposureProblems({ path: `spec.cells[${i}]`, vtgate: cell.vtgate, vtctld: cell.vtctld, etcd: cell.etcd }, spec.mysqlUsers, spec.tls));
     if (cell.vtorc !== undefined && cell.orchestrator !== undefined) problems.push(`spec.cells[${i}]: set vtorc or its old spelling orchestrator, not both`);
     problems.push(...etcdOperatorProblems(cell, `spec.cells[${i}].etcd`));
+    for (const component of ['etcd', 'vtctld', 'vtgate', 'vtorc', 'orchestrator'] as const) {
+      const settings = cell[component];
+      if (settings !== undefined) problems.push(...podSettingsProblems(settings, `spec.cells[${i}].${component}`));
+    }
+    problems.push(...autoscalingProblems(cell.vtgate?.autoscaling, `spec.cells[${i}].vtgate.autoscaling`));
+    // The HPA owns the count: a replicas beside it would be a second, silently ignored owner.
+    if (cell.vtgate?.autoscaling !== undefined && cell.vtgate.replicas !== undefined) problems.push(`spec.cells[${i}].vtgate.replicas: set replicas or autoscaling, not both (the HorizontalPodAutoscaler sets vtgate's replicas)`);
   });
+  if (spec.vtadmin !== undefined) problems.push(...podSettingsProblems(spec.vtadmin, 'spec.vtadmin'));
   problems.push(...backupProblems(spec));
   spec.keyspaces.forEach((keyspace, i) => {
     const path = `spec.keyspaces[${i}]`;
@@ -189,6 +200,10 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     const tablets = keyspace.tablets;
     if (tablets.replica !== undefined && tablets.masterEligible !== undefined) problems.push(`${path}.tablets: set replica or its old spelling masterEligible, not both`);
     if (tablets.rdonly !== undefined && tablets.batch !== undefined) problems.push(`${path}.tablets: set rdonly or its old spelling batch, not both`);
+    // Each pool as it runs, `defaults` merged in: a mount in `defaults` may name a pool's own volume.
+    const pools = resolveKeyspace(spec, keyspace).tablets;
+    problems.push(...podSettingsProblems(pools.replica, `${path}.tablets.replica (with defaults)`), ...podSettingsProblems(pools.rdonly, `${path}.tablets.rdonly (with defaults)`));
+    problems.push(...xtrabackupProblems(spec.backup, pools, `${path}.tablets`));
   });
   return problems;
 }
@@ -232,6 +247,9 @@ function etcdOperatorProblems(cell: Cluster['cells'][number], path: string): str
     problems.push(
       `${path}.topologySpreadConstraints: (${count} constraint${count === 1 ? '' : 's'}) not supported with provider etcd-operator: an EtcdCluster's pod policy has no topology spread; use affinity (podAntiAffinity on the label etcd_cluster) or provider builtin`,
     );
+  }
+  for (const field of ['imagePullSecrets', 'imagePullPolicy', 'podLabels', 'podAnnotations', 'extraEnv', 'extraVolumes', 'extraVolumeMounts', 'securityContext'] as const) {
+    if (etcd[field] !== undefined) problems.push(`${path}.${field}: not supported with provider etcd-operator: set it in etcd-operator's own deployment, or use provider builtin`);
   }
   if (etcd.priorityClassName !== undefined) {
     problems.push(`${path}.priorityClassName: ('${etcd.priorityClassName}') not supported with provider etcd-operator: an EtcdCluster's pod policy has no priority class; remove it or use provider builtin`);

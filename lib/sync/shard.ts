@@ -11,6 +11,8 @@
  * A PVC is never changed once created but to grow it when the spec asks for more (a tablet whose
  * filesystem can only grow on mount is then restarted), and outlives its tablet unless `volumeRetention` is Delete.
  */
+import { jobPodSettings, podSettingsProblems } from '../api/pod.ts';
+import { needsSlowShutdown, xtrabackupProblems } from '../vitess/mysql.ts';
 import { type Shard, ShardSpec } from '../api/shard.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { asKubeObject, asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
@@ -21,10 +23,11 @@ import { heldChild, heldChildAsApplied, lastApplied } from '../metacontroller/ho
 import { type Gate, revisionOf, type Slot } from '../rollout/planner.ts';
 import type { SlotSet } from '../rollout/slots.ts';
 import { REPARENT_FOR_ANNOTATION, reparentJob } from '../templates/reparent-job.ts';
+import { SLOW_SHUTDOWN_FOR_ANNOTATION, slowShutdownJob } from '../templates/slow-shutdown-job.ts';
 import { backupCronJob, backupCronJobName, initialBackupJob, initialBackupJobName } from '../templates/backup.ts';
 import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
-import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, tabletName } from '../vitess/names.ts';
+import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, slowShutdownJobName, tabletName } from '../vitess/names.ts';
 import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 import { defersPrimary, knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
@@ -46,7 +49,7 @@ export const shardDefinition: LayerDefinition<Shard, ShardDerived> = {
   parentKind: 'VitessShard',
   schema: ShardSpec,
   derive: (spec, parent, now) => ({ tablets: desiredTablets(spec), vitess: vitessView(parent.metadata.annotations, now) }),
-  problems: () => [],
+  problems: (spec) => [...TABLET_TYPES.flatMap((type) => podSettingsProblems(spec.tablets[type], `spec.tablets.${type}`)), ...xtrabackupProblems(spec.backup, spec.tablets, 'spec.tablets')],
   children: (spec, parent, { tablets }) => {
     const scope = shardScope(spec);
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
@@ -106,6 +109,8 @@ function shardScope(spec: Shard): TabletScope {
     initDbSql: spec.initDbSql,
     vtctldAddress: spec.vtctldAddress,
     dbCredentials: spec.dbCredentials,
+    // The shard's Jobs run the tablets' images: they pull and run as the replica pool's Pods do.
+    jobPod: jobPodSettings(spec.tablets.replica),
   };
 }
 
@@ -196,7 +201,9 @@ function tabletSlots(
       const observedPod = observed.get(`Pod/${tablet.name}`);
       const outdated = observedPod !== undefined && revisionOf(observedPod) !== revisionOf(pod);
       const restart = !outdated && observedPod !== undefined && waitsForRestart(observedPod, observed.get(`PersistentVolumeClaim/${tablet.name}`));
-      const gate = outdated ? gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type, true) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
+      // A change of MySQL line: the slow shutdown first, then (for a replica) the reparent.
+      const slow = outdated && slowShutdownNeeded(observedPod, pod) ? slowShutdownGate(spec, tablet, revisionOf(pod) ?? '', observed) : undefined;
+      const gate = outdated ? thenGate(slow, gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type, true)) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
       slots.push({ desired: pod, observed: observedPod, method: 'replace', gate, ...(restart ? { restart } : {}) });
       const desiredClaim = desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
@@ -425,6 +432,48 @@ function reparentGate(spec: Shard, tablet: TabletIdentity, forRevision: string, 
   }
   if (isReady(job)) return { state: 'open', prerequisites: [heldChild(job)], message: '' };
   return { state: 'pending', prerequisites: [heldChild(job)], message: `waiting for PlannedReparentShard away from ${alias} (Job ${name})` };
+}
+
+/** The MySQL image a tablet Pod's mysqld container runs. */
+function mysqlImageOf(pod: KubeObject): string | undefined {
+  const containers = (pod.spec as { containers?: { name?: string; image?: string }[] } | undefined)?.containers ?? [];
+  return containers.find((container) => container.name === 'mysqld')?.image;
+}
+
+/**
+ * A running tablet about to restart on another MySQL line (lib/vitess/mysql.ts). One not Ready is
+ * left alone: its mysqld may not run, and could not take the statement.
+ */
+function slowShutdownNeeded(observedPod: KubeObject, desiredPod: KubeObject): boolean {
+  const from = mysqlImageOf(observedPod);
+  const to = mysqlImageOf(desiredPod);
+  return from !== undefined && to !== undefined && needsSlowShutdown(from, to) && isReady(observedPod);
+}
+
+/** The gate of a tablet whose MySQL line changes: a completed slow-shutdown Job made for this very change. */
+function slowShutdownGate(spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>): Gate {
+  const alias = tabletAlias(spec.cell, tablet.uid);
+  const name = slowShutdownJobName(tablet.name);
+  const job = observed.get(`Job/${name}`);
+  if (job === undefined) {
+    const fresh = withRevision(asKubeObject(slowShutdownJob(shardScope(spec), tablet, alias, spec.images.vitess, spec.vtctldAddress, forRevision)));
+    return { state: 'pending', prerequisites: [fresh], message: `waiting for the slow shutdown of ${alias}'s mysqld to be set before its MySQL line changes (Job ${name})` };
+  }
+  if (job.metadata.annotations?.[SLOW_SHUTDOWN_FOR_ANNOTATION] !== forRevision) {
+    return { state: 'pending', prerequisites: [], message: `replacing the stale slow-shutdown Job ${name}` };
+  }
+  if (isFailedJob(job)) {
+    return { state: 'failed', prerequisites: [heldChild(job)], message: `setting innodb_fast_shutdown=0 on ${alias} failed (Job ${name}): fix the cause, then delete the Job to retry` };
+  }
+  if (isReady(job)) return { state: 'open', prerequisites: [heldChild(job)], message: '' };
+  return { state: 'pending', prerequisites: [heldChild(job)], message: `waiting for the slow shutdown of ${alias}'s mysqld to be set before its MySQL line changes (Job ${name})` };
+}
+
+/** `first`, then `second`: the second is asked only once the first is open, and keeps the first's Jobs. */
+function thenGate(first: Gate | undefined, second: Gate | undefined): Gate | undefined {
+  if (first === undefined) return second;
+  if (first.state !== 'open' || second === undefined) return first;
+  return { ...second, prerequisites: [...first.prerequisites, ...second.prerequisites] };
 }
 
 /**

@@ -12,6 +12,7 @@ import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';
 import { backupShardArgs, engineFlags, initialBackupFlags, restoreFlags, SECRET_FILE, storageEnv, storageFlags, type StoragePaths } from '../vitess/backup.ts';
 import { type FlagMap, flagArgs, mergeFlags, topoFlags } from '../vitess/flags.ts';
 import { container, objectMeta, podSecurityContext } from './meta.ts';
+import { withPodSettings } from './pod-settings.ts';
 import { initDbSql, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
 import { vtctldclientEnv, vtctldclientJob } from './vtctldclient-job.ts';
 import { dbCredentials, topoTls } from './access.ts';
@@ -161,7 +162,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
       backoffLimit: 10,
       template: {
         metadata: { labels: meta.labels, annotations: meta.annotations },
-        spec: {
+        spec: withPodSettings({
           restartPolicy: 'OnFailure',
           securityContext: podSecurityContext(),
           initContainers: [
@@ -193,7 +194,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
             }),
           ],
           volumes: [{ name: 'vt', emptyDir: {} }, { name: 'vtdataroot', emptyDir: {} }, ...storage.volumes, ...initSql.volumes, ...credentials.volumes, ...topo.volumes, ...vtctldclient.mounted.volumes],
-        },
+        }, scope.jobPod ?? {}),
       },
     },
   };

@@ -15,6 +15,7 @@ import { etcdServerTls } from './access.ts';
 import { container, objectMeta, resources } from './meta.ts';
 import { podPlacement } from './placement.ts';
 import { servicePort } from './workload.ts';
+import { withPodMetadata, withPodSettings } from './pod-settings.ts';
 
 const COMPONENT = 'etcd';
 const DATA_DIR = '/var/lib/etcd';
@@ -119,8 +120,8 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
       // Topology data is never deleted with the StatefulSet or by a scale-down.
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       template: {
-        metadata: { labels: meta.labels, annotations: meta.annotations },
-        spec: {
+        metadata: withPodMetadata({ labels: meta.labels, annotations: meta.annotations }, spec),
+        spec: withPodSettings({
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           ...podPlacement(spec),
           containers: [
@@ -163,7 +164,7 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
             }),
           ],
           ...(tls === undefined ? {} : { volumes: tls.mounted.volumes }),
-        },
+        }, spec),
       },
       volumeClaimTemplates: [
         {

@@ -4,11 +4,14 @@
  */
 import type { V1Container, V1ObjectMeta, V1PodSecurityContext, V1Probe, V1ResourceRequirements, V1SecurityContext } from '@kubernetes/client-node';
 import type { ResourcesSpec, TemplateSpec } from '../api/common.ts';
+import type { PodSettingsSpec } from '../api/pod.ts';
 import { type Identity, identityLabels, LABEL } from '../vitess/labels.ts';
 
 /** What every template needs: where the object sits, and the user's template metadata to carry. */
 export interface Scope extends Identity {
   template: TemplateSpec;
+  /** The pull secrets, pull policy and security context of the Jobs made here (lib/api/pod.ts, jobPodSettings). */
+  jobPod?: PodSettingsSpec;
 }
 
 /** Metadata of a generated object: the user's template labels and annotations, then identity labels. */

@@ -13,13 +13,15 @@ import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
-import { EXTRA_MY_CNF_ENV, myCnfText } from '../vitess/mycnf.ts';
+import { EXTRA_MY_CNF_ENV, mysqldDefaults, myCnfText, STDERR_LINK, STDERR_LINK_TARGET } from '../vitess/mycnf.ts';
+import { mysqlServerVersionFlag, mysqlVersionOf } from '../vitess/mysql.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
 import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
 import { customInitDbSql, dbCredentials, grpcTls, mounted, rotationAnnotations, type SecretFile, topoTls } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
+import { withPodMetadata, withPodSettings } from './pod-settings.ts';
 import { containerPort } from './workload.ts';
 import { TABLET_COMPONENT } from './tablet-service.ts';
 import { backupStorage, vttabletBackupFlags } from './backup.ts';
@@ -93,7 +95,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   const credentials = dbCredentials(scope.dbCredentials);
   // The overrides travel in the Pod spec itself, so the tablet revision covers them and each Pod
   // runs exactly the config of its template (docs/decisions/0007-placement-and-mysql-config.md).
-  const myCnf = myCnfText(pool.mysql.config);
+  const myCnf = myCnfText({ ...mysqldDefaults(`${VTROOT}/config`), ...pool.mysql.config });
   const handoff = primaryHandoff({
     alias: tabletAlias(scope.cell, tablet.uid),
     keyspace: scope.keyspace,
@@ -107,8 +109,8 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: Object.keys(rotation).length === 0 ? meta : { ...meta, annotations: { ...meta.annotations, ...rotation } },
-    spec: {
+    metadata: withPodMetadata(Object.keys(rotation).length === 0 ? meta : { ...meta, annotations: { ...meta.annotations, ...rotation } }, pool),
+    spec: withPodSettings({
       hostname: tablet.name,
       subdomain: tabletServiceName(scope.cluster, scope.cell),
       securityContext: podSecurityContext(),
@@ -157,7 +159,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         container({
           name: 'vttablet',
           image: pool.image,
-          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), credentials.flags, tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
+          command: ['/vt/bin/vttablet', ...flagArgs(serverFlags(scope.topology), vttabletFlags(scope, tablet), mysqlServerVersionFlag(mysqlVersionOf(pool.mysqlImage)?.version), credentials.flags, tls.flags, vttabletBackupFlags(scope.backup, scope.backupFlags), pool.vttablet.extraFlags)],
           env: [...env, ...storage.env, ...handoff.vttablet.env],
           lifecycle: handoff.vttablet.lifecycle,
           ports: [containerPort('web', PORTS.web), containerPort('grpc', PORTS.grpc)],
@@ -176,7 +178,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
         ...initSql.volumes,
         ...credentials.volumes,
       ],
-    },
+    }, pool),
   };
 }
 
@@ -204,9 +206,12 @@ function mysqldExporter(exporter: NonNullable<ResolvedMonitoringSpec['mysqldExpo
 /** The name of the exporter's port, which PodMonitors scrape (metacontroller/components/prometheus). */
 export const MYSQLD_EXPORTER_PORT = 'mysqld-metrics';
 
-/** Copies mysqlctld and Vitess' config for the MySQL image; with overrides, writes them beside that config. */
+/**
+ * Copies mysqlctld and Vitess' config for the MySQL image, links the error log name to stderr
+ * (lib/vitess/mycnf.ts); with overrides, writes them beside that config.
+ */
 function vtInitScript(withMyCnf: boolean, withExporter: boolean): string {
-  const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/`;
+  const copy = `mkdir -p ${SHARED_VTROOT}/bin && cp /vt/bin/mysqlctld ${SHARED_VTROOT}/bin/ && cp -R /vt/config ${SHARED_VTROOT}/ && ln -sf ${STDERR_LINK_TARGET} ${SHARED_VTROOT}/config/${STDERR_LINK}`;
   const withOverrides = withMyCnf ? `${copy} && printf '%s' "$MY_CNF" > ${SHARED_VTROOT}/${EXTRA_MY_CNF}` : copy;
   return withExporter ? `${withOverrides} && printf '${EXPORTER_CNF_TEXT}' > ${SHARED_VTROOT}/${EXPORTER_CNF}` : withOverrides;
 }

@@ -8,6 +8,7 @@ import { flagArgs } from '../vitess/flags.ts';
 import { grpcTls, type Mounted } from './access.ts';
 import { container, objectMeta, podSecurityContext, type Scope } from './meta.ts';
 import { nonEmpty } from './workload.ts';
+import { withPodSettings } from './pod-settings.ts';
 
 export interface VtctldclientJob {
   scope: Scope;
@@ -49,7 +50,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
       backoffLimit: job.backoffLimit,
       template: {
         metadata: { labels: meta.labels, annotations: base.annotations },
-        spec: {
+        spec: withPodSettings({
           restartPolicy: 'OnFailure',
           securityContext: podSecurityContext(),
           containers: [
@@ -62,7 +63,7 @@ export function vtctldclientJob(job: VtctldclientJob): V1Job {
             }),
           ],
           volumes: nonEmpty(tls.volumes),
-        },
+        }, job.scope.jobPod ?? {}),
       },
     },
   };

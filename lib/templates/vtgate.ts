@@ -1,12 +1,13 @@
 /** vtgate: the MySQL-protocol query router of a cell (web 15000, gRPC 15999, MySQL 3306). */
-import type { V1Deployment, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
-import type { ResolvedComponentSpec } from '../api/passdown.ts';
+import type { V2HorizontalPodAutoscaler, V2HorizontalPodAutoscalerBehavior, V2MetricSpec, V1Deployment, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
+import type { ResolvedComponentSpec, ResolvedVtgateSpec } from '../api/passdown.ts';
 import { flagArgs, serverFlags, VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellComponentName } from '../vitess/names.ts';
+import { mysqlServerVersionFlag } from '../vitess/mysql.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { grpcTls, mounted, mysqlTls, mysqlUsers, rotationAnnotations, topoTls } from './access.ts';
 import type { CellScope } from './cell-scope.ts';
-import { httpProbe, lenientLiveness } from './meta.ts';
+import { httpProbe, lenientLiveness, objectMeta } from './meta.ts';
 import { componentDeployment, componentDisruptionBudget, componentService, containerPort, servicePort } from './workload.ts';
 
 const COMPONENT = 'vtgate';
@@ -15,7 +16,7 @@ const COMPONENT = 'vtgate';
  * `tabletCells`: every cell of the cluster that runs tablets. vtgate routes to tablets only in the
  * cells it watches, so watching its own cell alone would leave it no way to a primary elsewhere.
  */
-export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tabletCells: readonly string[]): (V1Service | V1Deployment | V1PodDisruptionBudget)[] {
+export function vtgateObjects(scope: CellScope, spec: ResolvedVtgateSpec, tabletCells: readonly string[], mysqlServerVersion?: string): (V1Service | V1Deployment | V1PodDisruptionBudget | V2HorizontalPodAutoscaler)[] {
   const name = cellComponentName(scope.cellObject, COMPONENT);
   // Users, then TLS on the MySQL port, on gRPC (server, and client of the tablets) and to the topology.
   const access = mounted(mysqlUsers(scope.mysqlUsers), mysqlTls(scope.tls), grpcTls(scope.tls, COMPONENT, true), topoTls(scope.tls));
@@ -34,6 +35,8 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     'enable-buffer': 'true',
     // Vitess' default, stated because the shard layer spaces its reparents by it.
     'buffer-min-time-between-failovers': `${VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS}s`,
+    // The MySQL version behind it (lib/vitess/mysql.ts), not v24's fixed 8.4.6.
+    ...mysqlServerVersionFlag(mysqlServerVersion),
   };
   const deployment = componentDeployment({
     scope,
@@ -50,6 +53,7 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     volumes: access.volumes,
     volumeMounts: access.volumeMounts,
     podAnnotations: rotationAnnotations(scope.tls, scope.tls?.mysql !== undefined || scope.tls?.grpc !== undefined),
+    autoscaled: spec.autoscaling !== undefined,
   });
   // Inside the cluster: every port, under the name in-cluster clients and vtadmin use. Always ClusterIP;
   // `service.annotations` go on the Service that `service.type` shapes (this one unless exposed).
@@ -59,8 +63,37 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
     servicePort('grpc', PORTS.grpc),
     servicePort('mysql', PORTS.mysql),
   ]);
-  const budget = componentDisruptionBudget(scope, name, COMPONENT, spec.replicas);
-  return [internal, ...(external === undefined ? [] : [external]), deployment, ...(budget === undefined ? [] : [budget])];
+  // Autoscaled, the fewest replicas there can be is the HPA's minimum.
+  const budget = componentDisruptionBudget(scope, name, COMPONENT, spec.autoscaling === undefined ? spec.replicas : minReplicas(spec.autoscaling));
+  const autoscaler = spec.autoscaling === undefined ? [] : [vtgateAutoscaler(scope, name, spec.autoscaling)];
+  return [internal, ...(external === undefined ? [] : [external]), deployment, ...(budget === undefined ? [] : [budget]), ...autoscaler];
+}
+
+/** Kubernetes' default minReplicas of an HPA. */
+function minReplicas(autoscaling: NonNullable<ResolvedVtgateSpec['autoscaling']>): number {
+  return autoscaling.minReplicas ?? 1;
+}
+
+/** Without metrics: scale on CPU, at 70 % of the request on average (vtgate's work is CPU-bound routing). */
+const DEFAULT_CPU_UTILIZATION = 70;
+
+/** The user's HorizontalPodAutoscaler over vtgate's Deployment (autoscaling/v2). */
+function vtgateAutoscaler(scope: CellScope, name: string, autoscaling: NonNullable<ResolvedVtgateSpec['autoscaling']>): V2HorizontalPodAutoscaler {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: objectMeta(scope, name, COMPONENT),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: minReplicas(autoscaling),
+      maxReplicas: autoscaling.maxReplicas,
+      // autoscaling/v2's own shapes, carried as written: the API server checks them.
+      metrics: (autoscaling.metrics as V2MetricSpec[] | undefined) ?? [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } },
+      ],
+      ...(autoscaling.behavior === undefined ? {} : { behavior: autoscaling.behavior as V2HorizontalPodAutoscalerBehavior }),
+    },
+  };
 }
 
 /**
@@ -69,7 +102,7 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedComponentSpec, tab
  * /debug/querylogz, /debug/env) answer anyone who reaches them, whatever `mysqlUsers` says, so they stay
  * on the internal Service. The cell layer refuses such a type without `mysqlUsers` (lib/sync/exposure.ts).
  */
-export function vtgateExternalService(scope: CellScope, spec: Pick<ResolvedComponentSpec, 'service'>): V1Service | undefined {
+export function vtgateExternalService(scope: CellScope, spec: { service?: ResolvedComponentSpec['service'] }): V1Service | undefined {
   if (!isExposed(spec.service?.type)) return undefined;
   return componentService(scope, vtgateExternalServiceName(scope.cellObject), COMPONENT, spec, [servicePort('mysql', PORTS.mysql)]);
 }

@@ -8,13 +8,15 @@ import { componentSelector } from '../vitess/labels.ts';
 import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
 import type { PlacementSpec } from '../api/placement.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
+import type { PodSettingsSpec } from '../api/pod.ts';
+import { withPodMetadata, withPodSettings } from './pod-settings.ts';
 
 export interface ComponentWorkload {
   scope: Scope;
   name: string;
   component: string;
   /** A Vitess component's settings, or another workload's (vtadmin) with the same image, replicas, resources and placement. */
-  spec: Pick<ResolvedComponentSpec, 'image' | 'replicas' | 'resources'> & PlacementSpec;
+  spec: Pick<ResolvedComponentSpec, 'image' | 'replicas' | 'resources'> & PlacementSpec & PodSettingsSpec;
   /** The container's command; absent: the image's entrypoint. */
   command?: string[];
   ports: V1ContainerPort[];
@@ -29,6 +31,11 @@ export interface ComponentWorkload {
   podAnnotations?: Record<string, string>;
   /** Another Pod security context than the Vitess user's (an image that must run as its own user). */
   securityContext?: V1PodSecurityContext;
+  /**
+   * A HorizontalPodAutoscaler owns the replica count: `replicas` is left out of the Deployment, so
+   * Metacontroller's apply keeps whatever the HPA set (a field absent from the answer is not touched).
+   */
+  autoscaled?: boolean;
 }
 
 export function componentDeployment(workload: ComponentWorkload): V1Deployment {
@@ -39,13 +46,13 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
     kind: 'Deployment',
     metadata: meta,
     spec: {
-      replicas: spec.replicas,
+      ...(workload.autoscaled === true ? {} : { replicas: spec.replicas }),
       selector: { matchLabels: componentSelector(scope, component) },
       // Surge first: a stateless Vitess server is replaced only once its successor is ready.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } },
-        spec: {
+        metadata: withPodMetadata({ labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } }, spec),
+        spec: withPodSettings({
           securityContext: workload.securityContext ?? podSecurityContext(),
           // By default, replicas spread over nodes so one node failure leaves the component serving.
           ...podPlacement(spec, [spreadOverNodes(componentSelector(scope, component))]),
@@ -64,7 +71,7 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
             }),
           ],
           volumes: nonEmpty(workload.volumes),
-        },
+        }, spec),
       },
     },
   };

@@ -10,10 +10,12 @@ export const DEFAULT_IMAGES = {
   vitess: 'vitess/lite:v24.0.3',
   /**
    * mysqld runs from its own image under mysqlctld (see lib/templates/tablet.ts), so the MySQL
-   * version is chosen apart from Vitess'. vitess/lite does carry a MySQL server (v24's
-   * docker/lite/Dockerfile installs MySQL 8.4); we keep the separate image, as the maintained operator does.
+   * version is chosen apart from Vitess'. The LTS line Vitess v24 ships with: its vitess/lite installs
+   * MySQL 8.4 and xtrabackup 8.4 (docker/utils/install_dependencies.sh, flavor mysql84), and its
+   * servers advertise 8.4.6 by default. 8.0 reached end of life in April 2026. We keep the separate
+   * image, as the maintained operator does.
    */
-  mysql: 'mysql:8.0.40',
+  mysql: 'mysql:8.4.6',
   etcdVersion: '3.5.17',
 } as const;
 

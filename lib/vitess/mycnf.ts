@@ -9,6 +9,22 @@ import type { MyCnfSpec } from '../api/common.ts';
 
 export const EXTRA_MY_CNF_ENV = 'EXTRA_MY_CNF';
 
+/**
+ * mysqld's error log, on stderr. Vitess' my.cnf template writes it to a file in the data directory
+ * (`log-error = {{.ErrorLogPath}}`); mysqlctld starts mysqld (or mysqld_safe) with its stderr piped
+ * into its own log (go/vt/mysqlctl/mysqld.go: "<ts> stderr: <line>"), so on stderr the server's
+ * errors reach `kubectl logs -c mysqld`. Not `/dev/stderr` itself: mysqld and mysqld_safe add `.err`
+ * to a log file name without an extension (MySQL 9.7.4 created `/dev/stderr.err`), so the name is a
+ * symlink with one, to the opening process's own stderr, which the tablet's init container makes.
+ */
+export const STDERR_LINK = 'mysqld-stderr.log';
+export const STDERR_LINK_TARGET = '/proc/self/fd/2';
+
+/** What every tablet's mysqld gets before the pool's own options (which may override it): the error log on stderr. */
+export function mysqldDefaults(configDir: string): MyCnfSpec {
+  return { 'log-error': `${configDir}/${STDERR_LINK}` };
+}
+
 /** The options as my.cnf lines (`name = value`), in the spec's (sorted) order; undefined when there are none. */
 export function myCnfText(config: MyCnfSpec | undefined): string | undefined {
   const entries = Object.entries(config ?? {});

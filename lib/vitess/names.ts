@@ -64,3 +64,8 @@ export function tabletName(cluster: string, cell: string, uid: number): string {
 export function reparentJobName(tablet: string): string {
   return objectName([tablet, 'reparent']);
 }
+
+/** The Job that asks a tablet's mysqld for a slow shutdown before a MySQL line change. */
+export function slowShutdownJobName(tablet: string): string {
+  return objectName([tablet, 'slow-shutdown']);
+}

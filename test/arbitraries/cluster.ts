@@ -64,7 +64,8 @@ export type KeyspaceSpec = {
 };
 
 export const VITESS_IMAGES = ['vitess/lite:v2.1.1', 'vitess/lite:v21.0.0', 'vitess/lite:v22.0.1'] as const;
-export const MYSQL_IMAGES = ['mysql:8.0.40', 'mysql:8.4.3'] as const;
+/** MySQL 8.4 only: with engine xtrabackup, the v24 image's xtrabackup 8.4 refuses any other line (lib/vitess/mysql.ts). */
+export const MYSQL_IMAGES = ['mysql:8.4.6', 'mysql:8.4.3'] as const;
 
 /** How big a generated cluster may get: the simulation-based properties need small ones. */
 export interface SpecLimits {

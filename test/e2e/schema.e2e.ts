@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseClusterYaml } from '../../lib/simulator/render.ts';
+import { parseExampleYaml } from '../../lib/simulator/render.ts';
 import { ensureCrds } from './support/install.ts';
 import { ApiError, apply, create, createNamespace, deleteNamespace, type Obj, read, uniqueName } from './support/kube.ts';
 import { EXAMPLES_DIR } from './support/render.ts';
@@ -14,8 +14,8 @@ const namespace = uniqueName('e2e-schema');
 const examples = readdirSync(EXAMPLES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 function example(file: string): Obj {
-  // The VitessCluster of the file (an example may ship what it needs beside it: production's PriorityClass).
-  const o = structuredClone(parseClusterYaml(readFileSync(join(EXAMPLES_DIR, file), 'utf8'))) as unknown as Obj;
+  // An example may ship other objects beside its VitessCluster (production.yaml: its PriorityClass).
+  const o = parseExampleYaml(readFileSync(join(EXAMPLES_DIR, file), 'utf8')).cluster as unknown as Obj;
   o.metadata.namespace = namespace;
   return o;
 }

@@ -38,6 +38,7 @@ describe('our CompositeController manifests', () => {
       'vitess-cell:ConfigMap': 'InPlace',
       'vitess-cell:Deployment': 'InPlace',
       'vitess-cell:PodDisruptionBudget': 'InPlace',
+      'vitess-cell:HorizontalPodAutoscaler': 'InPlace',
       'vitess-cell:Job': 'OnDelete',
       'vitess-cell:VitessKeyspace': 'InPlace',
       'vitess-keyspace:VitessShard': 'InPlace',

@@ -39,16 +39,24 @@ describe('my.cnf overrides', () => {
 
   test('the init container writes them beside Vitess config; mysqld reads them through EXTRA_MY_CNF', () => {
     const init = container(pod, 'vt-init');
-    expect(init.env).toEqual([{ name: 'MY_CNF', value: 'innodb_buffer_pool_size = 1G\nmax_connections = 500\n' }]);
+    // The error log on stderr first (lib/vitess/mycnf.ts), then the pool's options: a later line wins in my.cnf.
+    expect(init.env).toEqual([{ name: 'MY_CNF', value: 'log-error = /vt/config/mysqld-stderr.log\ninnodb_buffer_pool_size = 1G\nmax_connections = 500\n' }]);
     expect(init.command?.[2]).toEndWith(`&& printf '%s' "$MY_CNF" > /mnt/vt/config/extra-my.cnf`);
     // /mnt/vt in the init container is /vt in the mysqld container (the same emptyDir).
     expect(container(pod, 'mysqld').env).toContainEqual({ name: 'EXTRA_MY_CNF', value: '/vt/config/extra-my.cnf' });
   });
 
-  test('without overrides, neither the file nor the variable', () => {
+  test("without overrides, only mysqld's error log on stderr (so `kubectl logs -c mysqld` shows it)", () => {
     const plain = tabletPod(scope, tablet, pool());
-    expect(container(plain, 'vt-init').env).toBeUndefined();
-    expect(container(plain, 'mysqld').env?.some((e) => e.name === 'EXTRA_MY_CNF')).toBe(false);
+    expect(container(plain, 'vt-init').env).toEqual([{ name: 'MY_CNF', value: 'log-error = /vt/config/mysqld-stderr.log\n' }]);
+    expect(container(plain, 'mysqld').env).toContainEqual({ name: 'EXTRA_MY_CNF', value: '/vt/config/extra-my.cnf' });
+    // A name with an extension (mysqld adds `.err` to one without), linked to the opening process's stderr.
+    expect(container(plain, 'vt-init').command?.[2]).toContain('ln -sf /proc/self/fd/2 /mnt/vt/config/mysqld-stderr.log');
+  });
+
+  test("the pool may send the error log elsewhere: its option comes last, and my.cnf's last line wins", () => {
+    const own = tabletPod(scope, tablet, pool({ mysql: { config: { 'log-error': '/vt/vtdataroot/error.log' } } }));
+    expect(container(own, 'vt-init').env).toEqual([{ name: 'MY_CNF', value: 'log-error = /vt/vtdataroot/error.log\n' }]);
   });
 
   test('an edit of the overrides changes the Pod, so the tablet revision moves and the rollout restarts it', () => {

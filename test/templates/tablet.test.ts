@@ -55,7 +55,7 @@ describe('tablet Pods and PVCs of the seed', () => {
 
       test('mysqld runs mysqlctld in the MySQL image with --tablet-uid, mounting the copied binary at /vt', () => {
         const mysqld = container(pod(), 'mysqld');
-        expect(mysqld.image).toBe('mysql:8.0.40');
+        expect(mysqld.image).toBe('mysql:8.4.6');
         expect(mysqld.command?.[0]).toBe('/vt/bin/mysqlctld');
         expect(flagValue(mysqld, 'tablet-uid')).toBe(String(t.uid));
         expect(mysqld.volumeMounts).toContainEqual({ name: 'vt', mountPath: '/vt' });

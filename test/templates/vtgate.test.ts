@@ -20,6 +20,12 @@ describe('vtgate (seed zone1)', () => {
     expect(flagValue(c, 'topo-global-server-address')).toBe('vitess-global-etcd-client:2379');
   });
 
+  test("--mysql-server-version: the cluster's MySQL (the default mysql:8.4.6), as vttablet says it too", () => {
+    expect(flagValue(vtgate(), 'mysql-server-version')).toBe('8.4.6-Vitess');
+    const tablet = objects.find((o) => o.kind === 'Pod')!;
+    expect(flagValue(container(tablet, 'vttablet'), 'mysql-server-version')).toBe('8.4.6-Vitess');
+  });
+
   test('probes: readiness on the MySQL port (/debug/health answers 200 even unhealthy), lenient liveness GET /debug/status', () => {
     const c = vtgate();
     expect(c.readinessProbe?.httpGet).toBeUndefined();
