@@ -18,7 +18,7 @@ import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { identityLabels, LABEL } from '../../lib/vitess/labels.ts';
 import { reparentJobName } from '../../lib/vitess/names.ts';
 import { freshVitessState } from '../../lib/vitess/state.ts';
-import { everyPodReady, Reader, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
+import { everyPodReady, Reader, READY_WAIT_MS, ROOT, runRoot, secret, shardPrimary, tools, until } from './runner/checks.ts';
 import { Driver, type Driven } from './runner/driver.ts';
 import { scaledMultiCell } from './runner/examples.ts';
 import { HarnessObserver } from './runner/observer.ts';
@@ -35,13 +35,15 @@ interface Case {
   keyspace: string;
   shards: string[];
   vtctld: string;
+  /** The client's password, when the example sets mysqlUsers (its Secret is made here, one user `harness`). */
+  password?: string;
 }
 
 const minimal = parseClusterYaml(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8')) as KubeObject & { spec: any };
 const multiCell = scaledMultiCell(parseClusterYaml(readFileSync(join(ROOT, 'examples/multi-cell.yaml'), 'utf8')) as KubeObject & { spec: any }) as KubeObject & { spec: any };
 const CASES: Case[] = [
   { name: 'minimal', prefix: 'va', cluster: minimal, keyspace: 'commerce', shards: ['0'], vtctld: 'mini-zone1-vtctld:15999' },
-  { name: 'multi-cell', prefix: 'vc', cluster: multiCell, keyspace: 'orders', shards: ['-80', '80-'], vtctld: 'shop-global-vtctld:15999' },
+  { name: 'multi-cell', prefix: 'vc', cluster: multiCell, keyspace: 'orders', shards: ['-80', '80-'], vtctld: 'shop-global-vtctld:15999', password: 'harness-password' },
 ];
 
 interface Outcome {
@@ -68,10 +70,12 @@ async function run(c: Case): Promise<Outcome> {
   const primaries = (): (string | undefined)[] => c.shards.map((s) => shardPrimary(vtctld('GetShard', `${c.keyspace}/${s}`).stdout));
   const tablets = (): RunPod[] => runner.pods.filter((p) => p.labels['vitess.io/component'] === 'vttablet');
   const vtgate = (): RunPod => runner.pods.find((p) => p.labels['vitess.io/component'] === 'vtgate') as RunPod;
-  const client = (sql: string): string[] => ['ip', 'netns', 'exec', `${c.prefix}-br`, 'chroot', tools.mysqlRoot, '/usr/bin/mysql', '--protocol=TCP', '-h', vtgate().ip, '-P', '3306', '-u', 'harness', '--batch', '--skip-column-names', '-D', c.keyspace, '-e', sql];
+  const client = (sql: string): string[] => ['ip', 'netns', 'exec', `${c.prefix}-br`, 'chroot', tools.mysqlRoot, '/usr/bin/mysql', '--protocol=TCP', '-h', vtgate().ip, '-P', '3306', '-u', 'harness', ...(c.password === undefined ? [] : [`--password=${c.password}`]), '--batch', '--skip-column-names', '-D', c.keyspace, '-e', sql];
   try {
     await runner.start();
-    const driver = new Driver(runner, [c.cluster], observer);
+    // The example's MySQL users (vtgate mounts their Secret), in its namespace.
+    const users = c.password === undefined ? [] : [{ ...secret(c.cluster.spec.mysqlUsers.secretName, { 'users.json': JSON.stringify({ harness: [{ Password: c.password, UserData: 'harness' }] }) }), metadata: { name: c.cluster.spec.mysqlUsers.secretName, namespace: c.cluster.metadata.namespace ?? 'default' } }];
+    const driver = new Driver(runner, [...users, c.cluster], observer);
     const t0 = Date.now();
     const startup = await driver.converge(READY_WAIT_MS);
     const startupMs = Date.now() - t0;
