@@ -4,7 +4,7 @@
  * down (defaults applied) sit side by side, so the two never drift apart. docs/access.md says why.
  */
 import * as v from 'valibot';
-import { Image, Resources } from './common.ts';
+import { DnsName, HostPort, Image, Resources } from './common.ts';
 import { PodSettings } from './pod.ts';
 
 /** A Secret in the VitessCluster's namespace: a DNS-1123 subdomain. */
@@ -74,7 +74,7 @@ export const Tls = v.object({
       verifyClients: v.optional(v.boolean(), false),
     }),
   ),
-  grpc: v.optional(v.object({ secretName: SecretName, serverName: v.pipe(v.string(), v.minLength(1), v.maxLength(253)) })),
+  grpc: v.optional(v.object({ secretName: SecretName, serverName: DnsName })),
   etcd: v.optional(v.object({ secretName: SecretName })),
   rotation: v.optional(v.pipe(v.string(), v.maxLength(63))),
 });
@@ -142,8 +142,8 @@ export const ResolvedVtadmin = v.object({
   image: Image,
   replicas: v.pipe(v.number(), v.integer(), v.minValue(0)),
   /** vtctld's web and gRPC addresses and every vtgate's gRPC address: vtadmin's static discovery. */
-  vtctld: v.object({ web: v.string(), grpc: v.string() }),
-  vtgates: v.array(v.string()),
+  vtctld: v.object({ web: HostPort, grpc: HostPort }),
+  vtgates: v.array(HostPort),
 });
 
 export type ResolvedVtadminSpec = v.InferOutput<typeof ResolvedVtadmin>;

@@ -14,6 +14,37 @@ export const SecretKeyRef = v.object({ name: Name, key: Name });
 /** A Go duration such as `10s` or `1m30s` (Vitess' duration flags). */
 export const GoDuration = v.pipe(v.string(), v.regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$|^0$/, 'must be a duration such as 10s or 1m30s'));
 
+/**
+ * The `file` location's volume: only the sources a shared backup store is made of, a PersistentVolumeClaim,
+ * an NFS export or a CSI volume. The volume is mounted read-write in every tablet Pod, vtctld and the
+ * backup Jobs, so any other source would hand those Pods what it holds: a hostPath the node's files,
+ * a projected volume a ServiceAccount token, a secret or configMap another application's data. Any
+ * other key is refused (InvalidSpec naming it); the API server prunes it (and `kubectl` warns).
+ * Each source is Kubernetes' own shape, field for field.
+ */
+export const FileVolume = v.strictObject(
+  {
+    persistentVolumeClaim: v.optional(v.strictObject({ claimName: Name, readOnly: v.optional(v.boolean()) })),
+    nfs: v.optional(v.strictObject({ server: Name, path: Name, readOnly: v.optional(v.boolean()) })),
+    csi: v.optional(
+      v.strictObject({
+        driver: Name,
+        readOnly: v.optional(v.boolean()),
+        fsType: v.optional(Name),
+        volumeAttributes: v.optional(v.record(v.string(), v.string())),
+        nodePublishSecretRef: v.optional(v.strictObject({ name: Name })),
+      }),
+    ),
+  },
+  (issue) =>
+    issue.expected === 'never'
+      ? `(${String(issue.input)}) is not allowed: the volume source must be persistentVolumeClaim, nfs or csi (it is mounted read-write in every tablet, vtctld and backup Pod)`
+      : 'must be a volume source: persistentVolumeClaim, nfs or csi',
+);
+
+/** The volume sources FileVolume allows, for messages. */
+export const FILE_VOLUME_SOURCES = ['persistentVolumeClaim', 'nfs', 'csi'] as const;
+
 /** Where backups live: exactly one of these (checked by the cluster's problems). */
 export const BackupLocation = v.object({
   /** `credentialsSecret`: an AWS shared credentials file; without it the SDK's usual sources (IAM roles) apply. */
@@ -26,8 +57,19 @@ export const BackupLocation = v.object({
   azblob: v.optional(v.object({ account: Name, container: Name, root: v.optional(v.string()), keySecret: SecretKeyRef })),
   /** `configSecret`: Vitess' ceph JSON config (endPoint, accessKey, secretKey, useSSL). */
   ceph: v.optional(v.object({ configSecret: SecretKeyRef })),
-  /** A shared volume (ReadWriteMany: every tablet of a shard writes and reads it): a PVC's name, or any volume source. */
-  file: v.optional(v.object({ claimName: v.optional(Name), volume: v.optional(v.looseObject({})), root: v.optional(v.string()) })),
+  /** A shared volume (ReadWriteMany: every tablet of a shard writes and reads it): a PVC's name, or a PVC, NFS or CSI volume source. */
+  file: v.optional(
+    v.object({
+      claimName: v.optional(Name),
+      volume: v.optional(
+        v.pipe(
+          FileVolume,
+          v.description('The shared backup volume: exactly one of persistentVolumeClaim, nfs, csi. Any other source (hostPath, projected, secret, ...) is refused: it is mounted read-write in every tablet, vtctld and backup Pod.'),
+        ),
+      ),
+      root: v.optional(v.string()),
+    }),
+  ),
 });
 
 /** A backup schedule: a CronJob running `vtctldclient BackupShard` for each shard. */

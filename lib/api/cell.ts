@@ -3,13 +3,13 @@ import * as v from 'valibot';
 import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
-import { DnsLabel, shardList } from './common.ts';
-import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
+import { DnsLabel, KeyspaceName, shardList } from './common.ts';
+import { LayerBase, PeerCells, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedReshard, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
 export const CellKeyspace = v.object({
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: KeyspaceName,
   durabilityPolicy: DurabilityPolicy,
   shards: v.pipe(shardList(ShardRef), v.minLength(1)),
   tablets: ShardTablets,
@@ -18,8 +18,12 @@ export const CellKeyspace = v.object({
   backupJobs: v.optional(BackupJobs),
   /** The init SQL of every tablet and initial backup of the keyspace, in every cell; absent: Vitess' init_db.sql. */
   initDbSql: v.optional(InitDbSql),
+  /** The keyspace's reshard, when `shards` holds targets. */
+  reshard: v.optional(ResolvedReshard),
   /** The passwords of the keyspace's tablets and initial backup (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
+  /** The keyspace's other cells with replica tablets. */
+  peerCells: PeerCells,
 });
 
 export const CellSpec = v.object({

@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { DbCredentials, InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, KeyspaceName, TopoAddress, TopoRoot, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
@@ -67,11 +67,24 @@ export const TabletsSpec = v.object({
  */
 export const DurabilityPolicy = v.picklist(['none', 'semi_sync', 'cross_cell']);
 
+/** The target partitioning of a reshard, and how it runs. */
+export const Reshard = v.object({
+  shards: v.pipe(shardList(v.object({ keyRange: KeyRange })), v.minLength(1)),
+  /** The replication lag (seconds) under which traffic may switch to the targets (Vitess' own default: 30). */
+  maxLagSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)), 30),
+});
+
 export const KeyspaceSpec = v.object({
-  name: v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63)),
+  name: KeyspaceName,
   cells: v.pipe(v.array(DnsLabel), v.minLength(1)),
   /** Key ranges of the shards; absent or empty for an unsharded keyspace (one shard `0`). */
   shards: v.optional(shardList(v.object({ keyRange: KeyRange }))),
+  /**
+   * A reshard to run (docs/decisions/0024-declarative-reshard.md): the target shards, created beside
+   * the serving ones (`shards`), which keep serving until the workflow switches traffic to the targets.
+   * Each target replaces the serving shards it overlaps; together they must cover exactly their key range.
+   */
+  reshard: v.optional(Reshard),
   tablets: v.optional(TabletsSpec, {}),
   /** Default: semi_sync with 3 or more primary-eligible tablets per shard (over all its cells), else none. */
   durabilityPolicy: v.optional(DurabilityPolicy),
@@ -88,8 +101,8 @@ export const KeyspaceSpec = v.object({
 /** An external topology server (instead of an etcd run by the operator). */
 export const ExternalTopology = v.object({
   implementation: v.optional(v.picklist(['etcd2']), 'etcd2'),
-  address: v.pipe(v.string(), v.minLength(1)),
-  globalRoot: v.optional(v.pipe(v.string(), v.startsWith('/')), GLOBAL_TOPOLOGY_ROOT),
+  address: TopoAddress,
+  globalRoot: v.optional(TopoRoot, GLOBAL_TOPOLOGY_ROOT),
 });
 
 export const ClusterSpec = v.object({

@@ -19,6 +19,59 @@ export const DnsLabel = v.pipe(
   v.maxLength(63),
 );
 
+/**
+ * Names and addresses that reach Vitess commands, checked with the same patterns at every layer
+ * (a VitessCell, VitessKeyspace or VitessShard can be created directly, bypassing the VitessCluster's
+ * checks). They also keep a value from reading as an option (no leading `-` where a value stands
+ * alone on a command line). docs/decisions/0019-no-spec-value-in-script-text.md.
+ */
+
+/**
+ * A keyspace name: Vitess (since 16.0.2) allows ASCII letters, digits, `_` and `-` in keyspace
+ * names; ours are lower-case and start and end with a letter or digit, as they become part of
+ * object names and label values.
+ */
+export const KeyspaceName = v.pipe(v.string(), v.regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits, - and _'), v.maxLength(63));
+
+/**
+ * A shard name as the operator makes them: `0` (unsharded) or a key range of lower-case hex bytes,
+ * `-80`, `80-`, `40-80` (lib/vitess/shards.ts). Vitess allows letters, digits, `_` and `-`.
+ */
+export const ShardName = v.pipe(v.string(), v.regex(/^(0|([0-9a-f]{2})*-([0-9a-f]{2})*)$/, "must be 0 or a key range of lower-case hex bytes such as -80, 80- or 40-80"), v.maxLength(65));
+
+/** A Kubernetes object name (DNS-1123 subdomain): the VitessCluster's name, carried by every layer. */
+export const ObjectName = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a Kubernetes object name (lower-case letters, digits, - and .)'),
+  v.maxLength(253),
+);
+
+/** A host name (DNS name), an IPv4 address, or an IPv6 address in brackets; then `:port`. */
+const HOST_PORT = String.raw`(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?):[0-9]{1,5}`;
+
+/** `host:port`: vtctld's gRPC address, vtgate and vtctld addresses in vtadmin's discovery. */
+export const HostPort = v.pipe(v.string(), v.regex(new RegExp(`^${HOST_PORT}$`), 'must be host:port, such as etcd.example:2379'), v.maxLength(261));
+
+/**
+ * A topology server address: etcd2 takes a comma-separated list of endpoints (Vitess' etcd2topo
+ * splits `--topo-global-server-address` on `,`), each `host:port` with an optional http(s) scheme.
+ */
+export const TopoAddress = v.pipe(
+  v.string(),
+  v.regex(new RegExp(`^(https?://)?${HOST_PORT}(,(https?://)?${HOST_PORT})*$`), 'must be host:port, or several separated by commas, such as etcd-0.example:2379,etcd-1.example:2379'),
+  v.maxLength(2048),
+);
+
+/** A path in the topology server: `/vitess/global`. */
+export const TopoRoot = v.pipe(v.string(), v.regex(/^\/[-_.\/A-Za-z0-9]*$/, 'must be a path such as /vitess/global (letters, digits, -, _, . and /)'), v.maxLength(512));
+
+/** A DNS name a certificate is checked against (`tls.grpc.serverName`). */
+export const DnsName = v.pipe(
+  v.string(),
+  v.regex(/^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/, 'must be a DNS name such as vitess.example'),
+  v.maxLength(253),
+);
+
 /** A Kubernetes resource quantity: `500m`, `4Gi`, or a plain number. */
 export const Quantity = v.union(
   [

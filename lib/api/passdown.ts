@@ -5,14 +5,14 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, VtgateOrder, Etcd, Flags, Image, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DnsLabel, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
 /** Where a topology server is reachable, and the root path inside it. */
 export const TopoServer = v.object({
-  address: v.pipe(v.string(), v.minLength(1)),
-  root: v.pipe(v.string(), v.startsWith('/')),
+  address: TopoAddress,
+  root: TopoRoot,
 });
 
 /** The topology every Vitess process of a cell is pointed at (the `--topo-*` flags). */
@@ -69,9 +69,27 @@ export const ShardTablets = v.object({
 
 export const ShardRef = v.object({
   /** The Vitess shard name: `-80`, `80-`, or `0` for an unsharded keyspace. */
-  name: v.pipe(v.string(), v.minLength(1)),
+  name: ShardName,
   keyRange: v.optional(KeyRange),
+  /** A target of the keyspace's reshard: created beside the serving shards, serving only after the switch. */
+  reshardTarget: v.optional(v.literal(true)),
 });
+
+/** How a keyspace's reshard runs, when its shards include targets (docs/decisions/0024-declarative-reshard.md). */
+export const ResolvedReshard = v.object({
+  /** The replication lag (seconds) under which traffic may switch. */
+  maxLagSeconds: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)),
+  /** The keyspace's first cell runs the workflow's Jobs; the others only run the target shards. */
+  runsWorkflow: v.boolean(),
+});
+
+/**
+ * The other cells in which a keyspace's shards run primary-eligible (replica) tablets, set by the
+ * cluster and passed down to each VitessShard: a shard with one replica in its own cell may still move
+ * its primary to another cell, so its rollout must never restart that primary without a reparent,
+ * whatever the Vitess state shows at the moment (docs/decisions/0017). Absent: none.
+ */
+export const PeerCells = v.optional(v.pipe(v.array(DnsLabel), v.minLength(1)));
 
 /** Rollout concurrency with every layer's value decided. */
 export const ResolvedRollout = v.object({
@@ -100,10 +118,10 @@ export const LayerBase = {
   selector: LabelSelector,
   template: v.optional(Template, {}),
   /** The VitessCluster's name: the prefix of tablet names and the root of every object name. */
-  cluster: v.pipe(v.string(), v.minLength(1)),
+  cluster: ObjectName,
   topology: Topology,
   /** vtctld's gRPC address (`host:15999`), for vtctldclient Jobs. */
-  vtctldAddress: v.pipe(v.string(), v.minLength(1)),
+  vtctldAddress: HostPort,
   images: v.object({ vitess: Image }),
   backupFlags: v.optional(Flags),
   /** The backup storage and engine (lib/api/backup.ts), when backups are configured. */

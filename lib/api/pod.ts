@@ -10,7 +10,7 @@
  */
 import type { V1EnvVar, V1LocalObjectReference, V1PodSecurityContext, V1VolumeMount } from '@kubernetes/client-node';
 import * as v from 'valibot';
-import { LABEL } from '../vitess/labels.ts';
+import { refusedAnnotation, refusedLabel } from './template.ts';
 
 const StringMap = v.record(v.string(), v.string());
 const Name = v.pipe(v.string(), v.minLength(1));
@@ -126,33 +126,21 @@ export function jobPodSettings(settings: PodSettingsSpec | undefined): PodSettin
 }
 
 /**
- * Label keys a user may not set on our Pods: the operator's own (`vitess.io/*`, which selectors,
- * PDBs, Services and the rollout read). A Pod labelled with another shard's or component's value
- * would be counted, routed to and rolled as that one. TODO(merge with sec-scripts): see below.
+ * Pod labels and annotations follow the same rule as `spec.template`'s (lib/api/template.ts): no key
+ * a selector or controller of ours or Kubernetes' reads, no annotation that lifts a Pod's confinement
+ * or takes it out of a service mesh.
  */
 export function reservedLabelProblems(labels: Readonly<Record<string, string>> | undefined, path: string): string[] {
-  const ours = new Set<string>(Object.values(LABEL));
-  return Object.keys(labels ?? {})
-    .filter((key) => ours.has(key) || key.startsWith('vitess.io/'))
-    .map((key) => `${path}.${key}: the vitess.io/ label keys are the operator's (selectors and the rollout read them)`);
+  return Object.entries(labels ?? {}).flatMap(([key, value]) => {
+    const why = refusedLabel(key, value);
+    return why === undefined ? [] : [`${path}.${key}: may not be set on the operator's Pods: ${why}`];
+  });
 }
 
-/**
- * Annotations a user may not set on our Pods: `vitess.io/*` (the revision the rollout compares, the
- * config and rotation hashes), the AppArmor profile (the Pod security context says it since
- * Kubernetes 1.30, and `unconfined` would lift the confinement), and a service mesh's sidecar opt-in
- * (a proxy in front of mysqld and vttablet breaks their Pod-IP addressing and the tablets' ports).
- * TODO(merge with branch sec-scripts): that branch's lib/api/template.ts has `refusedLabel` and
- * `refusedAnnotation` for `spec.template`, a superset of these rules (Kubernetes' own label keys,
- * seccomp annotations, every mesh opt-out). Once both are on main, these two functions should call
- * those and go, so that template and per-Pod metadata follow one rule.
- */
 export function reservedAnnotationProblems(annotations: Readonly<Record<string, string>> | undefined, path: string): string[] {
   return Object.keys(annotations ?? {}).flatMap((key) => {
-    if (key.startsWith('vitess.io/')) return [`${path}.${key}: the vitess.io/ annotation keys are the operator's (revisions, config hashes)`];
-    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/')) return [`${path}.${key}: AppArmor profiles are not set by annotation on our Pods`];
-    if (key === 'sidecar.istio.io/inject' || key === 'linkerd.io/inject') return [`${path}.${key}: a service mesh sidecar in Vitess Pods is not supported (tablets are dialled by Pod IP)`];
-    return [];
+    const why = refusedAnnotation(key);
+    return why === undefined ? [] : [`${path}.${key}: may not be set on the operator's Pods: ${why}`];
   });
 }
 

@@ -92,7 +92,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces
       .filter((keyspace) => keyspace.cells.includes(cell.name))
-      .map((keyspace) => withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)));
+      .map((keyspace) => withPeerCells(withReshard(withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)), keyspace, cell.name), keyspace, cell.name));
     const vtorc = vtorcOf(cell) ?? defaultVtorc;
     const topology: TopologySpec = {
       implementation: 'etcd2',
@@ -233,14 +233,28 @@ export function backupJobs(cluster: Cluster, keyspace: KeyspaceSpecValue, cell: 
   return { initial: backup.initialBackup ?? true, schedule: cron === undefined ? undefined : { ...rest, cron } };
 }
 
+/** A keyspace's reshard settings; its first cell runs the workflow (a workflow spans the keyspace's cells). */
+function withReshard(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
+  if (keyspace.reshard === undefined) return resolved;
+  return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell } };
+}
+
+/** The keyspace's other cells, when its shards run replica tablets (the same pools in every cell). */
+function withPeerCells(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
+  const peers = keyspace.cells.filter((other) => other !== cell);
+  return peers.length === 0 || resolved.tablets.replica.replicas === 0 ? resolved : { ...resolved, peerCells: peers };
+}
+
 function withBackupJobs(keyspace: CellKeyspaceSpec, jobs: BackupJobsSpec | undefined): CellKeyspaceSpec {
   return jobs === undefined ? keyspace : { ...keyspace, backupJobs: jobs };
 }
 
+/** The serving shards, then the targets of a reshard (marked). */
 function shardRefs(keyspace: KeyspaceSpecValue): ShardRefSpec[] {
   const shards = keyspace.shards ?? [];
-  if (shards.length === 0) return [{ name: UNSHARDED }];
-  return shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+  const serving: ShardRefSpec[] = shards.length === 0 ? [{ name: UNSHARDED }] : shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+  const targets = (keyspace.reshard?.shards ?? []).map((shard): ShardRefSpec => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange, reshardTarget: true }));
+  return [...serving, ...targets];
 }
 
 function resolveTablets(cluster: Cluster, keyspace: KeyspaceSpecValue): ShardTabletsSpec {

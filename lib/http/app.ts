@@ -35,6 +35,8 @@ import { isRecord } from '../kube/object.ts';
 export interface HookAppOptions {
   /** The clock handed to every sync; injectable so tests and benchmarks are deterministic. */
   clock?: () => Date;
+  /** The hook server's own namespace, handed to every sync (SyncContext.operatorNamespace). */
+  operatorNamespace?: string;
   logger?: Logger;
   /** Shared with the listener: in-flight count and draining flag. */
   state?: ServerState;
@@ -91,7 +93,7 @@ export function createHookApp(layers: readonly Layer[], options: HookAppOptions 
       readBody({ maxBytes: options.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes, budget, rate }),
       inFlightLimit({ state, max: options.maxInFlight ?? DEFAULTS.maxInFlight, retryAfterSeconds }),
       etag(),
-      syncHandler(layer, clock),
+      syncHandler(layer, clock, options.operatorNamespace),
     );
   }
 
@@ -111,7 +113,7 @@ function jsonPostThenAuth(auth: AuthOptions): MiddlewareHandler<HookEnv> {
   };
 }
 
-function syncHandler(layer: Layer, clock: () => Date) {
+function syncHandler(layer: Layer, clock: () => Date, operatorNamespace: string | undefined) {
   return function sync(c: Context<HookEnv>): Response {
     const text = c.get('body') ?? '';
     // The parse is all that is needed from here on: the text (up to the body limit) can go while
@@ -127,7 +129,7 @@ function syncHandler(layer: Layer, clock: () => Date) {
     const request = parseSyncRequest(body, layer.parentKind);
     const { metadata } = request.parent;
     c.set('parent', { namespace: metadata.namespace, name: metadata.name, generation: metadata.generation });
-    const answer = layer.sync(request, { now: clock() });
+    const answer = layer.sync(request, { now: clock(), ...(operatorNamespace === undefined ? {} : { operatorNamespace }) });
     checkAnswer(answer);
     c.set('children', answer.children.length);
     const bytes = jsonBytes(answer);

@@ -87,6 +87,12 @@ const EnvSchema = v.object({
   HOOK_SHUTDOWN_DELAY_MS: integer(3000, 0, 600_000),
   // Then at most this long for in-flight syncs, within the Pod's terminationGracePeriodSeconds (30).
   HOOK_SHUTDOWN_TIMEOUT_MS: integer(20_000, 0, 600_000),
+  // The namespace the hook server runs in (the downward API's metadata.namespace): Vitess objects
+  // there are refused, since their Pods could join the hook Service (docs/security.md).
+  HOOK_OPERATOR_NAMESPACE: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((raw) => (raw.trim() === '' ? undefined : raw.trim())),
+  ),
 });
 
 export interface HookConfig {
@@ -105,6 +111,8 @@ export interface HookConfig {
   logLevel: LogLevel;
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
+  /** Where the hook server runs; Vitess objects there are InvalidSpec. Unset: no namespace is refused. */
+  operatorNamespace?: string;
 }
 
 /** Metacontroller's webhook `authorization` or `basicAuth` options, as files (mounted Secret keys). */
@@ -169,5 +177,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.HOOK_LOG_LEVEL,
     shutdownDelayMs: e.HOOK_SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: e.HOOK_SHUTDOWN_TIMEOUT_MS,
+    ...(e.HOOK_OPERATOR_NAMESPACE === undefined ? {} : { operatorNamespace: e.HOOK_OPERATOR_NAMESPACE }),
   };
 }

@@ -61,6 +61,7 @@ export function defineHookServer(layers: readonly Layer[], options: DefineOption
     bufferBudgetBytes: config.bufferBudgetBytes,
     minBytesPerSecond: config.minBytesPerSecond,
     slowGraceMs: config.slowGraceMs,
+    operatorNamespace: config.operatorNamespace,
   });
   const start = () => {
     const running = serveApp(app, state, logger, serveOptions(config));

@@ -105,3 +105,33 @@ function isSorted(keys: readonly string[]): boolean {
   for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
   return true;
 }
+
+/**
+ * How deep JSON the hooks accept: far deeper than any Kubernetes object (a Pod's affinity is about
+ * a dozen levels, a whole sync request under thirty), far shallower than what would exhaust the
+ * stack of a recursive walk (sortedKeys, JSON.stringify: about 19,000 levels overflowed it).
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Whether `value` nests objects and arrays more than `max` levels deep (a scalar is depth 0, `{}`
+ * depth 1). Iterative, so it cannot itself run out of stack; stops at the first node too deep.
+ */
+export function jsonDepthExceeds(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  const stack: unknown[] = [value];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    const depth = depths.pop() as number;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > max) return true;
+    const items = Array.isArray(node) ? node : Object.values(node as Record<string, unknown>);
+    for (const item of items) {
+      if (item !== null && typeof item === 'object') {
+        stack.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}

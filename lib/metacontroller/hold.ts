@@ -3,7 +3,7 @@
  * no-op. Used for every child when a spec cannot be honoured, and by the rollout planner for children
  * that must not move yet.
  */
-import { isRecord, type KubeObject, type ObjectMeta } from '../kube/object.ts';
+import { isRecord, jsonDepthExceeds, type KubeObject, type ObjectMeta } from '../kube/object.ts';
 
 /** Where Metacontroller keeps the last desired object it applied to a child. */
 export const LAST_APPLIED_ANNOTATION = 'metacontroller.k8s.io/last-applied-configuration';
@@ -32,7 +32,8 @@ export function readLastApplied(observed: KubeObject): Record<string, unknown> |
   if (text === undefined || text === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return isRecord(parsed) ? parsed : undefined;
+    // Anyone who may annotate the child can write it: nested too deep, it is no configuration of ours.
+    return isRecord(parsed) && !jsonDepthExceeds(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

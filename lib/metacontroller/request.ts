@@ -7,7 +7,7 @@
  * answered 200 with every child held (docs/design.md, "Answers that keep data safe").
  */
 import * as v from 'valibot';
-import { isRecord, type KubeObject } from '../kube/object.ts';
+import { isRecord, jsonDepthExceeds, type KubeObject, MAX_JSON_DEPTH } from '../kube/object.ts';
 
 const Metadata = v.looseObject({
   name: v.pipe(v.string(), v.minLength(1)),
@@ -93,6 +93,8 @@ export class MalformedRequestError extends Error {
 
 /** Parses a request body (already JSON-decoded) for a parent of `parentKind`, or throws MalformedRequestError. */
 export function parseSyncRequest(body: unknown, parentKind: string): SyncRequest {
+  // Before anything walks it recursively (the spec's sortedKeys, JSON.stringify of the answer).
+  if (jsonDepthExceeds(body)) throw new MalformedRequestError(`the request nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`);
   const result = v.safeParse(SyncRequestSchema, body);
   if (!result.success) {
     throw new MalformedRequestError('not a Metacontroller sync request', formatIssues(result.issues));

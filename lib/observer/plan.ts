@@ -4,9 +4,8 @@
  * (so a live observer keeps it fresh, lib/vitess/state.ts, and a quiet cluster costs one small
  * write per VitessShard every heartbeat).
  */
-import * as v from 'valibot';
 import { LABEL } from '../vitess/labels.ts';
-import { STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, VitessShardState, vitessStateText } from '../vitess/state.ts';
+import { parseVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, type VitessShardState, vitessStateText } from '../vitess/state.ts';
 import type { GateView } from './gateway.ts';
 import { mergeViews, shardKey, stateFor } from './merge.ts';
 
@@ -72,21 +71,11 @@ export function planPatches(shards: readonly ShardRef[], clusters: readonly Clus
 
 /** Why the annotation must be written, or undefined when what it holds is the same state and recent. */
 export function writeReason(current: string | undefined, next: VitessShardState, now: Date): StatePatch['reason'] | undefined {
-  const held = readState(current);
+  const held = parseVitessState(current);
   if (held === undefined) return 'changed';
   if (vitessStateText({ ...held, observedAt: next.observedAt }) !== vitessStateText(next)) return 'changed';
   const age = now.getTime() - Date.parse(held.observedAt);
   return age >= STATE_HEARTBEAT_SECONDS * 1000 || age < 0 ? 'heartbeat' : undefined;
-}
-
-function readState(text: string | undefined): VitessShardState | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed = v.safeParse(VitessShardState, JSON.parse(text));
-    return parsed.success ? parsed.output : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -49,12 +49,35 @@ export function pendingRemovalsOf(object: KubeObject): string[] {
 
 /**
  * The number of tablet volumes a layer reports below it (`status.volumes`); undefined when unknown:
- * no status yet, no number, or `volumesUnknown` (a layer below it has not reported). Unknown means
- * "may hold data" wherever a removal is decided.
+ * no status yet, no number, `volumesUnknown` (a layer below it has not reported), or a count the rest
+ * of its status contradicts (volumesImplied: anyone who may write the status could claim `volumes: 0`
+ * for a keyspace full of ready shards). Unknown means "may hold data" wherever a removal is decided.
  */
 export function volumesOf(object: KubeObject): number | undefined {
   const status = object.status as { volumesUnknown?: unknown } | undefined;
-  return status?.volumesUnknown === true ? undefined : reportedVolumes(object);
+  if (status?.volumesUnknown === true) return undefined;
+  const count = reportedVolumes(object);
+  return count === undefined || count < volumesImplied(object) ? undefined : count;
+}
+
+/** How many entries of a status list say `ready: true`. */
+function readyEntries(list: unknown): number {
+  return Array.isArray(list) ? list.filter((entry) => isRecord(entry) && entry.ready === true).length : 0;
+}
+
+/**
+ * The fewest volumes the rest of a layer's status implies: a shard's ready tablets each run on their
+ * PVC, and its retained volumes are PVCs; a keyspace with a ready shard, or a cell with a ready
+ * keyspace, has tablets below it (a shard of zero tablets is counted as having data too: erring
+ * towards "has data" only asks for a confirmation).
+ */
+export function volumesImplied(object: KubeObject): number {
+  const status = object.status as { tablets?: unknown; retainedVolumes?: unknown; shards?: unknown; keyspaces?: unknown } | undefined;
+  if (status === undefined) return 0;
+  if (object.kind === SHARD_KIND) return readyEntries(status.tablets) + (Array.isArray(status.retainedVolumes) ? status.retainedVolumes.length : 0);
+  if (object.kind === KEYSPACE_KIND) return readyEntries(status.shards) > 0 ? 1 : 0;
+  if (object.kind === CELL_KIND) return readyEntries(status.keyspaces) > 0 ? 1 : 0;
+  return 0;
 }
 
 /** The count a layer reports (`status.volumes`) when it is a whole number >= 0, partial or not. */

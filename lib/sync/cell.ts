@@ -13,7 +13,7 @@ import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { autoscalingProblems } from '../api/common.ts';
 import { jobPodSettings, podSettingsProblems } from '../api/pod.ts';
 import { GLOBAL_CELL } from '../api/resolve.ts';
-import { asKubeObjects, type KubeObject, objectKey } from '../kube/object.ts';
+import { asKubeObjects, isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { cellInfoJob } from '../templates/cell-info-job.ts';
 import type { CellScope } from '../templates/cell-scope.ts';
@@ -28,9 +28,10 @@ import { vtadminObjects } from '../templates/vtadmin.ts';
 import { vtorcDeployment } from '../templates/vtorc.ts';
 import { keyspaceObjectName } from '../vitess/names.ts';
 import { revisionOf, type Slot } from '../rollout/planner.ts';
-import { defaultSlots, descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
+import { descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { exposureProblems } from './exposure.ts';
+import { cellSlots } from './keyspace-removal.ts';
 import { childDeferred, childList, childRolledOut, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
@@ -41,8 +42,17 @@ export const cellLayer = defineLayer<Cell>({
   children: cellChildren,
   maxInFlight: (spec) => spec.rollout.components,
   confirmRemoval: (spec) => spec.confirmRemoval,
-  slots: (spec, desired, observed) => bottomUpSlots(spec, defaultSlots(desired, observed, spec.confirmRemoval)),
-  status: (_spec, observed, desired) => ({ keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed), tablets: tabletsProgress(desired, observed) }),
+  // Removed keyspaces leave the topology before they leave the cluster (lib/sync/keyspace-removal.ts);
+  // the rest rolls bottom-up.
+  slots: (spec, desired, observed) => bottomUpSlots(spec, cellSlots(spec, desired, observed)),
+  status: (spec, observed, desired) => {
+    const { removedKeyspaces } = cellSlots(spec, desired, observed);
+    return {
+      keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
+      tablets: tabletsProgress(desired, observed),
+      removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
+    };
+  },
 });
 
 /**
@@ -65,9 +75,13 @@ type Stage = 'tablets' | 'control' | 'vtgate' | 'vtadmin';
 
 const STAGE_OF_COMPONENT: Readonly<Record<string, Stage>> = { vtctld: 'control', vtorc: 'control', vtgate: 'vtgate', vtadmin: 'vtadmin' };
 
-/** The stage a child belongs to; undefined for what is not ordered (topology, Services, Jobs, ConfigMaps). */
+/**
+ * The stage a child belongs to; undefined for what is not ordered (topology, Services, Jobs, ConfigMaps)
+ * and for a keyspace being removed (lib/sync/keyspace-removal.ts): its retirement is no rollout of
+ * tablets, and vtctld, vtorc or vtgate waiting for it while it waits for their in-flight place stalls both.
+ */
 function stageOf(child: KubeObject): Stage | undefined {
-  if (child.kind === KEYSPACE_KIND) return 'tablets';
+  if (child.kind === KEYSPACE_KIND) return isRecord(child.spec) && child.spec.retire === true ? undefined : 'tablets';
   if (child.kind !== 'Deployment') return undefined;
   return STAGE_OF_COMPONENT[child.metadata.labels?.[LABEL.component] ?? ''];
 }
@@ -169,10 +183,12 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
         backupJobs: keyspace.backupJobs,
         initDbSql: keyspace.initDbSql,
         dbCredentials: keyspace.dbCredentials,
+        peerCells: keyspace.peerCells,
         rollout: { ...rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,
         tablets: keyspace.tablets,
+        ...(keyspace.reshard === undefined ? {} : { reshard: keyspace.reshard }),
       }),
     );
   }

@@ -4,6 +4,7 @@
  * Ready is the whole app's.
  */
 import { KIND as CELL_KIND } from '../api/cell.ts';
+import { FILE_VOLUME_SOURCES } from '../api/backup.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { autoscalingProblems } from '../api/common.ts';
 import { podSettingsProblems } from '../api/pod.ts';
@@ -15,7 +16,8 @@ import { revisionOf } from '../rollout/planner.ts';
 import type { ObservedParent } from '../metacontroller/request.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
-import { keyRangeProblems, shardName } from '../vitess/shards.ts';
+import { reshardProblems } from '../vitess/reshard.ts';
+import { keyRangeProblems, shardName, UNSHARDED } from '../vitess/shards.ts';
 import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
 import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
@@ -197,6 +199,11 @@ export function clusterProblems(spec: Cluster, parent: ObservedParent): string[]
     });
     keyRangeProblems((keyspace.shards ?? []).map((shard) => shard.keyRange)).forEach(({ index, message }) => problems.push(`${path}.shards[${index}].keyRange: ${message}`));
     duplicates((keyspace.shards ?? []).map((shard) => shardName(shard.keyRange))).forEach((index) => problems.push(`${path}.shards[${index}].keyRange: duplicate shard`));
+    if (keyspace.reshard !== undefined) {
+      const serving = (keyspace.shards ?? []).length === 0 ? [{ name: UNSHARDED }] : (keyspace.shards ?? []).map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+      const targets = keyspace.reshard.shards.map((shard) => ({ name: shardName(shard.keyRange), keyRange: shard.keyRange }));
+      reshardProblems(serving, targets).forEach(({ index, message }) => problems.push(`${path}.reshard.shards[${index}].keyRange: ${message}`));
+    }
     const tablets = keyspace.tablets;
     if (tablets.replica !== undefined && tablets.masterEligible !== undefined) problems.push(`${path}.tablets: set replica or its old spelling masterEligible, not both`);
     if (tablets.rdonly !== undefined && tablets.batch !== undefined) problems.push(`${path}.tablets: set rdonly or its old spelling batch, not both`);
@@ -217,6 +224,8 @@ function backupProblems(spec: Cluster): string[] {
     if (kinds.length !== 1) problems.push(`spec.backup.location: (${kinds.length === 0 ? 'none' : kinds.join(', ')}) must set exactly one of s3, gcs, azblob, ceph, file`);
     const file = backup.location.file;
     if (file !== undefined && (file.claimName === undefined) === (file.volume === undefined)) problems.push('spec.backup.location.file: must set exactly one of claimName, volume');
+    const sources = Object.keys(file?.volume ?? {});
+    if (file?.volume !== undefined && sources.length !== 1) problems.push(`spec.backup.location.file.volume: (${sources.length === 0 ? 'none' : sources.join(', ')}) must set exactly one of ${FILE_VOLUME_SOURCES.join(', ')}`);
     if (backup.xtrabackup !== undefined && backup.engine !== 'xtrabackup') problems.push(`spec.backup.xtrabackup: set only with engine: xtrabackup (engine is ${backup.engine ?? 'builtin'})`);
   }
   spec.keyspaces.forEach((keyspace, i) => {

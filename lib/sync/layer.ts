@@ -11,6 +11,11 @@ import type { SyncRequest, SyncResponse } from '../metacontroller/request.ts';
 export interface SyncContext {
   /** The clock, passed in so that the same request gives the same answer. */
   now: Date;
+  /**
+   * The namespace the hook server runs in (configuration: HOOK_OPERATOR_NAMESPACE). A Vitess object
+   * there is InvalidSpec: its Pods could carry the hook Pods' labels and join the hook Service.
+   */
+  operatorNamespace?: string;
 }
 
 export interface Layer {

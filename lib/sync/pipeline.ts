@@ -7,6 +7,8 @@
  * children move now; status reports readiness from the observed children, and the rollout's progress.
  */
 import * as v from 'valibot';
+import type { TemplateSpec } from '../api/common.ts';
+import { namespaceProblem, templateProblems } from '../api/template.ts';
 import { condition, type ConditionInput, hasStatusCondition, stampConditions } from '../kube/conditions.ts';
 import { sha256 } from '../kube/hash.ts';
 import { isRecord, type KubeObject, objectKey, setKey } from '../kube/object.ts';
@@ -30,7 +32,12 @@ const REVISION_LENGTH = 10;
 /** While a rollout waits, sync again after this long even if no child changes. */
 const ROLLOUT_RESYNC_SECONDS = 10;
 
-export interface LayerDefinition<Spec, Derived = undefined> {
+/** What every layer's spec carries: the template metadata its children inherit. */
+export interface LayerSpec {
+  template: TemplateSpec;
+}
+
+export interface LayerDefinition<Spec extends LayerSpec, Derived = undefined> {
   name: Layer['name'];
   parentKind: Layer['parentKind'];
   schema: v.GenericSchema<unknown, Spec>;
@@ -61,7 +68,7 @@ export interface LayerDefinition<Spec, Derived = undefined> {
   status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[], derived: Derived): Record<string, unknown>;
 }
 
-export function defineLayer<Spec, Derived = undefined>(definition: LayerDefinition<Spec, Derived>): Layer {
+export function defineLayer<Spec extends LayerSpec, Derived = undefined>(definition: LayerDefinition<Spec, Derived>): Layer {
   // The specs this layer validated last (lib/sync/specs.ts: keyed by their text, bounded, frozen).
   const specs = specMemo<Spec>();
   return {
@@ -71,7 +78,7 @@ export function defineLayer<Spec, Derived = undefined>(definition: LayerDefiniti
   };
 }
 
-function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, specs: SpecMemo<Spec>, request: SyncRequest, context: SyncContext): SyncResponse {
+function syncLayer<Spec extends LayerSpec, Derived>(definition: LayerDefinition<Spec, Derived>, specs: SpecMemo<Spec>, request: SyncRequest, context: SyncContext): SyncResponse {
   // A deletion is decided before the spec is read: it creates and rolls nothing (lib/sync/release.ts).
   const deletion = deletionMode(request);
   if (deletion === 'release') return releaseAnswer(request, context);
@@ -82,7 +89,7 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
   const read = readSpec(specs, definition.schema, parent.spec ?? {});
   if (!read.success) return holdEverything(request, read.issues, context);
   const { spec } = read;
-  const problems = definition.problems(spec, parent);
+  const problems = [...commonProblems(spec, parent, context), ...definition.problems(spec, parent)];
   if (problems.length > 0) return holdEverything(request, problems, context);
 
   const observed = new Map(request.children.map((child) => [objectKey(child), child]));
@@ -152,6 +159,16 @@ function syncLayer<Spec, Derived>(definition: LayerDefinition<Spec, Derived>, sp
     children: answered,
     ...(resync === undefined ? {} : { resyncAfterSeconds: resync }),
   };
+}
+
+/**
+ * What no layer may be given (lib/api/template.ts): an object in the operator's own namespace, and
+ * template labels or annotations that would join our Pods to a Service or lift a Pod protection.
+ * Every layer checks, since each can be created directly.
+ */
+function commonProblems(spec: LayerSpec, parent: ObservedParent, context: SyncContext): string[] {
+  const namespace = namespaceProblem(parent.metadata.namespace, context.operatorNamespace);
+  return [...(namespace === undefined ? [] : [namespace]), ...templateProblems(spec.template, 'spec.template')];
 }
 
 /**

@@ -105,8 +105,11 @@ export function knownShard(spec: Shard, tablets: readonly TabletIdentity[], desi
   }
   const eligible = new Set(state.tablets.filter((t) => t.type === 'replica' || t.type === 'primary').map((t) => t.alias));
   for (const tablet of tablets) if (tablet.type === 'replica') eligible.add(tabletAlias(spec.cell, tablet.uid));
+  // Other cells' replicas count by spec too: vtgate may not list one at the moment (recreated, at a
+  // new IP), and a primary taken for alone would restart without a reparent.
+  const canReparent = eligible.size > 1 || spec.peerCells !== undefined;
   const elsewhere = state.tablets.filter((t) => t.cell !== spec.cell && t.type === 'replica' && t.serving && t.alias !== state.primary).map((t) => t.alias);
-  return { state, candidates: candidates.sort(), notServing, down, canReparent: eligible.size > 1, elsewhere: elsewhere.sort() };
+  return { state, candidates: candidates.sort(), notServing, down, canReparent, elsewhere: elsewhere.sort() };
 }
 
 /**
@@ -121,7 +124,8 @@ export function defersPrimary(spec: Shard, tablet: TabletIdentity, known: KnownS
 /**
  * The gate of a tablet's restart or removal with a fresh state: others of the shard must be served
  * first; the primary moves first, by one PlannedReparentShard onto an updated replica (or, when this
- * cell has none, away from it: Vitess then picks among the other cells' replicas).
+ * cell has none, away from it: Vitess then picks among the other cells' replicas). A primary that can
+ * move restarts only after it moved: while vtgate serves from no other replica, it waits.
  */
 export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>, known: KnownShard, deferrable: boolean): Gate | undefined {
   const alias = tabletAlias(spec.cell, tablet.uid);
@@ -136,6 +140,11 @@ export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: Tablet
   }
   const name = reparentJobName(tablet.name);
   const job = observed.get(`Job/${name}`);
+  // The primary can move, but vtgate serves from no other replica right now (one is restarting, in
+  // this cell or another, or not yet listed): a reparent would fail, a restart would be an outage.
+  if (job === undefined && !known.state.tablets.some((t) => t.alias !== alias && t.type === 'replica' && t.serving)) {
+    return { state: 'pending', prerequisites: [], message: `the primary ${alias} of ${shard} waits for vtgate to serve from another replica to move it onto` };
+  }
   // The other cells rolled (`now`): their replicas vtgate serves from are updated; PlannedReparentShard
   // takes a --new-primary in any cell (Vitess v24's reparentutil skips the same-cell filter for it).
   const [target] = known.candidates.length > 0 || spec.rollout.primaryAcrossCells !== 'now' ? known.candidates : known.elsewhere;

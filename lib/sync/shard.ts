@@ -28,11 +28,14 @@ import { backupCronJob, backupCronJobName, initialBackupJob, initialBackupJobNam
 import { tabletDisruptionBudget, type TabletIdentity, type TabletScope, tabletPod, tabletVolumeClaim } from '../templates/tablet.ts';
 import { VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS } from '../vitess/flags.ts';
 import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, slowShutdownJobName, tabletName } from '../vitess/names.ts';
-import { MAX_TABLETS_PER_TYPE, poolUids, tabletAlias, TABLET_TYPES, type TabletType, tabletUid } from '../vitess/tablets.ts';
+import { MAX_TABLETS_PER_TYPE, poolOfUid, poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
+import { isRetired, tabletRecordPlan } from './tablet-records.ts';
 import { defersPrimary, knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
 
 const BUDGET_KIND = 'PodDisruptionBudget';
+/** Every tablet a shard can have, the in-flight limit of a retiring shard. */
+const MAX_TABLETS_PER_SHARD = MAX_TABLETS_PER_TYPE * TABLET_TYPES.length;
 
 /** The reparent Job of a tablet that is going away, rather than restarting. */
 const FOR_REMOVAL = 'removal';
@@ -48,26 +51,29 @@ export const shardDefinition: LayerDefinition<Shard, ShardDerived> = {
   name: 'sync-shard',
   parentKind: 'VitessShard',
   schema: ShardSpec,
-  derive: (spec, parent, now) => ({ tablets: desiredTablets(spec), vitess: vitessView(parent.metadata.annotations, now) }),
+  // A retiring shard asks for no tablet (lib/sync/tablet-records.ts).
+  derive: (spec, parent, now) => ({ tablets: spec.retire === true ? [] : desiredTablets(spec), vitess: vitessView(parent.metadata.annotations, now) }),
   problems: (spec) => [...TABLET_TYPES.flatMap((type) => podSettingsProblems(spec.tablets[type], `spec.tablets.${type}`)), ...xtrabackupProblems(spec.backup, spec.tablets, 'spec.tablets')],
   children: (spec, parent, { tablets }) => {
     const scope = shardScope(spec);
     const budget = tabletDisruptionBudget(scope, parent.metadata.name, tablets.length);
     return asKubeObjects([
       ...(budget === undefined ? [] : [budget]),
-      ...backupJobs(spec, scope),
+      ...(spec.retire === true ? [] : backupJobs(spec, scope)),
       ...tablets.flatMap((tablet) => {
         const pool = spec.tablets[tablet.type];
         return [tabletPod(scope, tablet, pool), tabletVolumeClaim(scope, tablet, pool)];
       }),
     ]);
   },
-  maxInFlight: (spec) => spec.rollout.tablets,
+  // A retiring shard stops every tablet at once: nothing of it serves any more.
+  maxInFlight: (spec) => (spec.retire === true ? MAX_TABLETS_PER_SHARD : spec.rollout.tablets),
   confirmRemoval: (spec) => spec.confirmRemoval,
   slots: tabletSlots,
   status: (spec, observed, desired, { tablets, vitess }) => {
     const expansions = volumeExpansions(desired, observed);
     const desiredNames = new Set(tablets.map((tablet) => tablet.name));
+    const records = tabletRecordPlan(spec, desiredNames, observed);
     const seen = new Map((vitess.state?.tablets ?? []).map((t) => [t.alias, t]));
     return {
       vitessState: vitess.freshness,
@@ -88,13 +94,15 @@ export const shardDefinition: LayerDefinition<Shard, ShardDerived> = {
       reparent: canReparent(spec, observed) ? undefined : 'skipped: the shard has one primary-eligible tablet, so restarting it is an outage of the shard',
       backup: backupStatus(spec, observed),
       volumeExpansion: expansions.length > 0 ? expansions : undefined,
+      removedTablets: records.removed.length > 0 ? records.removed : undefined,
+      retired: spec.retire === true ? isRetired(observed, records) : undefined,
     };
   },
 };
 
 export const shardLayer = defineLayer(shardDefinition);
 
-function shardScope(spec: Shard): TabletScope {
+export function shardScope(spec: Shard): TabletScope {
   return {
     cluster: spec.cluster,
     cell: spec.cell,
@@ -136,12 +144,7 @@ function tabletTypeOf(object: KubeObject): TabletType | undefined {
  * `vitess.io/tablet-uid` (UIDs are hashed per cell/keyspace/shard/type, lib/vitess/tablets.ts).
  */
 function identityTypeOf(spec: Shard, object: KubeObject): TabletType | undefined {
-  const uid = Number(object.metadata.labels?.[LABEL.tabletUid]);
-  if (!Number.isInteger(uid)) return undefined;
-  return TABLET_TYPES.find((type) => {
-    const base = tabletUid(spec.cell, spec.keyspace, spec.name, type, 0);
-    return uid >= base && uid < base + MAX_TABLETS_PER_TYPE;
-  });
+  return poolOfUid(spec.cell, spec.keyspace, spec.name, Number(object.metadata.labels?.[LABEL.tabletUid]));
 }
 
 /**
@@ -159,9 +162,23 @@ function replicaPods(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Ku
   return [...observed.values()].filter((child) => child.kind === 'Pod' && mayBePrimary(spec, child));
 }
 
-/** A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for. */
+/**
+ * A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for,
+ * here or in another cell of the Vitess shard (`peerCells`: one replica per cell still has somewhere
+ * to move the primary; the Job tries its own cell first, then across cells).
+ */
 function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): boolean {
-  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1;
+  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1 || spec.peerCells !== undefined;
+}
+
+/**
+ * Without a fresh Vitess state, in the cluster's first phase (`rollout.primaryAcrossCells: later`): a
+ * tablet that may be the primary, in a cell with no other replica while other cells have some, waits
+ * for the next phase. Its primary could only move onto another cell's replica, which may be down in
+ * that cell's turn (the cells' turns no longer exclude each other once a cell leaves a tablet behind).
+ */
+function fallbackDefers(spec: Shard, pod: KubeObject | undefined, type: TabletType | undefined): boolean {
+  return spec.rollout.primaryAcrossCells === 'later' && spec.peerCells !== undefined && spec.tablets.replica.replicas <= 1 && mayBePrimary(spec, pod, type);
 }
 
 /**
@@ -178,16 +195,23 @@ function tabletSlots(
 ): SlotSet {
   const desiredByKey = new Map(desired.map((child) => [objectKey(child), child]));
   const notApplied: string[] = [];
-  const needsReparent = canReparent(spec, observed);
-  const state = vitess.state;
+  // A retiring shard stops every tablet at once: no reparent, the whole shard is leaving.
+  const needsReparent = spec.retire !== true && canReparent(spec, observed);
+  // Removed tablets' topology records, deleted once their Pods are gone (lib/sync/tablet-records.ts).
+  const records = tabletRecordPlan(spec, new Set(allTablets.map((tablet) => tablet.name)), observed);
   // With the Vitess state, the primary is known: its tablet goes last, after one reparent onto an
   // updated replica; no other tablet needs one. Without it, every primary-eligible tablet does.
+  // A retiring shard has nothing to hand off.
+  const state = spec.retire === true ? undefined : vitess.state;
   const tablets = state === undefined ? allTablets : primaryLast(spec, allTablets, state);
   const known = state === undefined ? undefined : knownShard(spec, allTablets, desiredByKey, observed, state);
   // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
   // `deferrable`: a tablet outdated by revision, whose primary may wait for the cluster's next phase.
   const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType, deferrable = false): Gate | undefined => {
     if (known !== undefined) return primaryAwareGate(shardScope(spec), spec, tablet, forRevision, observed, known, deferrable);
+    if (deferrable && fallbackDefers(spec, pod, desiredType)) {
+      return { state: 'pending', prerequisites: [], message: `${tabletAlias(spec.cell, tablet.uid)} may be the primary of ${spec.keyspace}/${spec.name} and this cell has no other replica: it waits for the other cells' tablets to roll` };
+    }
     return needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
   };
   const slots: Slot[] = [];
@@ -218,7 +242,8 @@ function tabletSlots(
         slots.push({ observed: child, method: 'replace', gate: gateFor(removedTablet(child, type), child, FOR_REMOVAL) });
       } else if (child.kind === 'PersistentVolumeClaim') {
         const podGone = !observed.has(`Pod/${child.metadata.name}`);
-        const deleteIt = spec.tablets.volumeRetention === 'Delete' && podGone;
+        // A retiring shard keeps its PVCs: they go with the VitessShard once its keyspace deletes it.
+        const deleteIt = spec.retire !== true && spec.tablets.volumeRetention === 'Delete' && podGone && records.recordDeleted.has(child.metadata.name);
         slots.push(deleteIt ? { observed: child, method: 'apply' } : { desired: heldChild(child), observed: child, method: 'apply' });
       }
     }
@@ -230,19 +255,21 @@ function tabletSlots(
   // Every other observed child no slot carries (a tablet whose type label is missing or foreign,
   // a kind we do not make here) is held by the pipeline's general rule and reported unclassified.
   // So do a CronJob no longer wanted (it holds no data; the backups it made stay in the storage).
+  slots.push(...records.slots);
   const moreToMove = slots.some((slot) => slot.gate !== undefined);
-  const kept = moreToMove && state === undefined ? [...observed.values()].filter((job) => isRecentReparent(job, now)).map(objectKey) : [];
+  const kept = [...(moreToMove && state === undefined ? [...observed.values()].filter((job) => isRecentReparent(job, now)).map(objectKey) : []), ...records.kept];
   const removals = [...observed.values()]
     .filter((child) => child.kind === 'Job' || (child.kind === 'CronJob' && !desiredByKey.has(objectKey(child))))
     .map(objectKey)
     .filter((key) => !kept.includes(key));
-  const unsettled = volumeExpansions(desired, observed).map(expansionMessage);
+  const unsettled = [...volumeExpansions(desired, observed).map(expansionMessage), ...records.unsettled];
   // The primary's tablet left for the cluster's later phase, when still outdated.
   const isOutdated = (t: TabletIdentity): boolean => {
     const seen = observed.get(`Pod/${t.name}`);
     return seen !== undefined && revisionOf(seen) !== revisionOf(desiredByKey.get(`Pod/${t.name}`) as KubeObject);
   };
-  const deferred = known === undefined ? [] : tablets.filter((t) => isOutdated(t) && defersPrimary(spec, t, known)).map((t) => `Pod/${t.name}`);
+  const defers = (t: TabletIdentity): boolean => (known === undefined ? fallbackDefers(spec, observed.get(`Pod/${t.name}`), t.type) : defersPrimary(spec, t, known));
+  const deferred = tablets.filter((t) => isOutdated(t) && defers(t)).map((t) => `Pod/${t.name}`);
   return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled, notServing: known?.notServing ?? [], deferred };
 }
 

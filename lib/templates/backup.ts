@@ -11,10 +11,10 @@ import type { TabletPoolSpec } from '../api/passdown.ts';
 import { objectName, STATEFULSET_NAME_MAX } from '../kube/names.ts';
 import { backupShardArgs, engineFlags, initialBackupFlags, restoreFlags, SECRET_FILE, storageEnv, storageFlags, type StoragePaths } from '../vitess/backup.ts';
 import { type FlagMap, flagArgs, mergeFlags, topoFlags } from '../vitess/flags.ts';
-import { container, objectMeta, podSecurityContext } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, podSecurityContext } from './meta.ts';
 import { withPodSettings } from './pod-settings.ts';
 import { initDbSql, SHARED_VTROOT, type TabletScope, VTDATAROOT, VTROOT } from './tablet.ts';
-import { vtctldclientEnv, vtctldclientJob } from './vtctldclient-job.ts';
+import { scriptValues, vtctldclientFunction, vtctldclientJob } from './vtctldclient-job.ts';
 import { dbCredentials, topoTls } from './access.ts';
 
 export const BACKUP_COMPONENT = 'backup';
@@ -98,7 +98,7 @@ export function backupCronJob(scope: TabletScope, shardObject: string, schedule:
     component: BACKUP_COMPONENT,
     image,
     vtctldAddress,
-    script: `$VTCTLDCLIENT ${backupShardArgs(schedule, scope.keyspace, scope.shard).join(' ')}`,
+    run: { args: backupShardArgs(schedule, scope.keyspace, scope.shard) },
     tls: scope.tls,
     // A backup that fails (no healthy replica) is retried a little, then left to the next schedule.
     backoffLimit: 2,
@@ -150,9 +150,9 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
   const meta = objectMeta(scope, initialBackupJobName(shardObject), INITIAL_BACKUP_COMPONENT);
   // With gRPC TLS, vtctld refuses a client without its certificate (found on the real-Vitess harness:
   // the primary check below waited on vtctld for good).
-  const vtctldclient = vtctldclientEnv(vtctldAddress, scope.tls);
-  const env = [{ name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }, vtctldclient.env, ...storage.env];
-  const target = `--keyspace=${scope.keyspace} --shard=${shellQuote(scope.shard)}`;
+  const vtctldclient = vtctldclientFunction(vtctldAddress, scope.tls);
+  const env = [{ name: 'VTROOT', value: VTROOT }, { name: 'VTDATAROOT', value: VTDATAROOT }, ...vtctldclient.env, ...scriptValues({ KEYSPACE: scope.keyspace, SHARD: scope.shard }), ...storage.env];
+  // vtbackup's command line is the script's arguments ("$@"), never part of its text.
   const vtbackup = [`${VTROOT}/bin/vtbackup`, ...flagArgs(topoFlags(scope.topology), initialBackupFlags(scope.keyspace, scope.shard, initSql.file), topo.flags, credentials.flags, storage.flags, engineFlags(INITIAL_ENGINE), raw)];
   return {
     apiVersion: 'batch/v1',
@@ -165,6 +165,7 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
         spec: withPodSettings({
           restartPolicy: 'OnFailure',
           securityContext: podSecurityContext(),
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           initContainers: [
             container({
               name: 'vt-init',
@@ -181,13 +182,16 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
                 '/bin/sh',
                 '-ec',
                 [
+                  vtctldclient.text,
                   // vtctldclient's own timeout is 1h: a vtctld that cannot be reached fails the check sooner.
-                  `if $VTCTLDCLIENT --action-timeout=30s GetTablets ${target} --tablet-type=primary 2>/dev/null | grep -q .; then`,
-                  `  echo '${scope.keyspace}/${scope.shard} has a primary: it serves already, so no initial backup; its first scheduled backup is its first'`,
+                  'if vtctldclient --action-timeout=30s GetTablets --keyspace="$KEYSPACE" --shard="$SHARD" --tablet-type=primary 2>/dev/null | grep -q .; then',
+                  '  echo "$KEYSPACE/$SHARD has a primary: it serves already, so no initial backup; its first scheduled backup is its first"',
                   '  exit 0',
                   'fi',
-                  `exec ${vtbackup.map(shellQuote).join(' ')}`,
+                  'exec "$@"',
                 ].join('\n'),
+                INITIAL_BACKUP_COMPONENT,
+                ...vtbackup,
               ],
               env,
               volumeMounts: [{ name: 'vt', mountPath: VTROOT }, { name: 'vtdataroot', mountPath: VTDATAROOT }, ...storage.mounts, ...initSql.volumeMounts, ...credentials.volumeMounts, ...topo.volumeMounts, ...vtctldclient.mounted.volumeMounts],
@@ -198,9 +202,4 @@ export function initialBackupJob(scope: TabletScope, shardObject: string, backup
       },
     },
   };
-}
-
-/** A word for /bin/sh: kept as it is when it is plainly safe, else single-quoted. */
-function shellQuote(word: string): string {
-  return /^[-A-Za-z0-9_./=:,@%+]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }

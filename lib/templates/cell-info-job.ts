@@ -9,7 +9,7 @@ import { vtctldclientJob } from './vtctldclient-job.ts';
 
 export function cellInfoJob(scope: CellScope): V1Job {
   const { cell, topology } = scope;
-  const args = `--root=${topology.cell.root} --server-address=${topology.cell.address} ${cell}`;
+  const register = '--root="$CELL_ROOT" --server-address="$CELL_ADDRESS" "$CELL"';
   return vtctldclientJob({
     scope,
     name: cellComponentName(scope.cellObject, 'cell-info'),
@@ -19,6 +19,9 @@ export function cellInfoJob(scope: CellScope): V1Job {
     tls: scope.tls,
     // vtctld may not be up yet when the Job starts: retry for a while rather than fail.
     backoffLimit: 20,
-    script: `if $VTCTLDCLIENT GetCellInfo ${cell} >/dev/null 2>&1; then $VTCTLDCLIENT UpdateCellInfo ${args}; else $VTCTLDCLIENT AddCellInfo ${args}; fi`,
+    run: {
+      script: [`if vtctldclient GetCellInfo "$CELL" >/dev/null 2>&1; then`, `  vtctldclient UpdateCellInfo ${register}`, 'else', `  vtctldclient AddCellInfo ${register}`, 'fi'].join('\n'),
+      values: { CELL: cell, CELL_ROOT: topology.cell.root, CELL_ADDRESS: topology.cell.address },
+    },
   });
 }

@@ -12,7 +12,7 @@ import { etcdClientServiceName, etcdName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import type { CellScope } from './cell-scope.ts';
 import { etcdServerTls } from './access.ts';
-import { container, objectMeta, resources } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, resources } from './meta.ts';
 import { podPlacement } from './placement.ts';
 import { servicePort } from './workload.ts';
 import { withPodMetadata, withPodSettings } from './pod-settings.ts';
@@ -123,6 +123,7 @@ function statefulSet(scope: CellScope, spec: ResolvedEtcdSpec): V1StatefulSet {
         metadata: withPodMetadata({ labels: meta.labels, annotations: meta.annotations }, spec),
         spec: withPodSettings({
           securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           ...podPlacement(spec),
           containers: [
             container({

@@ -17,7 +17,6 @@ import { vtctldclientJob } from './vtctldclient-job.ts';
 export const KEYSPACE_JOB_COMPONENT = 'keyspace';
 
 export function keyspaceJob(scope: CellScope, keyspace: string, durabilityPolicy: DurabilityPolicyValue): V1Job {
-  const policy = `--durability-policy=${durabilityPolicy}`;
   return vtctldclientJob({
     scope: { ...scope, keyspace },
     name: cellComponentName(keyspaceObjectName(scope.cellObject, keyspace), KEYSPACE_JOB_COMPONENT),
@@ -27,9 +26,12 @@ export function keyspaceJob(scope: CellScope, keyspace: string, durabilityPolicy
     tls: scope.tls,
     // vtctld may not be up yet when the Job starts: retry for a while rather than fail.
     backoffLimit: 20,
-    script: [
-      `$VTCTLDCLIENT GetKeyspace ${keyspace} >/dev/null 2>&1 || $VTCTLDCLIENT CreateKeyspace ${policy} ${keyspace} || true`,
-      `$VTCTLDCLIENT SetKeyspaceDurabilityPolicy ${policy} ${keyspace}`,
-    ].join('\n'),
+    run: {
+      script: [
+        'vtctldclient GetKeyspace "$KEYSPACE" >/dev/null 2>&1 || vtctldclient CreateKeyspace --durability-policy="$DURABILITY_POLICY" "$KEYSPACE" || true',
+        'vtctldclient SetKeyspaceDurabilityPolicy --durability-policy="$DURABILITY_POLICY" "$KEYSPACE"',
+      ].join('\n'),
+      values: { KEYSPACE: keyspace, DURABILITY_POLICY: durabilityPolicy },
+    },
   });
 }

@@ -32,6 +32,12 @@ export function podSecurityContext(): V1PodSecurityContext {
   return { runAsUser: VITESS_UID, runAsGroup: VITESS_UID, fsGroup: VITESS_UID, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
 }
 
+/**
+ * No Vitess process calls the Kubernetes API (the topology is etcd, vtadmin's discovery a static
+ * file), so no Pod of ours mounts a ServiceAccount token: a process broken into finds none to use.
+ */
+export const NO_SERVICE_ACCOUNT_TOKEN = { automountServiceAccountToken: false } as const;
+
 export function containerSecurityContext(): V1SecurityContext {
   return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
 }

@@ -14,6 +14,7 @@
  * Pods carry etcd-operator's labels, not ours).
  */
 import type { V1LabelSelector, V1NetworkPolicyPort, V1ObjectMeta } from '@kubernetes/client-node';
+import { OBSERVER_APP_NAME } from '../api/template.ts';
 import { cellComponentName } from '../vitess/names.ts';
 import { identityLabels, LABEL } from '../vitess/labels.ts';
 import { PORTS } from '../vitess/ports.ts';
@@ -22,7 +23,7 @@ import { objectMeta } from './meta.ts';
 
 /** Where the operator runs (metacontroller/hooks.yaml), and the label of its observer's Pods. */
 export const OPERATOR_NAMESPACE = 'vitess-operator';
-export const OBSERVER_LABELS = { 'app.kubernetes.io/name': 'vitess-operator-observer' } as const;
+export const OBSERVER_LABELS = { 'app.kubernetes.io/name': OBSERVER_APP_NAME } as const;
 
 /** The components of a cell whose Pods only the cluster's own Pods may reach. */
 const ISOLATED = ['etcd', 'vtctld', 'vtgate', 'vtorc', 'vttablet'] as const;

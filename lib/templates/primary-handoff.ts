@@ -14,7 +14,7 @@
  */
 import type { V1EnvVar, V1Lifecycle, V1VolumeMount } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
-import { vtctldclientEnv } from './vtctldclient-job.ts';
+import { scriptValues, vtctldclientFunction } from './vtctldclient-job.ts';
 
 /** How long the hand-off may take: the type check, then the reparent's two tries (their --action-timeout), and mysqld's wait. */
 export const HANDOFF_SECONDS = 60;
@@ -36,12 +36,12 @@ const DONE_FILE = 'primary-handoff-done';
  */
 const VTTABLET_SCRIPT = [
   'trap \'touch "$HANDOFF_DONE_FILE"\' EXIT',
-  'if $VTCTLDCLIENT --action-timeout="${CHECK_SECONDS}s" GetTablet "$TABLET_ALIAS" | grep -q \'"type": "PRIMARY"\'; then',
+  'if vtctldclient --action-timeout="${CHECK_SECONDS}s" GetTablet "$TABLET_ALIAS" | grep -q \'"type": "PRIMARY"\'; then',
   '  echo "preStop: $TABLET_ALIAS is the primary of $KEYSPACE_SHARD: PlannedReparentShard away from it"',
   // Vitess promotes within the primary's cell unless told otherwise (reparentutil.ElectNewPrimary):
   // a cell with no other replica needs --allow-cross-cell-promotion, which is tried second.
-  '  $VTCTLDCLIENT --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" "$KEYSPACE_SHARD" ||',
-  '    $VTCTLDCLIENT --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" --allow-cross-cell-promotion "$KEYSPACE_SHARD" ||',
+  '  vtctldclient --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" "$KEYSPACE_SHARD" ||',
+  '    vtctldclient --action-timeout="${REPARENT_SECONDS}s" PlannedReparentShard --avoid-primary="$TABLET_ALIAS" --allow-cross-cell-promotion "$KEYSPACE_SHARD" ||',
   '    echo "preStop: PlannedReparentShard failed"',
   'fi',
 ].join('\n');
@@ -68,18 +68,21 @@ export function primaryHandoff(options: {
   vttabletPath: string;
   mysqldPath: string;
 }): PrimaryHandoff {
-  const { env: vtctldclient } = vtctldclientEnv(options.vtctldAddress, options.tls);
+  // The shell function `vtctldclient` (its connection flags read from the environment), then the fixed script.
+  const vtctldclient = vtctldclientFunction(options.vtctldAddress, options.tls);
   const exec = (script: string): V1Lifecycle => ({ preStop: { exec: { command: ['/bin/sh', '-c', script] } } });
   return {
     vttablet: {
-      lifecycle: exec(VTTABLET_SCRIPT),
+      lifecycle: exec(`${vtctldclient.text}\n${VTTABLET_SCRIPT}`),
       env: [
-        vtctldclient,
-        { name: 'TABLET_ALIAS', value: options.alias },
-        { name: 'KEYSPACE_SHARD', value: `${options.keyspace}/${options.shard}` },
-        { name: 'CHECK_SECONDS', value: String(CHECK_SECONDS) },
-        { name: 'REPARENT_SECONDS', value: String(REPARENT_SECONDS) },
-        { name: 'HANDOFF_DONE_FILE', value: `${options.vttabletPath}/${DONE_FILE}` },
+        ...vtctldclient.env,
+        ...scriptValues({
+          TABLET_ALIAS: options.alias,
+          KEYSPACE_SHARD: `${options.keyspace}/${options.shard}`,
+          CHECK_SECONDS: String(CHECK_SECONDS),
+          REPARENT_SECONDS: String(REPARENT_SECONDS),
+          HANDOFF_DONE_FILE: `${options.vttabletPath}/${DONE_FILE}`,
+        }),
       ],
       volumeMounts: [{ name: options.sharedVolume, mountPath: options.vttabletPath }],
     },

@@ -32,13 +32,15 @@ export function reparentJob(scope: TabletScope, tablet: TabletIdentity, target: 
     // Away from a primary, Vitess promotes only within its cell unless told otherwise
     // (reparentutil.ElectNewPrimary: "not in the same cell as the previous primary"); a cell with no
     // other replica (examples/multi-cell.yaml scaled to one replica per cell) needs the second try.
-    script: onto
-      ? '$VTCTLDCLIENT PlannedReparentShard --new-primary="$NEW_PRIMARY" "$SHARD"'
-      : '$VTCTLDCLIENT PlannedReparentShard --avoid-primary="$AVOID_PRIMARY" "$SHARD" || $VTCTLDCLIENT PlannedReparentShard --avoid-primary="$AVOID_PRIMARY" --allow-cross-cell-promotion "$SHARD"',
-    env: [
-      onto ? { name: REPARENT_ENV.newPrimary, value: target.newPrimary } : { name: REPARENT_ENV.avoidPrimary, value: target.avoidPrimary },
-      { name: REPARENT_ENV.shard, value: `${scope.keyspace}/${scope.shard}` },
-    ],
+    run: {
+      script: onto
+        ? 'vtctldclient PlannedReparentShard --new-primary="$NEW_PRIMARY" "$SHARD"'
+        : 'vtctldclient PlannedReparentShard --avoid-primary="$AVOID_PRIMARY" "$SHARD" || vtctldclient PlannedReparentShard --avoid-primary="$AVOID_PRIMARY" --allow-cross-cell-promotion "$SHARD"',
+      values: {
+        ...(onto ? { [REPARENT_ENV.newPrimary]: target.newPrimary } : { [REPARENT_ENV.avoidPrimary]: target.avoidPrimary }),
+        [REPARENT_ENV.shard]: `${scope.keyspace}/${scope.shard}`,
+      },
+    },
     labels: tabletLabels(tablet),
     annotations: { [REPARENT_FOR_ANNOTATION]: forRevision },
     // A failed reparent must stop the rollout rather than be retried forever: a few tries, then Failed.

@@ -28,11 +28,7 @@ export function slowShutdownJob(scope: TabletScope, tablet: TabletIdentity, alia
     image,
     vtctldAddress,
     tls: scope.tls,
-    script: '$VTCTLDCLIENT ExecuteFetchAsDBA "$TABLET_ALIAS" "$SQL"',
-    env: [
-      { name: 'TABLET_ALIAS', value: alias },
-      { name: 'SQL', value: SLOW_SHUTDOWN_SQL },
-    ],
+    run: { script: 'vtctldclient ExecuteFetchAsDBA "$TABLET_ALIAS" "$SQL"', values: { TABLET_ALIAS: alias, SQL: SLOW_SHUTDOWN_SQL } },
     labels: tabletLabels(tablet),
     annotations: { [SLOW_SHUTDOWN_FOR_ANNOTATION]: forRevision },
     // A tablet that cannot take the statement must stop the rollout, not restart into an upgrade unclean.

@@ -11,6 +11,7 @@ import type { DbCredentialsSpec, InitDbSqlSpec, ResolvedMonitoringSpec, TlsSpec 
 import type { ResolvedBackupSpec } from '../api/backup.ts';
 import type { FlagsSpec } from '../api/common.ts';
 import type { TabletPoolSpec, TopologySpec } from '../api/passdown.ts';
+import { literalEnv } from '../kube/expansion.ts';
 import { componentSelector, LABEL } from '../vitess/labels.ts';
 import { flagArgs, serverFlags } from '../vitess/flags.ts';
 import { EXTRA_MY_CNF_ENV, mysqldDefaults, myCnfText, STDERR_LINK, STDERR_LINK_TARGET } from '../vitess/mycnf.ts';
@@ -18,7 +19,7 @@ import { mysqlServerVersionFlag, mysqlVersionOf } from '../vitess/mysql.ts';
 import { tabletServiceName } from '../vitess/names.ts';
 import { PORTS } from '../vitess/ports.ts';
 import { tabletAlias, type TabletType } from '../vitess/tablets.ts';
-import { container, httpProbe, lenientLiveness, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
+import { container, httpProbe, lenientLiveness, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, POD_IP_ENV, podSecurityContext, resources, type Scope } from './meta.ts';
 import { customInitDbSql, dbCredentials, grpcTls, mounted, rotationAnnotations, type SecretFile, topoTls } from './access.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import { withPodMetadata, withPodSettings } from './pod-settings.ts';
@@ -114,6 +115,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
       hostname: tablet.name,
       subdomain: tabletServiceName(scope.cluster, scope.cell),
       securityContext: podSecurityContext(),
+      ...NO_SERVICE_ACCOUNT_TOKEN,
       enableServiceLinks: false,
       // A primary hands off first (primary-handoff.ts); then mysqld needs time to shut down cleanly
       // while vttablet drains its queries.
@@ -125,7 +127,7 @@ export function tabletPod(scope: TabletScope, tablet: TabletIdentity, pool: Tabl
           name: 'vt-init',
           image: pool.image,
           command: ['/bin/sh', '-ec', vtInitScript(myCnf !== undefined, exporter !== undefined)],
-          env: myCnf === undefined ? undefined : [{ name: 'MY_CNF', value: myCnf }],
+          env: myCnf === undefined ? undefined : [literalEnv('MY_CNF', myCnf)],
           resources: resources(pool.initContainers?.resources),
           volumeMounts: [{ name: 'vt', mountPath: SHARED_VTROOT }],
         }),

@@ -35,6 +35,11 @@ export function vtgateObjects(scope: CellScope, spec: ResolvedVtgateSpec, tablet
     'enable-buffer': 'true',
     // Vitess' default, stated because the shard layer spaces its reparents by it.
     'buffer-min-time-between-failovers': `${VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS}s`,
+    // How often vtgate re-reads the tablet records (Vitess' default 1m). A recreated tablet registers
+    // its new Pod IP, and a reshard's new shards start serving at the switch: vtgate routes to them only
+    // after its next read, so the rollout waits and the switch's buffer (20 s) runs out. Cost: one read
+    // of each watched cell's tablets per vtgate every 10 s.
+    'tablet-refresh-interval': '10s',
     // The MySQL version behind it (lib/vitess/mysql.ts), not v24's fixed 8.4.6.
     ...mysqlServerVersionFlag(mysqlServerVersion),
   };

@@ -5,7 +5,7 @@
 import type { V1ContainerPort, V1Deployment, V1EnvFromSource, V1EnvVar, V1PodDisruptionBudget, V1PodSecurityContext, V1Probe, V1Service, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ResolvedComponentSpec } from '../api/passdown.ts';
 import { componentSelector } from '../vitess/labels.ts';
-import { container, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
+import { container, NO_SERVICE_ACCOUNT_TOKEN, objectMeta, podSecurityContext, resources, type Scope } from './meta.ts';
 import type { PlacementSpec } from '../api/placement.ts';
 import { podPlacement, spreadOverNodes } from './placement.ts';
 import type { PodSettingsSpec } from '../api/pod.ts';
@@ -54,6 +54,7 @@ export function componentDeployment(workload: ComponentWorkload): V1Deployment {
         metadata: withPodMetadata({ labels: meta.labels, annotations: { ...meta.annotations, ...workload.podAnnotations } }, spec),
         spec: withPodSettings({
           securityContext: workload.securityContext ?? podSecurityContext(),
+          ...NO_SERVICE_ACCOUNT_TOKEN,
           // By default, replicas spread over nodes so one node failure leaves the component serving.
           ...podPlacement(spec, [spreadOverNodes(componentSelector(scope, component))]),
           containers: [

@@ -9,6 +9,7 @@
  */
 import type { FlagsSpec } from '../api/common.ts';
 import type { TopologySpec } from '../api/passdown.ts';
+import { kubeletArgument } from '../kube/expansion.ts';
 import { PORTS } from './ports.ts';
 
 export type FlagMap = Readonly<Record<string, string>>;
@@ -29,12 +30,13 @@ export function dashed(name: string): string {
 
 /**
  * `--name=value` arguments: our flags, then the user's. A user flag of the same (dashed) name
- * replaces ours in place, so users can override any flag. Output order is stable.
+ * replaces ours in place, so users can override any flag. Output order is stable. Values are escaped
+ * for the kubelet's `$(VAR)` expansion (lib/kube/expansion.ts): each reaches the binary as written.
  */
 export function flagArgs(...layers: readonly (FlagMap | FlagsSpec | undefined)[]): string[] {
   const merged = mergeFlags(...layers);
   const args: string[] = [];
-  for (const name of Object.keys(merged)) args.push(`--${name}=${merged[name]}`);
+  for (const name of Object.keys(merged)) args.push(`--${name}=${kubeletArgument(merged[name] as string)}`);
   return args;
 }
 

@@ -56,18 +56,21 @@ export type VitessShardState = v.InferOutput<typeof VitessShardState>;
  * same bound: a clock that disagrees that much is not to be trusted either).
  */
 export function freshVitessState(annotations: Readonly<Record<string, string>> | undefined, now: Date): VitessShardState | undefined {
-  const text = annotations?.[VITESS_STATE_ANNOTATION];
+  const state = parseVitessState(annotations?.[VITESS_STATE_ANNOTATION]);
+  if (state === undefined || state.gates === 0) return undefined;
+  const age = now.getTime() - Date.parse(state.observedAt);
+  return Math.abs(age) <= STATE_MAX_AGE_SECONDS * 1000 ? state : undefined;
+}
+
+/** The annotation's text read as a state, whatever its age; undefined when absent or not a state. */
+export function parseVitessState(text: string | undefined): VitessShardState | undefined {
   if (text === undefined) return undefined;
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    const parsed = v.safeParse(VitessShardState, JSON.parse(text));
+    return parsed.success ? parsed.output : undefined;
   } catch {
     return undefined;
   }
-  const parsed = v.safeParse(VitessShardState, json);
-  if (!parsed.success || parsed.output.gates === 0) return undefined;
-  const age = now.getTime() - Date.parse(parsed.output.observedAt);
-  return Math.abs(age) <= STATE_MAX_AGE_SECONDS * 1000 ? parsed.output : undefined;
 }
 
 /** The annotation's text for a state: stable key order, so an unchanged state writes the same bytes. */

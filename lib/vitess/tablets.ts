@@ -38,3 +38,15 @@ export function tabletAlias(cell: string, uid: number): string {
 export function tabletObjectParts(cluster: string, cell: string, uid: number): string[] {
   return [cluster, 'vttablet', cell, paddedUid(uid)];
 }
+
+/**
+ * The pool whose UID range holds `uid` in this shard (each pool's UIDs are its hash * 100 + index),
+ * or undefined: a UID the operator did not compute for this cell, keyspace and shard.
+ */
+export function poolOfUid(cell: string, keyspace: string, shard: string, uid: number): TabletType | undefined {
+  if (!Number.isInteger(uid)) return undefined;
+  return TABLET_TYPES.find((type) => {
+    const base = tabletUid(cell, keyspace, shard, type, 0);
+    return uid >= base && uid < base + MAX_TABLETS_PER_TYPE;
+  });
+}

@@ -7,11 +7,10 @@ import { clusterProblems } from '../../lib/sync/cluster.ts';
 import type { ObservedParent } from '../../lib/metacontroller/request.ts';
 
 describe('podSettingsProblems', () => {
-  test('labels on our keys, our annotations, AppArmor and mesh sidecar annotations are refused with their paths', () => {
-    expect(reservedLabelProblems({ 'vitess.io/component': 'vtgate', 'vitess.io/anything': 'x', team: 'data' }, 'p.podLabels')).toEqual([
-      "p.podLabels.vitess.io/component: the vitess.io/ label keys are the operator's (selectors and the rollout read them)",
-      "p.podLabels.vitess.io/anything: the vitess.io/ label keys are the operator's (selectors and the rollout read them)",
-    ]);
+  test('labels on our keys, our annotations, AppArmor and mesh sidecar annotations are refused with their paths (the spec.template rule)', () => {
+    const labels = reservedLabelProblems({ 'vitess.io/component': 'vtgate', 'vitess.io/anything': 'x', 'app.kubernetes.io/name': 'vitess-operator-hooks', team: 'data' }, 'p.podLabels');
+    expect(labels.map((p) => p.split(':')[0])).toEqual(['p.podLabels.vitess.io/component', 'p.podLabels.vitess.io/anything', 'p.podLabels.app.kubernetes.io/name']);
+    expect(labels[0]).toContain("may not be set on the operator's Pods");
     const problems = reservedAnnotationProblems({ 'vitess.io/revision': 'x', 'container.apparmor.security.beta.kubernetes.io/vttablet': 'unconfined', 'sidecar.istio.io/inject': 'true', 'linkerd.io/inject': 'enabled', 'prometheus.io/scrape': 'true' }, 'p');
     expect(problems.map((p) => p.split(':')[0])).toEqual(['p.vitess.io/revision', 'p.container.apparmor.security.beta.kubernetes.io/vttablet', 'p.sidecar.istio.io/inject', 'p.linkerd.io/inject']);
   });

@@ -24,8 +24,8 @@ const STORAGE = /^(backup-storage-implementation|s3-|gcs-|azblob-|ceph-|file-bac
 /** `--name=value` flags of a container's command, by name. */
 function flagsOf(c: ContainerLike): Record<string, string> {
   const command = c.command ?? [];
-  // The initial backup Job runs vtbackup from a script: its words are on the `exec` line.
-  const words = command[0] === '/bin/sh' ? (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') : command;
+  // The initial backup Job's script ends `exec "$@"`: vtbackup's words are the script's arguments.
+  const words = command[0] === '/bin/sh' ? command.slice(4) : command;
   return Object.fromEntries(words.filter((a) => a.startsWith('--')).map((a) => [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
 }
 
@@ -87,7 +87,10 @@ describe('backups', () => {
         const shards = objects.filter((o) => o.kind === 'VitessShard').map((o) => o.spec as { keyspace: string; name: string });
         const vitessShards = new Set(shards.map((s) => `${s.keyspace}/${s.name}`));
         const initial = processes(objects, 'vtbackup').map((p) => `${flagsOf(p.container)['init-keyspace']}/${flagsOf(p.container)['init-shard']}`);
-        const scheduled = objects.filter((o) => o.kind === 'CronJob').map((o) => /BackupShard .*?(\S+)$/.exec(JSON.stringify(o).match(/BackupShard[^"]*/)?.[0] ?? '')?.[1]);
+        // BackupShard's last argument is <keyspace>/<shard> (the CronJob runs vtctldclient directly).
+        const scheduled = objects
+          .filter((o) => o.kind === 'CronJob')
+          .map((o) => ((o.spec as { jobTemplate: { spec: { template: { spec: { containers: ContainerLike[] } } } } }).jobTemplate.spec.template.spec.containers[0]?.command ?? []).at(-1));
         expect(initial.sort()).toEqual(backup.initialBackup === false ? [] : [...vitessShards].sort());
         expect(scheduled.sort()).toEqual(backup.schedule?.cron === undefined ? [] : [...vitessShards].sort());
       }),

@@ -48,6 +48,12 @@ function exercised(what: string, counter: { n: number }): void {
 
 const revision = (o: KubeObject | undefined): string | undefined => o?.metadata.annotations?.[REVISION_ANNOTATION];
 const isReparentJob = (o: KubeObject): boolean => o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined;
+/**
+ * A Job deleting a removed tablet's, shard's or keyspace's topology record (docs/decisions/0023): like a
+ * reparent Job, a step of a child's removal rather than a child that moves.
+ */
+const RECORD_COMPONENTS = new Set(['tablet-record', 'shard-record', 'keyspace-record']);
+const isRecordJob = (o: KubeObject): boolean => o.kind === 'Job' && RECORD_COMPONENTS.has(o.metadata.labels?.['vitess.io/component'] ?? '');
 
 /**
  * Settled (the design's definition, written out here rather than taken from lib/): Ready, and for our
@@ -69,7 +75,7 @@ function settled(o: KubeObject): boolean {
 function childrenOf(state: ClusterState, parent: KubeObject): Map<string, KubeObject> {
   return new Map(
     allObjects(state)
-      .filter((o) => o.metadata.ownerReferences?.some((ref) => ref.controller === true && ref.uid === parent.metadata.uid) && !isReparentJob(o))
+      .filter((o) => o.metadata.ownerReferences?.some((ref) => ref.controller === true && ref.uid === parent.metadata.uid) && !isReparentJob(o) && !isRecordJob(o))
       .map((o) => [objectKey(o), o]),
   );
 }
@@ -143,7 +149,21 @@ function waves(trace: Trace): number {
  */
 function roundBound(trace: Trace): number {
   const d = trace.scenario.maxDelay;
-  return (2 * d + 3) * waves(trace) + d + 8;
+  return (2 * d + 3) * waves(trace) + (d + 4) * topologyRemovals(trace) + d + 8;
+}
+
+/**
+ * Removals that wait for a topology record Job (docs/decisions/0023): a removed tablet of a shard that
+ * stays, and a removed shard or keyspace. Each adds d + 4 rounds to its wave: the Job is created once
+ * the Pods are gone (1), completes within D, the child's status climbs (1), it is left out (1), and
+ * the Job goes (1). A removed shard's tablets retire at once, within its own.
+ */
+function topologyRemovals(trace: Trace): number {
+  const after = finalState(trace);
+  const gone = (o: KubeObject): boolean => getObject(after, storeKey(o)) === undefined;
+  const layers = allObjects(trace.edited).filter((o) => (o.kind === 'VitessShard' || o.kind === 'VitessKeyspace') && gone(o)).length;
+  const tablets = allObjects(trace.edited).filter((o) => o.kind === 'Pod' && o.metadata.labels?.['vitess.io/tablet-uid'] !== undefined && gone(o) && o.metadata.ownerReferences?.some((ref) => allObjects(after).some((p) => p.metadata.uid === ref.uid))).length;
+  return layers + tablets;
 }
 
 function describeTrace(trace: Trace): string {
@@ -151,7 +171,7 @@ function describeTrace(trace: Trace): string {
 }
 
 describe('whole-system simulation', () => {
-  test('convergence: a converged cluster plus a random edit reaches the new desired state, Updated=True and Ready=True at the top, within (2D+3) * waves + D + 8 rounds', () => {
+  test('convergence: a converged cluster plus a random edit reaches the new desired state, Updated=True and Ready=True at the top, within (2D+3) * waves + (D+4) * topology removals + D + 8 rounds', () => {
     fc.assert(
       fc.property(SCENARIOS, (scenario) => {
         const trace = traceOf(scenario);
@@ -246,7 +266,7 @@ describe('whole-system simulation', () => {
             const removedMoves = removed.filter((a) => {
               const [kind, namespace, name] = a.object.split('/');
               const gone = getObject(round.before, `${namespace}/${kind}/${name}`);
-              return gone !== undefined && !isReparentJob(gone);
+              return gone !== undefined && !isReparentJob(gone) && !isRecordJob(gone);
             });
             const allowed = Math.max(rolloutSetting(before), rolloutSetting(getObject(round.after, storeKey(parent))));
             if (busy.length + removedMoves.length > allowed) {
@@ -300,7 +320,9 @@ describe('whole-system simulation', () => {
         for (const round of trace.rounds) {
           for (const { shard, pod } of podDeletions(round)) {
             if (pod.metadata.labels?.['vitess.io/tablet-type'] !== 'replica') continue;
-            const spec = shard.spec as { tablets: { replica: { replicas: number } } };
+            const spec = shard.spec as { tablets: { replica: { replicas: number } }; retire?: boolean };
+            // A retiring shard (its removal confirmed, or holding no data) stops every tablet at once: the whole shard goes.
+            if (spec.retire === true) continue;
             const replicaPods = [...childrenOf(round.before, shard).values()].filter((o) => o.kind === 'Pod' && o.metadata.labels?.['vitess.io/tablet-type'] === 'replica');
             if (Math.max(spec.tablets.replica.replicas, replicaPods.length) <= 1) continue;
             seen.n++;
@@ -367,7 +389,9 @@ describe('whole-system simulation', () => {
                 podThen: false,
               });
             } else {
-              const confirmedRemovals = round.actions.filter((a) => a.verb === 'delete' && VITESS_KINDS.has(a.object.split('/')[0] as string) && confirmed.has(a.object.split('/')[2] as string));
+              // A confirmed name confirms the objects below it too (object names nest: a keyspace's shards).
+              const isConfirmed = (name: string): boolean => [...confirmed].some((c) => name === c || name.startsWith(`${c}-`));
+              const confirmedRemovals = round.actions.filter((a) => a.verb === 'delete' && VITESS_KINDS.has(a.object.split('/')[0] as string) && isConfirmed(a.object.split('/')[2] as string));
               if (confirmedRemovals.length === 0) throw new Error(`round ${round.round}: PVC ${name} garbage-collected without a confirmed removal`);
             }
           }

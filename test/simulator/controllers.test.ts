@@ -42,6 +42,7 @@ describe('our CompositeController manifests', () => {
       'vitess-cell:Job': 'OnDelete',
       'vitess-cell:VitessKeyspace': 'InPlace',
       'vitess-keyspace:VitessShard': 'InPlace',
+      'vitess-keyspace:Job': 'OnDelete',
       'vitess-shard:Pod': 'OnDelete',
       'vitess-shard:PersistentVolumeClaim': 'InPlace',
       'vitess-shard:PodDisruptionBudget': 'InPlace',

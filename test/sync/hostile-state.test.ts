@@ -11,6 +11,7 @@ import { parseSyncRequest, type SyncResponse } from '../../lib/metacontroller/re
 import { cellLayer } from '../../lib/sync/cell.ts';
 import { keyspaceLayer } from '../../lib/sync/keyspace.ts';
 import { defineLayer } from '../../lib/sync/pipeline.ts';
+import { volumesOf } from '../../lib/rollout/slots.ts';
 import { shardDefinition, shardLayer } from '../../lib/sync/shard.ts';
 import { FIXED_NOW, FIXTURES, loadJson } from '../fixtures/loader.ts';
 
@@ -140,6 +141,36 @@ describe('hostile observed state: regressions', () => {
     // Confirmed: no longer pending (it then goes through the rollout's removal gates).
     body.parent.spec.confirmRemoval = [name];
     expect(sync(cellLayer, body, 'VitessCell').status.pendingRemovals ?? []).not.toContain(name);
+  });
+
+  test('issue 18.8: a removed keyspace claiming volumes: 0 while listing ready shards is kept until confirmRemoval names it', () => {
+    const body = request('sync-cell', 'seed-zone1-all-ready');
+    const keyspaces = body.children['VitessKeyspace.vitess.io/v1alpha1']!;
+    const [name, keyspace] = Object.entries(keyspaces)[0]!;
+    expect((keyspace.status as { shards: { ready: boolean }[] }).shards.some((shard) => shard.ready)).toBe(true);
+    keyspace.status = { ...(keyspace.status as object), volumes: 0 };
+    body.parent.spec.keyspaces = [];
+    const response = sync(cellLayer, body, 'VitessCell');
+    expect(response.children.some((c) => c.kind === 'VitessKeyspace' && c.metadata.name === name)).toBe(true);
+    expect(response.status.pendingRemovals).toContain(name);
+    expect(response.status.volumesUnknown).toBe(true);
+    body.parent.spec.confirmRemoval = [name];
+    expect(sync(cellLayer, body, 'VitessCell').status.pendingRemovals ?? []).not.toContain(name);
+  });
+
+  test('issue 18.8: a count below what the status lists is unknown, at every layer; one that agrees is kept', () => {
+    const shard = { apiVersion: 'vitess.io/v1alpha1', kind: 'VitessShard', metadata: { name: 's' } };
+    const tablets = [{ name: 't1', ready: true }, { name: 't2', ready: true }, { name: 't3', ready: false }];
+    expect(volumesOf({ ...shard, status: { volumes: 1, tablets } })).toBeUndefined();
+    expect(volumesOf({ ...shard, status: { volumes: 2, tablets, retainedVolumes: ['old'] } })).toBeUndefined();
+    expect(volumesOf({ ...shard, status: { volumes: 3, tablets, retainedVolumes: ['old'] } })).toBe(3);
+    expect(volumesOf({ ...shard, status: { volumes: 0, tablets: [{ name: 't1', ready: false }] } })).toBe(0);
+    const keyspace = { ...shard, kind: 'VitessKeyspace' };
+    expect(volumesOf({ ...keyspace, status: { volumes: 0, shards: [{ name: 'x', ready: true }] } })).toBeUndefined();
+    expect(volumesOf({ ...keyspace, status: { volumes: 0, shards: [{ name: 'x', ready: false }] } })).toBe(0);
+    const cell = { ...shard, kind: 'VitessCell' };
+    expect(volumesOf({ ...cell, status: { volumes: 0, keyspaces: [{ name: 'k', ready: true }] } })).toBeUndefined();
+    expect(volumesOf({ ...cell, status: { volumes: 4, keyspaces: [{ name: 'k', ready: true }] } })).toBe(4);
   });
 
   test('issue 11.1: a desired child kind the slots do not carry fails the sync loudly instead of vanishing', () => {

@@ -270,10 +270,10 @@ describe('pipeline: what a layer derives from its spec', () => {
   test('is computed once per sync and handed to children, slots and status, never kept between syncs', () => {
     const seen: { step: string; value: object }[] = [];
     let derivations = 0;
-    const layer = defineLayer<{ n: number }, { n: number }>({
+    const layer = defineLayer<{ n: number; template: object }, { n: number }>({
       name: 'sync-shard',
       parentKind: 'VitessShard',
-      schema: v.object({ n: v.number() }),
+      schema: v.object({ n: v.number(), template: v.optional(v.object({}), {}) }),
       derive: (spec) => {
         derivations += 1;
         return { n: spec.n };

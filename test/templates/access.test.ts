@@ -5,6 +5,7 @@ import type { KubeObject } from '../../lib/kube/object.ts';
 import { TLS_ROTATION_ANNOTATION } from '../../lib/templates/access.ts';
 import { MYSQLD_EXPORTER_PORT } from '../../lib/templates/tablet.ts';
 import { allObjects, container, type ContainerLike, containersOf, find, flagValue, podSpecOf, renderTree, seedCluster } from './seed-tree.ts';
+import { runContainer } from './run-container.ts';
 
 /** The seed with access settings added to its spec. */
 function seedWith(extra: Record<string, unknown>): KubeObject[] {
@@ -113,10 +114,10 @@ describe('tls.grpc: mutual TLS between every Vitess process', () => {
     const jobs = objects.filter((o) => o.kind === 'Job');
     expect(jobs.length).toBeGreaterThan(0);
     for (const job of jobs) {
-      const c = container(job, 'vtctldclient');
-      const command = c.env?.find((e) => e.name === 'VTCTLDCLIENT')?.value ?? '';
-      expect(command).toContain('--vtctld-grpc-cert=/vt/tls/grpc/tls.crt');
-      expect(command).toContain(`--vtctld-grpc-server-name=${GRPC.serverName}`);
+      // Run with a stand-in vtctldclient: the flags it is called with, whether the Job runs it directly or from a script.
+      const args = runContainer(container(job, 'vtctldclient'), { vtctldclient: '' }).calls[0]?.args ?? [];
+      expect(args).toContain('--vtctld-grpc-cert=/vt/tls/grpc/tls.crt');
+      expect(args).toContain(`--vtctld-grpc-server-name=${GRPC.serverName}`);
     }
     const probe = container(find(objects, 'Deployment', 'vitess-global-vtctld'), 'vtctld').readinessProbe?.exec?.command as string[];
     expect(probe).toContain('--vtctld-grpc-ca=/vt/tls/grpc/ca.crt');

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { backupCronJob, backupStorage, initialBackupJob, vtctldBackupFlags, vttabletBackupFlags } from '../../lib/templates/backup.ts';
 import type { TabletScope } from '../../lib/templates/tablet.ts';
+import type { V1Container } from '@kubernetes/client-node';
+import { runContainer } from './run-container.ts';
 
 const SCOPE: TabletScope = {
   cluster: 'c',
@@ -20,7 +22,7 @@ describe('backupStorage', () => {
     expect(storage.mounts).toEqual([{ name: 'backup-secret', mountPath: '/vt/secrets/backup', readOnly: true }]);
     expect(storage.flags['azblob-backup-account-key-file']).toBe('/vt/secrets/backup/account-key');
   });
-  test('file: a PVC by name, or any volume source, mounted at the storage root', () => {
+  test('file: a PVC by name, or a PVC, NFS or CSI volume source, mounted at the storage root', () => {
     expect(backupStorage({ location: { file: { claimName: 'shared' } }, engine: 'builtin' }).volumes).toEqual([{ name: 'backup', persistentVolumeClaim: { claimName: 'shared' } }]);
     expect(backupStorage({ location: { file: { volume: { nfs: { server: 'nfs', path: '/x' } } } }, engine: 'builtin' }).volumes).toEqual([{ name: 'backup', nfs: { server: 'nfs', path: '/x' } }]);
   });
@@ -48,7 +50,7 @@ describe('backup Jobs', () => {
     const cron = backupCronJob(SCOPE, 'c-zone1-ks-x-80', { cron: '0 3 * * *', allowPrimary: true }, 'vitess/lite:v24.0.3', 'vtctld:15999');
     expect(cron.metadata?.name).toBe('c-zone1-ks-x-80-backup');
     expect(cron.spec).toMatchObject({ schedule: '0 3 * * *', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
-    expect(cron.spec?.jobTemplate.spec?.template.spec?.containers[0]?.command).toEqual(['/bin/sh', '-ec', '$VTCTLDCLIENT BackupShard --allow-primary ks/-80']);
+    expect(cron.spec?.jobTemplate.spec?.template.spec?.containers[0]?.command).toEqual(['/vt/bin/vtctldclient', '--server=vtctld:15999', 'BackupShard', '--allow-primary', 'ks/-80']);
     const long = backupCronJob(SCOPE, 'x'.repeat(60), { cron: '* * * * *' }, 'i', 'v');
     expect((long.metadata?.name ?? '').length).toBeLessThanOrEqual(52);
   });
@@ -57,14 +59,16 @@ describe('backup Jobs', () => {
     const pod = job.spec?.template.spec;
     expect(pod?.containers[0]?.image).toBe('mysql:8.0.40');
     expect(pod?.initContainers?.[0]?.image).toBe('vitess/lite:v24.0.3');
-    const script = pod?.containers[0]?.command?.[2] ?? '';
     // A shard with a primary serves already: no initial backup (vtbackup would refuse).
-    expect(script).toContain('$VTCTLDCLIENT --action-timeout=30s GetTablets --keyspace=ks --shard=-80 --tablet-type=primary');
-    expect(script).toContain('exec /vt/bin/vtbackup ');
-    expect(script).toContain(' --initial-backup=true ');
-    expect(script).toContain(' --backup-engine-implementation=builtin');
-    expect(script).not.toContain('--xtrabackup');
-    expect(pod?.containers[0]?.env).toContainEqual({ name: 'VTCTLDCLIENT', value: '/vt/bin/vtctldclient --server=vtctld:15999' });
+    const served = runContainer(pod?.containers[0] as V1Container, { vtctldclient: 'echo zone1-0000000101', vtbackup: '' });
+    expect(served.status).toBe(0);
+    expect(served.calls).toEqual([{ binary: 'vtctldclient', args: ['--server=vtctld:15999', '--action-timeout=30s', 'GetTablets', '--keyspace=ks', '--shard=-80', '--tablet-type=primary'] }]);
+    const fresh = runContainer(pod?.containers[0] as V1Container, { vtctldclient: '', vtbackup: '' });
+    const vtbackup = fresh.calls[1];
+    expect(vtbackup?.binary).toBe('vtbackup');
+    expect(vtbackup?.args).toContain('--initial-backup=true');
+    expect(vtbackup?.args).toContain('--backup-engine-implementation=builtin');
+    expect(vtbackup?.args.some((arg) => arg.startsWith('--xtrabackup'))).toBe(false);
   });
   // Found on the real-Vitess harness: with gRPC TLS, vtctld refuses a vtctldclient without the client
   // certificate, and the initial backup's primary check waited on it for good.
@@ -75,10 +79,10 @@ describe('backup Jobs', () => {
     const initial = initialBackupJob(scope, 'c-zone1-ks-x-80', { location: { gcs: { bucket: 'b' } }, engine: 'builtin' }, undefined, POOL, 'vtctld:15999').spec?.template.spec;
     for (const pod of [cron, initial]) {
       const c = pod?.containers[0];
-      const value = c?.env?.find((e) => e.name === 'VTCTLDCLIENT')?.value ?? '';
-      expect(value).toContain('--vtctld-grpc-cert=/vt/tls/grpc/tls.crt');
-      expect(value).toContain('--vtctld-grpc-ca=/vt/tls/grpc/ca.crt');
-      expect(value).toContain('--vtctld-grpc-server-name=vitess-grpc');
+      const args = runContainer(c as V1Container, { vtctldclient: 'echo primary', vtbackup: '' }).calls[0]?.args ?? [];
+      expect(args).toContain('--vtctld-grpc-cert=/vt/tls/grpc/tls.crt');
+      expect(args).toContain('--vtctld-grpc-ca=/vt/tls/grpc/ca.crt');
+      expect(args).toContain('--vtctld-grpc-server-name=vitess-grpc');
       expect(c?.volumeMounts).toContainEqual({ name: 'grpc-tls', mountPath: '/vt/tls/grpc', readOnly: true });
       expect(pod?.volumes?.find((v) => v.name === 'grpc-tls')?.secret?.secretName).toBe('grpc-tls');
     }

@@ -88,7 +88,9 @@ export function flagValue(c: ContainerLike, name: string): string | undefined {
 export function execFlagValue(c: ContainerLike, name: string): string | undefined {
   const command = c.command ?? [];
   if (command[0] !== '/bin/sh') return flagValue(c, name);
-  return flagValue({ name: c.name, command: (/^exec (.*)$/m.exec(command[2] ?? '')?.[1] ?? '').split(' ') }, name);
+  // `/bin/sh -ec <script> <$0> <command line...>`: the script ends with `exec "$@"`.
+  if (!(command[2] ?? '').endsWith('exec "$@"')) throw new Error(`${c.name}: the script does not exec its arguments`);
+  return flagValue({ name: c.name, command: command.slice(4) }, name);
 }
 
 /** A tablet's scope as sync-shard makes it, for template tests of one tablet (cluster `p`, commerce/-80 in zone1). */

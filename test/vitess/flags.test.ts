@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
+import { kubeletArgument } from '../../lib/kube/expansion.ts';
 import type { TopologySpec } from '../../lib/api/passdown.ts';
 import { dashed, flagArgs, GLOG_FLAGS, GRPC_CLIENTS, grpcClientTlsFlags, grpcServerTlsFlags, mysqlServerTlsFlags, serverFlags, staticAuthFlags, topoFlags } from '../../lib/vitess/flags.ts';
 import { runs } from '../arbitraries/index.ts';
@@ -46,7 +47,7 @@ describe('flagArgs', () => {
     fc.assert(fc.property(fc.array(flagMap, { maxLength: 4 }), (layers) => flagArgs(...layers).every((arg) => /^--[^=_]+=/.test(arg))), runs());
   });
 
-  test('flagArgs: each dashed name appears once, with the value of the last layer that sets it', () => {
+  test('flagArgs: each dashed name appears once, with the value of the last layer that sets it, escaped for the kubelet', () => {
     fc.assert(
       fc.property(fc.array(flagMap, { maxLength: 4 }), (layers) => {
         const args = flagArgs(...layers);
@@ -55,7 +56,7 @@ describe('flagArgs', () => {
         return names.every((name, i) => {
           let last: string | undefined;
           for (const layer of layers) for (const [n, v] of Object.entries(layer)) if (dashed(n) === name) last = v;
-          return args[i] === `--${name}=${last}`;
+          return args[i] === `--${name}=${kubeletArgument(last as string)}`;
         });
       }),
       runs(),

@@ -76,7 +76,12 @@ export class Driver {
     return allObjects(this.state);
   }
 
-  /** Rounds until one writes nothing and waits on nothing, or the time is up. */
+  /**
+   * Rounds until one writes nothing and waits on nothing, or the time is up. With a timeout of 0 it runs
+   * one round and returns at once, without the pause: a caller looping on it must pause itself, since a
+   * round and the runner's sync only await microtasks, and without a turn of the event loop the runner
+   * never sees a process exit nor runs a probe.
+   */
   async converge(timeoutMs: number, pauseMs = 1000): Promise<Driven> {
     const end = Date.now() + timeoutMs;
     const actions: Driven['actions'] = [];

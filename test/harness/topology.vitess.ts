@@ -1,0 +1,126 @@
+/**
+ * The topology follows the spec down, on real Vitess (issue 17 item 4; docs/decisions/0023-topology-follows-the-spec.md):
+ * examples/minimal.yaml plus a sharded keyspace `scratch` (`-80`, `80-`, one tablet each). Scaling
+ * commerce's replica pool down by one leaves no record of the removed tablet (GetTablets); removing
+ * shard `80-` of scratch with confirmRemoval removes its tablets' records and the shard's own
+ * (GetShard, FindAllShardsInKeyspace), while `-80` keeps serving. Run by test/harness/run.sh
+ * (npm run test:vitess), as root.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseClusterYaml } from '../../lib/simulator/render.ts';
+import type { KubeObject } from '../../lib/kube/object.ts';
+import { Driver, type Driven } from './runner/driver.ts';
+import { PodRunner, type RunPod } from './runner/runner.ts';
+import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
+
+const RUN_ROOT = runRoot('topology');
+const EDIT_WAIT_MS = Number(process.env.VITESS_ROLLOUT_WAIT_S ?? 600) * 1000;
+const SCRATCH_80_X = 'mini-zone1-scratch-80-x';
+
+type Spec = Record<string, any>;
+
+let runner: PodRunner;
+let driver: Driver;
+let startup: Driven;
+let startupMs = 0;
+const base = parseClusterYaml(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8')) as KubeObject & { spec: Spec };
+
+function clusterWith(edit: (spec: Spec) => void): KubeObject {
+  const cluster = structuredClone(base) as KubeObject & { spec: Spec };
+  cluster.spec.keyspaces[0].tablets.replica.replicas = 3;
+  cluster.spec.keyspaces.push({
+    name: 'scratch',
+    cells: ['zone1'],
+    shards: [{ keyRange: { start: '', end: '80' } }, { keyRange: { start: '80', end: '' } }],
+    tablets: { replica: { replicas: 1, volumeClaim: { resources: { requests: { storage: '5Gi' } } } } },
+  });
+  edit(cluster.spec);
+  return cluster;
+}
+
+const vtctld = (...args: string[]) => runner.node([join(tools.vitessDir, 'bin', 'vtctldclient'), '--server=mini-zone1-vtctld:15999', ...args]);
+const tabletPods = (): RunPod[] => runner.pods.filter((p) => p.labels['vitess.io/component'] === 'vttablet');
+/** Every tablet alias in the topology (GetTablets' first column). */
+const recordedAliases = (): string[] =>
+  vtctld('GetTablets')
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(/\s+/)[0] as string)
+    .sort();
+const aliasOf = (pod: RunPod): string => `zone1-${pod.name.slice(-10)}`;
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  runner = new PodRunner(tools, RUN_ROOT);
+  await runner.start();
+  driver = new Driver(runner, [clusterWith(() => {})]);
+  startup = await driver.converge(READY_WAIT_MS);
+  startupMs = Date.now() - t0;
+  console.log(`start-up: ${(startupMs / 1000).toFixed(0)} s, ${startup.rounds} rounds, converged ${startup.converged}`);
+});
+
+afterAll(async () => {
+  await runner?.stop();
+});
+
+describe('the topology follows the spec, on real Vitess', () => {
+  test('start-up: every tablet registered, every shard has a primary', async () => {
+    everyPodReady(runner, startup, startupMs);
+    expect(tabletPods()).toHaveLength(5);
+    const want = tabletPods().map(aliasOf).sort();
+    expect(await until(() => (JSON.stringify(recordedAliases()) === JSON.stringify(want) ? true : undefined), 60_000)).toBe(true);
+    for (const shard of ['commerce/0', 'scratch/-80', 'scratch/80-']) {
+      expect(await until(() => shardPrimary(vtctld('GetShard', shard).stdout), 120_000), shard).toBeDefined();
+    }
+  });
+
+  test("scaling commerce's replica pool down by one leaves no record of the removed tablet", async () => {
+    const before = tabletPods().filter((p) => p.labels['vitess.io/keyspace'] === 'commerce');
+    const t0 = Date.now();
+    driver.apply(clusterWith((spec) => (spec.keyspaces[0].tablets.replica.replicas = 2)));
+    const scaled = await driver.converge(EDIT_WAIT_MS);
+    const after = tabletPods().filter((p) => p.labels['vitess.io/keyspace'] === 'commerce');
+    const removed = before.filter((p) => !after.some((q) => q.name === p.name)).map(aliasOf);
+    const jobs = scaled.actions.filter((a) => a.action.verb === 'create' && a.action.object?.includes('-unregister')).map((a) => a.action.object);
+    console.log(`scale-down: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${scaled.rounds} rounds, converged ${scaled.converged}; removed ${removed.join(', ')}; Jobs created: ${jobs.join(', ')}`);
+    expect(scaled.converged).toBe(true);
+    expect(removed).toHaveLength(1);
+    const aliases = recordedAliases();
+    expect(aliases).not.toContain(removed[0]);
+    // The tablets that stay keep their records, and the shard its primary.
+    for (const pod of after) expect(aliases).toContain(aliasOf(pod));
+    expect(shardPrimary(vtctld('GetShard', 'commerce/0').stdout)).toBeDefined();
+  });
+
+  test('shard 80- of scratch removed with confirmRemoval: its tablets, their records and its record are gone; -80 serves on', async () => {
+    const shardTablets = tabletPods().filter((p) => p.labels['vitess.io/keyspace'] === 'scratch' && p.labels['vitess.io/shard'] === '80-x').map(aliasOf);
+    expect(shardTablets).toHaveLength(1);
+    const t0 = Date.now();
+    driver.apply(
+      clusterWith((spec) => {
+        spec.keyspaces[0].tablets.replica.replicas = 2;
+        spec.keyspaces[1].shards = spec.keyspaces[1].shards.slice(0, 1);
+        spec.confirmRemoval = [SCRATCH_80_X];
+      }),
+    );
+    const removed = await driver.converge(EDIT_WAIT_MS);
+    console.log(`shard removal: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${removed.rounds} rounds, converged ${removed.converged}`);
+    expect(removed.converged).toBe(true);
+    expect(tabletPods().filter((p) => p.labels['vitess.io/shard'] === '80-x')).toEqual([]);
+    const getShard = vtctld('GetShard', 'scratch/80-');
+    expect(getShard.status).not.toBe(0);
+    expect(getShard.stderr + getShard.stdout).toContain("node doesn't exist");
+    const shards = vtctld('FindAllShardsInKeyspace', 'scratch');
+    expect(shards.status).toBe(0);
+    expect(shards.stdout).toContain('"-80"');
+    expect(shards.stdout).not.toContain('"80-"');
+    const aliases = recordedAliases();
+    for (const alias of shardTablets) expect(aliases).not.toContain(alias);
+    expect(shardPrimary(vtctld('GetShard', 'scratch/-80').stdout)).toBeDefined();
+    // The serving graph no longer names the shard.
+    const srv = vtctld('GetSrvKeyspaces', 'scratch', 'zone1');
+    expect(srv.stdout).not.toContain('"80-"');
+  });
+});
