@@ -99,7 +99,7 @@ function completion(job: KubeObject): number {
 }
 
 /** The tablets of one Vitess shard as vtgate would see them now. */
-function observedTablets(shards: readonly KubeObject[], objects: readonly KubeObject[], previous: VitessShardState | undefined, now: Date, lagMs: number, lagging: string[]): ObservedTablet[] {
+function observedTablets(shards: readonly KubeObject[], objects: readonly KubeObject[], previous: VitessShardState | undefined, now: Date, lagMs: number, lagging: string[], up: Set<string>): ObservedTablet[] {
   const before = new Map((previous?.tablets ?? []).map((t) => [t.alias, t]));
   const tablets = new Map<string, ObservedTablet>();
   for (const shard of shards) {
@@ -111,9 +111,10 @@ function observedTablets(shards: readonly KubeObject[], objects: readonly KubeOb
       if (!Number.isInteger(uid) || type === undefined) continue;
       const alias = tabletAlias(fields.cell, uid);
       const since = readyTime(pod);
-      const up = pod.metadata.deletionTimestamp === undefined && isReady(pod) && since !== undefined;
-      const discovered = up && now.getTime() - since >= lagMs;
-      if (up && !discovered) lagging.push(alias);
+      const running = pod.metadata.deletionTimestamp === undefined && isReady(pod) && since !== undefined;
+      const discovered = running && now.getTime() - since >= lagMs;
+      if (running && !discovered) lagging.push(alias);
+      if (running) up.add(alias);
       const hostname = discovered ? podIpOf(pod) : (before.get(alias)?.hostname ?? '');
       tablets.set(alias, { alias, cell: fields.cell, type, serving: discovered, hostname });
     }
@@ -127,17 +128,22 @@ function observedTablets(shards: readonly KubeObject[], objects: readonly KubeOb
   return [...tablets.values()];
 }
 
-/** Who is primary after this round: the previous one, moved by completed reparent Jobs, or elected. */
-function primaryOf(tablets: readonly ObservedTablet[], jobs: readonly KubeObject[], previous: string | null): string | null {
-  const serving = (alias: string): boolean => tablets.some((t) => t.alias === alias && t.serving);
+/**
+ * Who is primary after this round: the previous one, moved by completed reparent Jobs, or elected.
+ * A PlannedReparentShard promotes a replica that runs (vtctld reaches tablets directly, whether or not
+ * vtgate has discovered them yet), as vtctld would; vtorc elects among the served ones.
+ */
+function primaryOf(tablets: readonly ObservedTablet[], jobs: readonly KubeObject[], previous: string | null, up: ReadonlySet<string>): string | null {
+  const running = (alias: string): boolean => up.has(alias);
+  const candidates = tablets.filter((t) => t.type === 'replica' && running(t.alias)).map((t) => t.alias).sort();
   const replicas = tablets.filter((t) => t.type === 'replica' && t.serving).map((t) => t.alias).sort();
   let primary = previous !== null && tablets.some((t) => t.alias === previous) ? previous : null;
   const done = jobs.filter((job) => isReady(job)).sort((a, b) => completion(a) - completion(b) || (a.metadata.name < b.metadata.name ? -1 : 1));
   for (const job of done) {
     const target = jobEnv(job, NEW_PRIMARY_ENV);
     const avoid = jobEnv(job, AVOID_PRIMARY_ENV);
-    if (target !== undefined && target !== primary && serving(target)) primary = target;
-    else if (avoid !== undefined && avoid === primary) primary = replicas.find((alias) => alias !== avoid) ?? primary;
+    if (target !== undefined && target !== primary && running(target)) primary = target;
+    else if (avoid !== undefined && avoid === primary) primary = candidates.find((alias) => alias !== avoid) ?? primary;
   }
   return primary ?? replicas[0] ?? null;
 }
@@ -176,9 +182,10 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
   for (const key of [...groups.keys()].sort()) {
     const shards = groups.get(key) as KubeObject[];
     const previous = shards.map(previousState).find((s) => s !== undefined);
-    const tablets = observedTablets(shards, objects, previous, now, lagMs, pending);
+    const up = new Set<string>();
+    const tablets = observedTablets(shards, objects, previous, now, lagMs, pending, up);
     const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined && shards.some((s) => ownedBy(o, s)));
-    const primary = primaryOf(tablets, jobs, previous?.primary ?? null);
+    const primary = primaryOf(tablets, jobs, previous?.primary ?? null, up);
     const typed = tablets.map((t) => ({ ...t, type: t.alias === primary ? 'primary' : t.type === 'primary' ? 'replica' : t.type }));
     const fault = options.flakySeed === undefined ? -1 : flakyFault(options.flakySeed, key, now);
     const observedAt = options.stale === true || fault === 0 ? new Date(now.getTime() - (STATE_MAX_AGE_SECONDS + 1) * 1000) : now;
