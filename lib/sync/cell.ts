@@ -47,10 +47,13 @@ export const cellLayer = defineLayer<Cell>({
   slots: (spec, desired, observed) => bottomUpSlots(spec, cellSlots(spec, desired, observed)),
   status: (spec, observed, desired) => {
     const { removedKeyspaces } = cellSlots(spec, desired, observed);
+    // A retiring cell is done once no keyspace of it is left (each left the topology first).
+    const retired = spec.retire === true ? ![...observed.values()].some((child) => child.kind === KEYSPACE_KIND) : undefined;
     return {
       keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
       tablets: tabletsProgress(desired, observed),
       removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
+      retired,
     };
   },
 });
@@ -153,9 +156,13 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
   };
   const objects: KubeObject[] = [];
   // Where the component declares them: who may connect, before anything listens.
-  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined)));
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined && spec.retire !== true)));
   // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
+  // A retiring cell wants no keyspace (each leaves the topology, then the cluster: lib/sync/keyspace-removal.ts)
+  // and serves nothing; its etcd (the cell's topology, where its records live) and vtctld (the keyspaces'
+  // Jobs may call it) run until the cluster deleted its CellInfo (lib/sync/cell-removal.ts).
+  if (spec.retire === true) return spec.vtctld === undefined ? objects : [...objects, ...asKubeObjects(vtctldObjects(scope, spec.vtctld))];
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
   // The keyspace records (and their durability policies) before the tablets that register in them.
   objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));

@@ -18,23 +18,32 @@ import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { reshardProblems } from '../vitess/reshard.ts';
 import { keyRangeProblems, shardName, UNSHARDED } from '../vitess/shards.ts';
-import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
+import { conditionSettled, descendantsOf } from '../rollout/slots.ts';
+import { clusterSlots } from './cell-removal.ts';
 import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
 
-export const clusterLayer = defineLayer<Cluster>({
+export const clusterLayer = defineLayer<Cluster, string>({
   name: 'sync-cluster',
   parentKind: CLUSTER_KIND,
   schema: ClusterSpec,
   problems: clusterProblems,
   maxInFlight: (spec) => resolveRollout(spec).cells,
   confirmRemoval: (spec) => spec.confirmRemoval ?? [],
+  // The cluster's name: cell names, vtctld's address and the removed cells' Jobs are made from it.
+  derive: (_spec, parent) => parent.metadata.name,
   children: clusterChildren,
-  slots: (spec, desired, observed) => ({ ...defaultSlots(desired, observed, spec.confirmRemoval ?? []), settledByLayer: tabletsSettledCells(desired, observed) }),
+  // Removed cells leave the topology before they leave the cluster (lib/sync/cell-removal.ts).
+  slots: (spec, desired, observed, _now, name) => ({ ...clusterSlots(spec, name, desired, observed), settledByLayer: tabletsSettledCells(desired, observed) }),
   // Vitess images too old to run, replaced by the pinned default (lib/vitess/images.ts): said here, never silent.
-  status: (spec, observed, desired) => {
+  status: (spec, observed, desired, name) => {
     const overrides = imageOverrides(spec);
-    return { cells: childList(desired, observed), ...(overrides.length > 0 ? { imageOverrides: overrides } : {}) };
+    const { removedCells } = clusterSlots(spec, name, desired, observed);
+    return {
+      cells: childList(desired, observed),
+      ...(overrides.length > 0 ? { imageOverrides: overrides } : {}),
+      ...(removedCells.length > 0 ? { removedCells: removedCells.map(({ name: object, vitessName, state, message }) => ({ name: object, cell: vitessName, state, message })) } : {}),
+    };
   },
 });
 
@@ -46,7 +55,7 @@ export const clusterLayer = defineLayer<Cluster>({
  * vtorc), then each data cell's vtorc and vtgate. With `rollout.vtgate: first` (a canary) there are no
  * phases: each cell rolls whole, vtgate first, cells with tablets first.
  */
-function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefined, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+function clusterChildren(spec: Cluster, parent: ObservedParent, _name: string, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
   const name = parent.metadata.name;
   const cells = resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
     const object = cellObjectName(name, cell.name);

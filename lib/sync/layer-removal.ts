@@ -10,6 +10,7 @@
  *
  * Each step is read from observed objects, so a crash or a hook restart resumes where it was.
  */
+import * as v from 'valibot';
 import { isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
@@ -48,6 +49,18 @@ export interface RemovalPlan {
   removals: string[];
   unsettled: string[];
   removed: RemovedChild[];
+}
+
+/**
+ * `ownName` for a child whose spec names its parent in `field` (`keyspace: main`) and itself in
+ * `name`, read leniently: a child that says anything else is not this parent's to clean.
+ */
+export function namedUnder(field: string, parent: string, name: v.GenericSchema<unknown, string>): (child: KubeObject) => string | undefined {
+  const schema = v.object({ [field]: v.literal(parent), name });
+  return (child) => {
+    const parsed = v.safeParse(schema, child.spec);
+    return parsed.success ? (parsed.output.name as string) : undefined;
+  };
 }
 
 /** The status was written for the current spec (the child's hook saw `retire`). */
