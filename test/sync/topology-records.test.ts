@@ -264,9 +264,17 @@ describe('through the simulator, in every state it passes', () => {
       (objects) => {
         const shards = objects.filter((o) => o.kind === 'VitessShard').map((o) => o.metadata.name);
         const jobs = new Map(named(objects, 'Job').map((job) => [job.metadata.name, job]));
-        for (const name of jobs.keys()) if (name.endsWith('-unregister') && name.startsWith(`${KEYSPACE}-`) && name !== `${KEYSPACE}-unregister`) seen.shardJobs.add(name);
+        for (const [name, job] of jobs) {
+          if (!name.endsWith('-unregister') || !name.startsWith(`${KEYSPACE}-`) || name === `${KEYSPACE}-unregister`) continue;
+          seen.shardJobs.add(name);
+          // The keyspace leaves the cell whole: its own Job takes every shard out of the cell's serving graph (RemoveKeyspaceCell).
+          expect((job as KubeObject & Json).spec.template.spec.containers[0].command[2]).not.toContain('RemoveShardCell');
+        }
         if (jobs.has(`${KEYSPACE}-unregister`)) {
           seen.keyspaceJob = true;
+          const container = (jobs.get(`${KEYSPACE}-unregister`) as KubeObject & Json).spec.template.spec.containers[0];
+          expect(container.env).toContainEqual({ name: 'CELL', value: 'zone1' });
+          expect(container.command[2]).toContain('RemoveKeyspaceCell "$KEYSPACE" "$CELL"');
           // The keyspace record only once none of its shards is left.
           expect(shards).toEqual([]);
           expect(named(objects, 'Pod').filter((pod) => pod.metadata.labels?.['vitess.io/keyspace'] === 'main')).toEqual([]);
@@ -296,6 +304,43 @@ describe('through the simulator, in every state it passes', () => {
     expect(vtgate.spec.template.spec.containers[0].image).toBe('vitess/lite:v24.0.4');
     const cell = final.find((o) => o.kind === 'VitessCell' && o.metadata.name === 'vitess-zone1') as KubeObject & Json;
     expect(cell.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
+  }, 60_000);
+
+  test("removing cell zone1 with confirmRemoval: its keyspaces leave the topology first, then its CellInfo, then the cell; its topology runs until then", () => {
+    const CELL = 'vitess-zone1';
+    const KEYSPACE = 'vitess-zone1-main';
+    const seen = { keyspaceJob: false, cellJob: false, keyspaceJobDoneBeforeCellJob: true };
+    const final = run(
+      edit(seedConverged(), (spec) => ({ ...spec, cells: spec.cells.slice(0, 1), keyspaces: [], confirmRemoval: [CELL] })),
+      (objects) => {
+        const jobs = new Map(named(objects, 'Job').map((job) => [job.metadata.name, job]));
+        const cell = objects.find((o) => o.kind === 'VitessCell' && o.metadata.name === CELL) as (KubeObject & Json) | undefined;
+        if (jobs.has(`${KEYSPACE}-unregister`)) seen.keyspaceJob = true;
+        const cellJob = jobs.get(`${CELL}-unregister`);
+        if (cellJob !== undefined) {
+          seen.cellJob = true;
+          // The CellInfo only once none of the cell's keyspaces (nor its tablets) is left.
+          expect(objects.filter((o) => o.kind === 'VitessKeyspace' && ownedBy(o, CELL))).toEqual([]);
+          expect(named(objects, 'Pod').filter((pod) => pod.metadata.labels?.['vitess.io/keyspace'] === 'main')).toEqual([]);
+          if (!seen.keyspaceJob) seen.keyspaceJobDoneBeforeCellJob = false;
+          // The cell's Job is the cluster's: it goes with the cell, not with it.
+          expect(ownedBy(cellJob, 'vitess')).toBe(true);
+          // The retiring cell serves nothing: no vtgate left in it.
+          expect(named(objects, 'Deployment').filter((d) => ownedBy(d, CELL))).toEqual([]);
+        }
+        // The cell leaves the cluster only after its CellInfo's Job completed.
+        if (cell === undefined) expect(seen.cellJob).toBe(true);
+        else if (cell.spec.retire === true && !complete(cellJob)) expect(cell.metadata.deletionTimestamp).toBeUndefined();
+      },
+    );
+    expect(seen.keyspaceJob).toBe(true);
+    expect(seen.cellJob).toBe(true);
+    expect(seen.keyspaceJobDoneBeforeCellJob).toBe(true);
+    expect(final.filter((o) => ['VitessCell', 'VitessKeyspace', 'VitessShard', 'PersistentVolumeClaim'].includes(o.kind) && o.metadata.name.startsWith(CELL)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    expect(final.filter((o) => o.kind === 'Job' && o.metadata.name.endsWith('-unregister')).map((o) => o.metadata.name)).toEqual([]);
+    const cluster = final.find((o) => o.kind === 'VitessCluster') as KubeObject & Json;
+    expect(cluster.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
+    expect(cluster.status.removedCells).toBeUndefined();
   }, 60_000);
 
   test('a rollout restarts tablets and deletes no record: no DeleteTablets Job in any state', () => {
