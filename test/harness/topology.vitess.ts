@@ -3,8 +3,11 @@
  * examples/minimal.yaml plus a sharded keyspace `scratch` (`-80`, `80-`, one tablet each). Scaling
  * commerce's replica pool down by one leaves no record of the removed tablet (GetTablets); removing
  * shard `80-` of scratch with confirmRemoval removes its tablets' records and the shard's own
- * (GetShard, FindAllShardsInKeyspace), while `-80` keeps serving. Run by test/harness/run.sh
- * (npm run test:vitess), as root.
+ * (GetShard, FindAllShardsInKeyspace), while `-80` keeps serving. Then a second cell `zone2` (no etcd of
+ * its own: its topology is the global etcd under /vitess/zone2) runs scratch too; removing scratch from
+ * zone2 only deletes its SrvKeyspace there (GetSrvKeyspaces) while zone1 serves on; removing zone2 with
+ * confirmRemoval deletes its CellInfo (GetCellInfoNames) and leaves nothing under /vitess/zone2 in etcd.
+ * Run by test/harness/run.sh (npm run test:vitess), as root.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
@@ -18,6 +21,8 @@ import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until
 const RUN_ROOT = runRoot('topology');
 const EDIT_WAIT_MS = Number(process.env.VITESS_ROLLOUT_WAIT_S ?? 600) * 1000;
 const SCRATCH_80_X = 'mini-zone1-scratch-80-x';
+const ZONE2 = 'mini-zone2';
+const ZONE2_SCRATCH = 'mini-zone2-scratch';
 
 type Spec = Record<string, any>;
 
@@ -122,5 +127,93 @@ describe('the topology follows the spec, on real Vitess', () => {
     // The serving graph no longer names the shard.
     const srv = vtctld('GetSrvKeyspaces', 'scratch', 'zone1');
     expect(srv.stdout).not.toContain('"80-"');
+  });
+});
+
+/** The spec after the shard removal: scratch has `-80` only. */
+function afterShardRemoval(spec: Spec): void {
+  spec.keyspaces[0].tablets.replica.replicas = 2;
+  spec.keyspaces[1].shards = spec.keyspaces[1].shards.slice(0, 1);
+  spec.confirmRemoval = [SCRATCH_80_X];
+}
+
+/** Keys under a prefix of the global etcd (the one etcd of the cluster: zone2's topology lives there too). */
+const etcdKeys = (prefix: string): string[] => {
+  const etcd = runner.pods.find((p) => p.labels['vitess.io/component'] === 'etcd') as RunPod;
+  const out = runner.node(['timeout', '20', join(tools.vitessDir, 'bin', 'etcdctl'), `--endpoints=http://${etcd.ip}:2379`, '--dial-timeout=5s', 'get', prefix, '--prefix', '--keys-only']);
+  expect(out.status, out.stderr).toBe(0);
+  return out.stdout.split('\n').filter(Boolean);
+};
+const cellNames = (): string[] => vtctld('GetCellInfoNames').stdout.split('\n').filter(Boolean).sort();
+
+describe('a second cell, then a keyspace removed from it, then the cell removed, on real Vitess', () => {
+  test('zone2 added with a tablet of scratch/-80: registered, with its own SrvKeyspace and SrvVSchema', async () => {
+    const t0 = Date.now();
+    driver.apply(
+      clusterWith((spec) => {
+        afterShardRemoval(spec);
+        spec.cells.push({ name: 'zone2' });
+        spec.keyspaces[1].cells = ['zone1', 'zone2'];
+      }),
+    );
+    const added = await driver.converge(EDIT_WAIT_MS);
+    console.log(`zone2 added: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${added.rounds} rounds, converged ${added.converged}`);
+    expect(added.converged).toBe(true);
+    expect(cellNames()).toEqual(['zone1', 'zone2']);
+    const zone2Tablets = tabletPods().filter((p) => p.labels['vitess.io/cell'] === 'zone2');
+    expect(zone2Tablets).toHaveLength(1);
+    // vttablet builds its cell's serving graph when it finds none (tm_init: rebuild for its own cell).
+    expect(await until(() => (vtctld('GetSrvKeyspaces', 'scratch', 'zone2').stdout.includes('"-80"') ? true : undefined), 120_000)).toBe(true);
+    expect(vtctld('GetSrvVSchema', 'zone2').status).toBe(0);
+    console.log(`etcd keys under /vitess/zone2 before: ${etcdKeys('/vitess/zone2/').join(', ')}`);
+  });
+
+  test('scratch removed from zone2 only: its tablet and its SrvKeyspace in zone2 are gone; zone1 serves scratch/-80 on', async () => {
+    const zone2Aliases = tabletPods().filter((p) => p.labels['vitess.io/cell'] === 'zone2').map((p) => `zone2-${p.name.slice(-10)}`);
+    const t0 = Date.now();
+    driver.apply(
+      clusterWith((spec) => {
+        afterShardRemoval(spec);
+        spec.cells.push({ name: 'zone2' });
+        spec.confirmRemoval = [SCRATCH_80_X, ZONE2_SCRATCH];
+      }),
+    );
+    const removed = await driver.converge(EDIT_WAIT_MS);
+    const jobs = removed.actions.filter((a) => a.action.verb === 'create' && a.action.object?.includes('-unregister')).map((a) => a.action.object);
+    console.log(`scratch out of zone2: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${removed.rounds} rounds, converged ${removed.converged}; Jobs created: ${jobs.join(', ')}`);
+    expect(removed.converged).toBe(true);
+    expect(tabletPods().filter((p) => p.labels['vitess.io/cell'] === 'zone2')).toEqual([]);
+    const aliases = recordedAliases();
+    for (const alias of zone2Aliases) expect(aliases).not.toContain(alias);
+    const zone2 = vtctld('GetSrvKeyspaces', 'scratch', 'zone2');
+    console.log(`GetSrvKeyspaces scratch zone2: status ${zone2.status}, ${(zone2.stdout + zone2.stderr).trim().slice(0, 300)}`);
+    expect(zone2.stdout).not.toContain('"-80"');
+    expect(etcdKeys('/vitess/zone2/keyspaces/scratch/')).toEqual([]);
+    // The keyspace lives on in zone1: its record, its shard, its serving graph, its primary.
+    expect(vtctld('GetKeyspace', 'scratch').status).toBe(0);
+    expect(vtctld('GetSrvKeyspaces', 'scratch', 'zone1').stdout).toContain('"-80"');
+    expect(shardPrimary(vtctld('GetShard', 'scratch/-80').stdout)).toBeDefined();
+  });
+
+  test("zone2 removed with confirmRemoval: its CellInfo is gone and nothing of it is left in the topology", async () => {
+    const t0 = Date.now();
+    driver.apply(
+      clusterWith((spec) => {
+        afterShardRemoval(spec);
+        spec.confirmRemoval = [SCRATCH_80_X, ZONE2];
+      }),
+    );
+    const removed = await driver.converge(EDIT_WAIT_MS);
+    const jobs = removed.actions.filter((a) => a.action.verb === 'create' && a.action.object?.includes('-unregister')).map((a) => a.action.object);
+    console.log(`zone2 removed: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${removed.rounds} rounds, converged ${removed.converged}; Jobs created: ${jobs.join(', ')}`);
+    expect(removed.converged).toBe(true);
+    expect(jobs.some((job) => job?.includes(`${ZONE2}-unregister`))).toBe(true);
+    expect(cellNames()).toEqual(['zone1']);
+    const left = etcdKeys('/vitess/zone2/');
+    console.log(`etcd keys under /vitess/zone2 after: ${left.length === 0 ? 'none' : left.join(', ')}`);
+    expect(left).toEqual([]);
+    // zone1 serves on.
+    expect(vtctld('GetSrvKeyspaces', 'scratch', 'zone1').stdout).toContain('"-80"');
+    expect(shardPrimary(vtctld('GetShard', 'commerce/0').stdout)).toBeDefined();
   });
 });
