@@ -53,10 +53,26 @@ export const cellLayer = defineLayer<Cell>({
       keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
       tablets: tabletsProgress(desired, observed),
       removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
+      reshardsComplete: reshardsComplete(observed),
       retired,
     };
   },
 });
+
+/**
+ * The keyspaces of this cell whose reshard workflow completed, with its targets: the cluster tells
+ * the keyspace's other cells, whose copies of the sources then retire (lib/sync/reshard.ts).
+ */
+function reshardsComplete(observed: ReadonlyMap<string, KubeObject>): { keyspace: string; targets: string[] }[] | undefined {
+  const complete = [...observed.values()].flatMap((child) => {
+    if (child.kind !== KEYSPACE_KIND || !isRecord(child.spec) || typeof child.spec.name !== 'string') return [];
+    const resharding = (child.status as { resharding?: { state?: unknown; targets?: unknown } } | undefined)?.resharding;
+    const targets = resharding?.targets;
+    if (resharding?.state !== 'Complete' || !Array.isArray(targets) || !targets.every((t) => typeof t === 'string')) return [];
+    return [{ keyspace: child.spec.name, targets: targets as string[] }];
+  });
+  return complete.length > 0 ? complete : undefined;
+}
 
 /**
  * Pod settings a VitessCell's Pods cannot take (lib/api/pod.ts), checked here too: a VitessCell can

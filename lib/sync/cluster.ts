@@ -3,7 +3,7 @@
  * resolved (lib/api/resolve.ts). Status aggregates the cells' Ready conditions: the top object's
  * Ready is the whole app's.
  */
-import { KIND as CELL_KIND } from '../api/cell.ts';
+import { type CellKeyspaceSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { FILE_VOLUME_SOURCES } from '../api/backup.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { autoscalingProblems } from '../api/common.ts';
@@ -57,7 +57,9 @@ export const clusterLayer = defineLayer<Cluster, string>({
  */
 function clusterChildren(spec: Cluster, parent: ObservedParent, _name: string, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
   const name = parent.metadata.name;
-  const cells = resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
+  const completed = completedReshards(observed);
+  const cells = resolveCells(spec, name).map(({ keyspaces: resolved, ...cell }) => {
+    const keyspaces = resolved.map((keyspace) => withReshardComplete(keyspace, completed));
     const object = cellObjectName(name, cell.name);
     const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
     const scope = { cluster: name, cell: cell.name, template: spec.template };
@@ -80,6 +82,31 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _name: string, o
   };
   if (!tabletsRolled) return dataFirst.map((cell) => (onFree(cell) ? cell.free : cell.held));
   return [...cells.filter((cell) => !cell.tablets), ...cells.filter((cell) => cell.tablets)].map((cell) => cell.free);
+}
+
+/** `keyspace targets` of every reshard a cell reports complete (lib/sync/cell.ts). */
+function completedReshards(observed: ReadonlyMap<string, KubeObject>): ReadonlySet<string> {
+  const done = new Set<string>();
+  for (const child of observed.values()) {
+    if (child.kind !== CELL_KIND) continue;
+    const reported = (child.status as { reshardsComplete?: unknown } | undefined)?.reshardsComplete;
+    if (!Array.isArray(reported)) continue;
+    for (const entry of reported as { keyspace?: unknown; targets?: unknown }[]) {
+      if (typeof entry?.keyspace === 'string' && Array.isArray(entry.targets)) done.add(`${entry.keyspace} ${entry.targets.join(',')}`);
+    }
+  }
+  return done;
+}
+
+/**
+ * A keyspace's reshard in a cell that does not run the workflow, marked complete once the first cell
+ * reports it complete for the same targets: that cell's copies of the sources retire too
+ * (docs/decisions/0024-declarative-reshard.md).
+ */
+function withReshardComplete(keyspace: CellKeyspaceSpec, completed: ReadonlySet<string>): CellKeyspaceSpec {
+  if (keyspace.reshard === undefined || keyspace.reshard.runsWorkflow) return keyspace;
+  const targets = keyspace.shards.filter((shard) => shard.reshardTarget === true).map((shard) => shard.name);
+  return completed.has(`${keyspace.name} ${targets.join(',')}`) ? { ...keyspace, reshard: { ...keyspace.reshard, complete: true } } : keyspace;
 }
 
 /**

@@ -382,3 +382,33 @@ describe('a reshard taken out of the spec', () => {
     expect(child(syncKeyspace(body), 'VitessShard', 'vitess-zone1-main-x-80')?.spec.retire).toBe(true);
   });
 });
+
+describe('a reshard in two cells, through the simulator', () => {
+  test("once the first cell's workflow completed, the second cell's copy of the source retires too; not before", () => {
+    const minimal = parseClusterYaml(readFileSync(join(import.meta.dir, '..', '..', 'examples', 'minimal.yaml'), 'utf8')) as KubeObject & { spec: Json };
+    minimal.spec.cells.push({ name: 'zone2' });
+    minimal.spec.keyspaces[0].cells = ['zone1', 'zone2'];
+    const started = simulate([minimal], { controllers, layers, kubelet: true, start: START, maxRounds: 300 });
+    expect(started.converged).toBe(true);
+    const cluster = getObject(started.state, storeKey({ kind: 'VitessCluster', metadata: { name: 'mini', namespace: 'default' } })) as KubeObject & { spec: Json };
+    const spec = structuredClone(cluster.spec);
+    spec.keyspaces[0].reshard = { shards: [{ keyRange: { start: '', end: '80' } }, { keyRange: { start: '80', end: '' } }] };
+    const ZONE2_SOURCE = 'mini-zone2-commerce-0';
+    let completedFirst = false;
+    const final = run(updateObject(started.state, { ...cluster, spec }).state, (objects) => {
+      if (objects.some((o) => o.kind === 'Job' && o.metadata.name === 'mini-zone1-commerce-reshard-complete' && complete(o))) completedFirst = true;
+      const source = objects.find((o) => o.kind === 'VitessShard' && o.metadata.name === ZONE2_SOURCE) as (KubeObject & Json) | undefined;
+      // zone2 runs no workflow Job, and its source retires only after the first cell's workflow completed.
+      expect(objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('mini-zone2-commerce-reshard'))).toEqual([]);
+      if (source?.spec.retire === true) expect(completedFirst).toBe(true);
+    });
+    const source = final.find((o) => o.kind === 'VitessShard' && o.metadata.name === ZONE2_SOURCE) as KubeObject & Json;
+    expect(source.spec.retire).toBe(true);
+    expect(source.status.retired).toBe(true);
+    // Its PVCs stay until the user removes the source from shards (the usual confirmRemoval rule).
+    expect(final.filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.labels?.['vitess.io/cell'] === 'zone2' && o.metadata.labels?.['vitess.io/shard'] === '0')).toHaveLength(2);
+    expect(final.filter((o) => o.kind === 'Pod' && o.metadata.labels?.['vitess.io/cell'] === 'zone2' && o.metadata.labels?.['vitess.io/shard'] === '0')).toEqual([]);
+    const keyspace = final.find((o) => o.kind === 'VitessKeyspace' && o.metadata.name === 'mini-zone2-commerce') as KubeObject & Json;
+    expect(keyspace.status.resharding.state).toBe('Complete');
+  }, 60_000);
+});
