@@ -16,7 +16,7 @@ import { DnsLabel } from '../api/common.ts';
 import { GLOBAL_CELL, vtctldAddress } from '../api/resolve.ts';
 import { asKubeObject, type KubeObject } from '../kube/object.ts';
 import { defaultSlots, type SlotSet } from '../rollout/slots.ts';
-import { CELL_RECORD_COMPONENT, cellRecordJob, cellRecordJobName } from '../templates/topology-jobs.ts';
+import { CELL_RECORD_COMPONENT, cellRecordJob } from '../templates/topology-jobs.ts';
 import { type RemovalKind, removalPlan, type RemovedChild } from './layer-removal.ts';
 
 /** What a removed VitessCell must say of itself to be cleaned, read leniently. */
@@ -31,7 +31,6 @@ function cellRemoval(spec: Cluster, cluster: string): RemovalKind {
   return {
     kind: CELL_KIND,
     recordComponent: CELL_RECORD_COMPONENT,
-    recordJobName: cellRecordJobName,
     ownName: (child) => observedCell(cluster, child)?.name,
     recordJob: (child, cell) => {
       // ownName read it: the cell is ours and states its root and image.

@@ -2,10 +2,10 @@
  * A cell removes a keyspace from the topology after its shards (docs/decisions/0023-topology-follows-the-spec.md).
  *
  * A VitessKeyspace that left the cell's spec and may go (confirmed, or reporting no volumes) goes
- * through lib/sync/layer-removal.ts: retired (the keyspace removes every shard, each out of this
- * cell's serving graph and, once no cell has tablets of it, out of the topology), then a Job deletes
- * the keyspace's record and its SrvKeyspaces (lib/templates/topology-jobs.ts; while another cell
- * still has shards of it, the keyspace lives on there and the Job leaves it), then it is deleted.
+ * through lib/sync/layer-removal.ts: retired (the keyspace removes every shard, each out of the
+ * topology once no cell has tablets of it), then a Job deletes the keyspace's record and its
+ * SrvKeyspaces, or, while another cell still has shards of it, takes it out of this cell only, this
+ * cell's SrvKeyspace with it (lib/templates/topology-jobs.ts), then it is deleted.
  * Only keyspaces this cell made are touched: the name comes from the VitessKeyspace it answered.
  * A retiring cell (lib/sync/cell-removal.ts) removes every keyspace.
  */
@@ -14,14 +14,13 @@ import { KeyspaceName } from '../api/common.ts';
 import { KIND as KEYSPACE_KIND } from '../api/keyspace.ts';
 import { asKubeObject, type KubeObject } from '../kube/object.ts';
 import { defaultSlots, type SlotSet } from '../rollout/slots.ts';
-import { KEYSPACE_RECORD_COMPONENT, keyspaceRecordJob, keyspaceRecordJobName, recordJobBase } from '../templates/topology-jobs.ts';
+import { KEYSPACE_RECORD_COMPONENT, keyspaceRecordJob, recordJobBase } from '../templates/topology-jobs.ts';
 import { namedUnder, type RemovalKind, removalPlan, type RemovedChild } from './layer-removal.ts';
 
 function keyspaceRemoval(spec: Cell): RemovalKind {
   return {
     kind: KEYSPACE_KIND,
     recordComponent: KEYSPACE_RECORD_COMPONENT,
-    recordJobName: keyspaceRecordJobName,
     ownName: namedUnder('cell', spec.name, KeyspaceName),
     recordJob: (child, keyspace) =>
       asKubeObject(

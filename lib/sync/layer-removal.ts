@@ -5,7 +5,8 @@
  *
  * 1. answered with `retire: true`: it stops what runs below it and removes its own children's records,
  *    then reports `status.retired: true` for its current generation;
- * 2. kept beside a Job deleting its own record (made by the parent, from names the parent computed);
+ * 2. kept beside a Job deleting its own record, `Job/<child object>-unregister` (made by the parent,
+ *    from names the parent computed);
  * 3. left out with the Job once that Job completed: Metacontroller deletes it, and its PVCs with it.
  *
  * Each step is read from observed objects, so a crash or a hook restart resumes where it was.
@@ -15,6 +16,7 @@ import { isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { Slot } from '../rollout/planner.ts';
+import { recordJobName } from '../templates/topology-jobs.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { withRevision } from './pipeline.ts';
 
@@ -34,7 +36,6 @@ export interface RemovalKind {
   kind: string;
   /** The component label of its record Jobs. */
   recordComponent: string;
-  recordJobName(childObject: string): string;
   /** The child's Vitess name when the child is this layer's to clean (its spec names it, and this parent), else undefined. */
   ownName(child: KubeObject): string | undefined;
   /** A fresh record Job for the child. */
@@ -105,7 +106,7 @@ export function removalPlan(kind: RemovalKind, slots: readonly Slot[], observed:
       continue;
     }
     const name = child.metadata.name;
-    const jobKey = `Job/${kind.recordJobName(name)}`;
+    const jobKey = `Job/${recordJobName(name)}`;
     const job = observed.get(jobKey);
     if (!isRetired(child)) {
       plan.slots.push({ desired: retiringChild(child), observed: child, method: 'apply' });

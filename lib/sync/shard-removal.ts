@@ -19,7 +19,7 @@ import { asKubeObject, type KubeObject } from '../kube/object.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { Slot } from '../rollout/planner.ts';
 import { defaultSlots, type SlotSet } from '../rollout/slots.ts';
-import { recordJobBase, SHARD_RECORD_COMPONENT, shardRecordJob, shardRecordJobName } from '../templates/topology-jobs.ts';
+import { recordJobBase, SHARD_RECORD_COMPONENT, shardRecordJob } from '../templates/topology-jobs.ts';
 import { namedUnder, type RemovalKind, removalPlan, type RemovalState, retiringChild } from './layer-removal.ts';
 import { isReshardJob, reshardPlan, type ReshardStatus } from './reshard.ts';
 
@@ -37,7 +37,6 @@ function shardRemoval(spec: Keyspace): RemovalKind {
   return {
     kind: SHARD_KIND,
     recordComponent: SHARD_RECORD_COMPONENT,
-    recordJobName: shardRecordJobName,
     ownName: namedUnder('keyspace', spec.name, SHARD_NAME),
     recordJob: (child, shard) =>
       asKubeObject(

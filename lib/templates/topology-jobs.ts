@@ -32,9 +32,6 @@ export function recordJobName(object: string): string {
 }
 
 export const tabletRecordJobName = recordJobName;
-export const shardRecordJobName = recordJobName;
-export const keyspaceRecordJobName = recordJobName;
-export const cellRecordJobName = recordJobName;
 
 /**
  * A script's first lines: read the record with `get` (fixed text reading values as "$X"); an absent
@@ -160,7 +157,7 @@ export function shardRecordJob(job: ShardRecordJob): V1Job {
   return recordJob(
     job,
     { ...scope, shard: job.shard },
-    shardRecordJobName(job.shardObject),
+    recordJobName(job.shardObject),
     SHARD_RECORD_COMPONENT,
     { KEYSPACE: scope.keyspace, SHARD: job.shard, CELL: scope.cell },
     [
@@ -191,7 +188,7 @@ export function keyspaceRecordJob(job: KeyspaceRecordJob): V1Job {
   return recordJob(
     job,
     { ...job.scope, keyspace: job.keyspace },
-    keyspaceRecordJobName(job.keyspaceObject),
+    recordJobName(job.keyspaceObject),
     KEYSPACE_RECORD_COMPONENT,
     { KEYSPACE: job.keyspace, CELL: job.scope.cell },
     [
@@ -223,7 +220,7 @@ export function cellRecordJob(job: CellRecordJob): V1Job {
   return recordJob(
     job,
     job.scope,
-    cellRecordJobName(job.cellObject),
+    recordJobName(job.cellObject),
     CELL_RECORD_COMPONENT,
     { CELL: job.scope.cell, CELL_ROOT: job.root },
     [
