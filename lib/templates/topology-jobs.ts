@@ -13,7 +13,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
 import { objectName } from '../kube/names.ts';
-import { KEYSPACE_HAS_SHARDS, SHARD_HAS_TABLETS, SHARD_NOT_SERVING_IN_CELL, TOPO_NO_NODE } from '../vitess/topology.ts';
+import { CELL_HAS_KEYSPACES, KEYSPACE_HAS_SHARDS, SHARD_HAS_TABLETS, SHARD_NOT_SERVING_IN_CELL, TOPO_NO_NODE } from '../vitess/topology.ts';
 import type { Scope } from './meta.ts';
 import { type TabletIdentity, tabletLabels } from './tablet.ts';
 import { vtctldclientJob } from './vtctldclient-job.ts';
@@ -213,8 +213,11 @@ export interface CellRecordJob extends RecordJobBase {
  * SrvKeyspace with them). `GetCellInfo`; absent is done; a CellInfo whose root is not the one the
  * operator registered is not ours: left alone. Then `DeleteSrvVSchema` (vtctld writes one per cell; it
  * lives in the cell's topology, which may be the global etcd under the cell's root, so it would outlive
- * the CellInfo), then `DeleteCellInfo` without `--force`: it refuses while the cell still has a
- * SrvKeyspace, that is a keyspace the operator did not remove, and the Job fails and says so.
+ * the CellInfo), then `DeleteCellInfo` without `--force`. It refuses while the cell's topology lists
+ * a keyspace, which a keyspace's leftover does too (the ShardReplication of a shard that never served
+ * in the cell, which no vtctldclient command deletes then). So, on that refusal only: a cell with a
+ * tablet record left (ours are all deleted by now) is someone's, and the Job fails and says so; a cell
+ * without one serves nothing, and `DeleteCellInfo --force` deletes it.
  */
 export function cellRecordJob(job: CellRecordJob): V1Job {
   return recordJob(
@@ -228,7 +231,13 @@ export function cellRecordJob(job: CellRecordJob): V1Job {
       COMPACT,
       ownedField('root', 'CELL_ROOT', 'cell $CELL has another topology root than $CELL_ROOT'),
       ...tolerating('DeleteSrvVSchema "$CELL"', TOPO_NO_NODE, 'no SrvVSchema in cell $CELL', 'next'),
-      `vtctldclient DeleteCellInfo "$CELL"`,
+      `if out=$(vtctldclient DeleteCellInfo "$CELL" 2>&1); then echo "deleted the CellInfo of cell $CELL"; exit 0; fi`,
+      `case "$out" in *"${CELL_HAS_KEYSPACES}"*) echo "$out";; *) echo "$out" >&2; exit 1;; esac`,
+      // --strict: a cell whose tablets cannot be read is no empty cell.
+      `tablets=$(vtctldclient GetTablets --strict --cell "$CELL")`,
+      `if [ -n "$tablets" ]; then echo "cell $CELL still has tablets, its CellInfo stays:" >&2; echo "$tablets" >&2; exit 1; fi`,
+      `echo "no tablet left in cell $CELL: what is left of keyspaces there serves nothing"`,
+      `vtctldclient DeleteCellInfo --force "$CELL"`,
       `echo "deleted the CellInfo of cell $CELL"`,
     ],
   );

@@ -51,7 +51,7 @@ printf '%s\\n' "$*" >> $d/calls
 case $1 in --server=*) shift;; *) exit 3;; esac
 cmd=$1; shift
 allow=no; even=no
-for a in "$@"; do case $a in --allow-primary) allow=yes;; --even-if-serving) even=yes;; --*) echo "unknown flag $a" >&2; exit 4;; *) test -n "\${arg:-}" || arg=$a;; esac; done
+for a in "$@"; do case $a in --allow-primary) allow=yes;; --even-if-serving) even=yes;; --force|--strict|--cell) ;; --*) echo "unknown flag $a" >&2; exit 4;; *) test -n "\${arg:-}" || arg=$a;; esac; done
 case $cmd in
   GetTablet) test -f "$d/tablets/$arg" || { echo "rpc error: code = NotFound desc = node doesn't exist: tablets/$arg/Tablet" >&2; exit 1; }; cat "$d/tablets/$arg" ;;
   DeleteTablets) test -f "$d/tablets/$arg" || { echo "node doesn't exist" >&2; exit 1; }
@@ -73,8 +73,9 @@ case $cmd in
     rm "$d/srvkeyspaces/$2/$1" ;;
   GetCellInfo) test -f "$d/cells/$arg" || { echo "node doesn't exist: cells/$arg/CellInfo" >&2; exit 1; }; cat "$d/cells/$arg" ;;
   DeleteSrvVSchema) test -f "$d/srvvschema/$arg" || { echo "node doesn't exist: $arg/SrvVSchema" >&2; exit 1; }; rm "$d/srvvschema/$arg" ;;
-  DeleteCellInfo) if test -n "$(ls "$d/srvkeyspaces/$arg" 2>/dev/null)"; then echo "cell $arg has serving keyspaces. Before deleting, delete keyspace with DeleteKeyspace, or use -force to continue anyway." >&2; exit 1; fi
+  DeleteCellInfo) if test -n "$(ls "$d/srvkeyspaces/$arg" 2>/dev/null)" && ! printf '%s\n' "$@" | grep -qx -- --force; then echo "cell $arg has serving keyspaces. Before deleting, delete keyspace with DeleteKeyspace, or use -force to continue anyway." >&2; exit 1; fi
     rm "$d/cells/$arg" ;;
+  GetTablets) test "$1 $2" = "--strict --cell" || exit 5; for t in $d/tablets/$3-*; do test -f "$t" && echo "\${t##*/} commerce 0 replica"; done; true ;;
   DeleteKeyspace) if ls "$d/shards/$arg" >/dev/null 2>&1 && test -n "$(ls "$d/shards/$arg")"; then echo "keyspace $arg still has 1 shards; use Recursive=true" >&2; exit 1; fi
     rm "$d/keyspaces/$arg" ;;
   *) exit 2 ;;
@@ -252,11 +253,20 @@ describe('the DeleteCellInfo Job', () => {
     }
   });
 
-  test('a keyspace still serving in the cell (not one the operator removed): no --force, the Job fails and the CellInfo stays', () => {
-    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2'), 'srvkeyspaces/zone2/other': '{}' });
+  test("a keyspace left in the cell with a tablet there (not the operator's): the Job fails, says so, and the CellInfo stays", () => {
+    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2'), 'srvkeyspaces/zone2/other': '{}', 'tablets/zone2-0000000100': tabletRecord('other', '0') });
     expect(result.status).not.toBe(0);
     expect(result.out).toContain('has serving keyspaces');
+    expect(result.out).toContain('still has tablets');
     expect(result.exists('cells/zone2')).toBe(true);
+    expect(result.calls.some((call) => call.includes('--force'))).toBe(false);
+  });
+
+  test('what is left of a keyspace in a cell without tablets (a ShardReplication nothing else deletes): deleted with --force', () => {
+    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2'), 'srvkeyspaces/zone2/scratch': '{}', 'tablets/zone1-0000000100': tabletRecord('scratch', '0') });
+    expect(result.status).toBe(0);
+    expect(result.exists('cells/zone2')).toBe(false);
+    expect(result.calls.slice(-3)).toEqual(['--server=v:15999 DeleteCellInfo zone2', '--server=v:15999 GetTablets --strict --cell zone2', '--server=v:15999 DeleteCellInfo --force zone2']);
   });
 
   test('spec values reach the shell as data only', () => {
