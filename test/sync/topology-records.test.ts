@@ -14,6 +14,7 @@ import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { runRound, simulate } from '../../lib/simulator/simulate.ts';
 import { allObjects, type ClusterState, getObject, storeKey, updateObject } from '../../lib/simulator/store.ts';
 import { layers } from '../../lib/sync/index.ts';
+import { clusterLayer } from '../../lib/sync/cluster.ts';
 import { keyspaceLayer } from '../../lib/sync/keyspace.ts';
 import { shardLayer } from '../../lib/sync/shard.ts';
 import { FIXED_NOW, FIXTURES, loadJson } from '../fixtures/loader.ts';
@@ -23,6 +24,7 @@ type Request = { parent: KubeObject & { spec: Json; status?: Json }; children: R
 const request = (hook: string, name: string): Request => loadJson(join(FIXTURES, hook, name, 'request.json')) as Request;
 const syncShard = (body: Request): SyncResponse => shardLayer.sync(parseSyncRequest(body, 'VitessShard'), { now: FIXED_NOW });
 const syncKeyspace = (body: Request): SyncResponse => keyspaceLayer.sync(parseSyncRequest(body, 'VitessKeyspace'), { now: FIXED_NOW });
+const syncCluster = (body: Request): SyncResponse => clusterLayer.sync(parseSyncRequest(body, 'VitessCluster'), { now: FIXED_NOW });
 const child = (response: SyncResponse, kind: string, name: string) => response.children.find((c) => c.kind === kind && c.metadata.name === name) as (KubeObject & Json) | undefined;
 const condition = (response: SyncResponse, type: string) => (response.status.conditions as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === type);
 
@@ -175,6 +177,48 @@ describe('a shard removed with confirmRemoval', () => {
     const response = syncKeyspace(body);
     expect(child(response, 'VitessShard', REMOVED_SHARD)?.spec.retire).toBeUndefined();
     expect(condition(response, 'Ready')?.reason).toBe('RemovalPending');
+  });
+});
+
+describe('a cell removed with confirmRemoval', () => {
+  const CELL = 'default/vitess-zone1';
+  const CELL_JOB = 'vitess-zone1-unregister';
+
+  test('once retired: a DeleteCellInfo Job of the cluster with the cell and its root in its environment; the cell kept beside it', () => {
+    const response = syncCluster(request('sync-cluster', 'cell-retired-deletes-its-cellinfo'));
+    const container = child(response, 'Job', CELL_JOB)?.spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'CELL', value: 'zone1' });
+    expect(container.env).toContainEqual({ name: 'CELL_ROOT', value: '/vitess/zone1' });
+    expect(container.command[2]).not.toContain('zone1');
+    expect(child(response, 'VitessCell', 'vitess-zone1')?.spec.retire).toBe(true);
+    expect(response.status.removedCells).toEqual([{ name: 'vitess-zone1', cell: 'zone1', state: 'deleting-record' }]);
+  });
+
+  test('once the Job completed, both leave the answer; a failed Job is kept, reported, and the cell stays', () => {
+    const body = request('sync-cluster', 'cell-retired-deletes-its-cellinfo');
+    const job = child(syncCluster(body), 'Job', CELL_JOB) as KubeObject & Json;
+    body.children['Job.batch/v1'] = { [`default/${CELL_JOB}`]: { ...job, metadata: { ...job.metadata, namespace: 'default' }, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } } };
+    const done = syncCluster(body);
+    expect(child(done, 'VitessCell', 'vitess-zone1')).toBeUndefined();
+    expect(child(done, 'Job', CELL_JOB)).toBeUndefined();
+    const failedJob = { ...job, metadata: { ...job.metadata, namespace: 'default' } };
+    failed(failedJob);
+    body.children['Job.batch/v1'] = { [`default/${CELL_JOB}`]: failedJob };
+    const kept = syncCluster(body);
+    expect(child(kept, 'VitessCell', 'vitess-zone1')).toBeDefined();
+    expect(child(kept, 'Job', CELL_JOB)).toBeDefined();
+    expect((kept.status.removedCells as Json[])[0]?.state).toBe('failed');
+    expect(condition(kept, 'Updated')?.message).toContain('DeleteCellInfo zone1 failed');
+  });
+
+  test("a removed cell that names another cluster, or the global cell, is not this cluster's to clean: plain removal, no Job", () => {
+    for (const change of [(spec: Json) => (spec.cluster = 'other'), (spec: Json) => (spec.name = 'global')]) {
+      const body = request('sync-cluster', 'cell-retired-deletes-its-cellinfo');
+      change(body.children['VitessCell.vitess.io/v1alpha1']![CELL]!.spec);
+      const response = syncCluster(body);
+      expect(child(response, 'Job', CELL_JOB)).toBeUndefined();
+      expect(child(response, 'VitessCell', 'vitess-zone1')).toBeUndefined();
+    }
   });
 });
 
