@@ -81,6 +81,11 @@ export const ResolvedReshard = v.object({
   maxLagSeconds: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)),
   /** The keyspace's first cell runs the workflow's Jobs; the others only run the target shards. */
   runsWorkflow: v.boolean(),
+  /**
+   * Set by sync-cluster on the other cells once the first cell reports the workflow complete for these
+   * targets: their copies of the sources retire too (lib/sync/reshard.ts).
+   */
+  complete: v.optional(v.literal(true)),
 });
 
 /**
