@@ -7,17 +7,22 @@ import * as v from 'valibot';
 import type { ObservedStream } from '../vitess/state.ts';
 import { UNKNOWN_LAG_SECONDS, VARS } from '../vitess/vreplication.ts';
 
-const Numbers = v.optional(v.record(v.string(), v.number()), {});
-const Strings = v.optional(v.record(v.string(), v.string()), {});
+/** A JSON object, not an array (valibot's record and looseObject take arrays too). */
+const JsonObject = v.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'an object, not an array');
+const Numbers = v.optional(v.pipe(JsonObject, v.record(v.string(), v.number())), {});
+const Strings = v.optional(v.pipe(JsonObject, v.record(v.string(), v.string())), {});
 
 /** The variables read; a vttablet without VReplication (an old build, the engine closed) lacks them: no stream. */
-const Vars = v.looseObject({
-  [VARS.source]: Strings,
-  [VARS.state]: Strings,
-  [VARS.lag]: Numbers,
-  [VARS.rowsCopied]: Numbers,
-  [VARS.tableRowsCopied]: Numbers,
-});
+const Vars = v.pipe(
+  JsonObject,
+  v.looseObject({
+    [VARS.source]: Strings,
+    [VARS.state]: Strings,
+    [VARS.lag]: Numbers,
+    [VARS.rowsCopied]: Numbers,
+    [VARS.tableRowsCopied]: Numbers,
+  }),
+);
 
 export type ParsedVars = { ok: true; streams: ObservedStream[] } | { ok: false; error: string };
 
