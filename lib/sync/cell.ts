@@ -153,7 +153,7 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
   };
   const objects: KubeObject[] = [];
   // Where the component declares them: who may connect, before anything listens.
-  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined)));
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined, spec.name !== GLOBAL_CELL)));
   // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
