@@ -103,9 +103,24 @@ export const ReshardingStatus = v.looseObject({
   streams: v.optional(v.array(v.object({ target: v.string(), source: v.string(), ...StreamFigures }))),
 });
 
+/** The reshards below a cell or a cluster, one line each (lib/sync/resharding-summary.ts). */
+const ReshardingSummaries = v.optional(
+  v.array(
+    v.object({
+      keyspace: v.string(),
+      /** In a cluster's status: the cell whose VitessKeyspace runs the workflow. */
+      cell: v.optional(v.string()),
+      state: v.string(),
+      step: v.optional(v.string()),
+      copy: v.optional(v.object({ rowsCopied: Count, streamsCopying: Count })),
+      lagSeconds: v.optional(Count),
+    }),
+  ),
+);
+
 // One name per kind, so a kind's status can grow typed fields without touching the others.
-export const ClusterStatus = LayerStatus;
-export const CellStatus = LayerStatus;
+export const ClusterStatus = v.looseObject({ ...LayerStatus.entries, resharding: ReshardingSummaries });
+export const CellStatus = v.looseObject({ ...LayerStatus.entries, resharding: ReshardingSummaries });
 export const KeyspaceStatus = v.looseObject({ ...LayerStatus.entries, resharding: v.optional(ReshardingStatus) });
 export const ShardStatus = v.looseObject({ ...LayerStatus.entries, vreplication: v.optional(VReplicationStatus) });
 

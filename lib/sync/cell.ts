@@ -20,6 +20,7 @@ import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
 import { keyspaceJob } from '../templates/keyspace-job.ts';
 import { cellNetworkPolicies, NETWORK_POLICY_RESOURCE } from '../templates/network-policy.ts';
+import { keyspacesResharding } from './resharding-summary.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -51,6 +52,8 @@ export const cellLayer = defineLayer<Cell>({
       keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
       tablets: tabletsProgress(desired, observed),
       removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
+      // Each keyspace's reshard, its copy's progress and lag (lib/sync/resharding-summary.ts).
+      resharding: keyspacesResharding(observed),
     };
   },
 });

@@ -21,6 +21,7 @@ import { keyRangeProblems, shardName, UNSHARDED } from '../vitess/shards.ts';
 import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
 import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
+import { cellsResharding } from './resharding-summary.ts';
 
 export const clusterLayer = defineLayer<Cluster>({
   name: 'sync-cluster',
@@ -34,7 +35,8 @@ export const clusterLayer = defineLayer<Cluster>({
   // Vitess images too old to run, replaced by the pinned default (lib/vitess/images.ts): said here, never silent.
   status: (spec, observed, desired) => {
     const overrides = imageOverrides(spec);
-    return { cells: childList(desired, observed), ...(overrides.length > 0 ? { imageOverrides: overrides } : {}) };
+    // The reshards of every cell's keyspaces, with the copy's progress and lag (lib/sync/resharding-summary.ts).
+    return { cells: childList(desired, observed), ...(overrides.length > 0 ? { imageOverrides: overrides } : {}), resharding: cellsResharding(observed) };
   },
 });
 
