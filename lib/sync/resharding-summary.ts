@@ -36,7 +36,9 @@ export function cellsResharding(observed: ReadonlyMap<string, KubeObject>): Resh
     const listed = isRecord(child.status) && Array.isArray(child.status.resharding) ? child.status.resharding : [];
     for (const entry of listed) {
       const summary = isRecord(entry) && typeof entry.keyspace === 'string' ? summaryOf(entry.keyspace, entry) : undefined;
-      if (summary !== undefined) found.push({ keyspace: summary.keyspace, cell: child.spec.name, ...summary });
+      if (summary === undefined) continue;
+      const { keyspace, ...rest } = summary;
+      found.push({ keyspace, cell: child.spec.name, ...rest });
     }
   }
   return found.length > 0 ? sorted(found) : undefined;

@@ -1,11 +1,13 @@
 import { describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseVars } from '../../lib/observer/vars.ts';
 import { VARS } from '../../lib/vitess/vreplication.ts';
 
 /**
  * A target primary's /debug/vars during a Reshard of commerce/0 into -80, 80-, in v24.0.3's shape
- * (go/vt/vttablet/tabletmanager/vreplication/stats.go): written from the source, key by key; the
- * real capture is in real-vars.test.ts. Stream 1 has copied and runs; stream 2 (a second workflow)
+ * (go/vt/vttablet/tabletmanager/vreplication/stats.go): written from the source, key by key; a
+ * real capture follows below. Stream 1 has copied and runs; stream 2 (a second workflow)
  * copies and has applied no event yet (lag math.MaxInt64, as JSON prints it).
  */
 const SOURCE_VARS = `{
@@ -66,5 +68,22 @@ describe('parseVars', () => {
   test('odd figures are not taken as figures: a negative or fractional lag is unknown, a state that is no name is Unknown', () => {
     const json = { [VARS.source]: { '1': 'k/0' }, [VARS.state]: { 'w.Reshard.1': 'Ru nning"' }, [VARS.lag]: { 'k.0.w.Reshard.1': -1 }, [VARS.rowsCopied]: { 'k.0.w.Reshard.1': 1.5 } };
     expect(parseVars(json)).toEqual({ ok: true, streams: [{ id: 1, source: 'k/0', workflow: 'w', state: 'Unknown', rowsCopied: 0, tablesCopied: 0 }] });
+  });
+});
+
+describe('parseVars on a real capture', () => {
+  // vttablet v24.0.3 (the harness' build), primary of target shard -80 of `reshard.vitess.ts`, read by the
+  // harness observer during the reshard of commerce/0 (2026-12-07 16:52), after the write switch: the
+  // stream is Stopped and its lag back at math.MaxInt64. Its VReplication* variables kept verbatim
+  // (the other 430-odd variables of the answer dropped).
+  const capture = JSON.parse(readFileSync(join(import.meta.dir, 'fixtures/vttablet-v24-reshard-target-debug-vars.json'), 'utf8'));
+
+  test('the names and shapes of v24: one Reshard stream from commerce/0, its 44 rows copied into one table, its lag unknown', () => {
+    expect(parseVars(capture)).toEqual({ ok: true, streams: [{ id: 1, source: 'commerce/0', workflow: 'reshard', state: 'Stopped', rowsCopied: 44, tablesCopied: 1 }] });
+  });
+
+  test('the same capture once the lag is known (as vplayer sets it while it runs) reads it', () => {
+    const running = { ...capture, VReplicationStreamState: { 'reshard.Reshard.1': 'Running' }, VReplicationLagSeconds: { 'commerce.0.reshard.Reshard.1': 0 } };
+    expect(parseVars(running)).toMatchObject({ ok: true, streams: [{ state: 'Running', lagSeconds: 0 }] });
   });
 });
