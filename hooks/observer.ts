@@ -38,6 +38,9 @@ export interface PollResult {
   gates: number;
   answered: number;
   shards: number;
+  /** Reshard target primaries asked for /debug/vars, and how many answered. */
+  tablets: number;
+  tabletsAnswered: number;
   patches: StatePatch[];
   /** Patches the API server refused (the VitessShard went, a conflict): tried again next poll. */
   failed: number;
@@ -146,9 +149,10 @@ export class Observer {
       }
     }
     const changed = patches.filter((p) => p.reason === 'changed').length;
-    this.options.logger[changed > 0 || failed > 0 ? 'info' : 'debug']('poll', { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, changed, heartbeats: patches.length - changed, failed });
+    const tabletsAnswered = streams.filter(Boolean).length;
+    this.options.logger[changed > 0 || failed > 0 ? 'info' : 'debug']('poll', { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, tablets: primaries.length, tabletsAnswered, changed, heartbeats: patches.length - changed, failed });
     this.lastPollAt = Date.now();
-    return { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, patches, failed };
+    return { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, tablets: primaries.length, tabletsAnswered, patches, failed };
   }
 
   /** Polls every interval until stop(); a failed poll (the API server unreachable) is logged and retried. */

@@ -119,7 +119,7 @@ function withStreams(state: VitessShardState, record: VReplicationState | undefi
 /**
  * The primaries whose `/debug/vars` a poll reads: one per Vitess shard that some VitessShard marks a
  * reshard target, at the address and as the primary the merged vtgate view names (none when no vtgate
- * lists a primary for it). Every VitessShard of the shard (one per cell) carries what it answers.
+ * lists a primary for it), on the web port its tablet record gives (our tablets' default otherwise). Every VitessShard of the shard (one per cell) carries what it answers.
  */
 export function varsTargets(shards: readonly ShardRef[], clusters: readonly ClusterViews[]): VarsTarget[] {
   const targets = new Map<string, VarsTarget>();
@@ -132,9 +132,20 @@ export function varsTargets(shards: readonly ShardRef[], clusters: readonly Clus
     const primary = state?.tablets.find((t) => t.alias === state.primary);
     if (primary === undefined || primary.hostname === '') continue;
     const host = primary.hostname.includes(':') ? `[${primary.hostname}]` : primary.hostname;
-    targets.set(`${clusterKey(shard.namespace, cluster)}/${key}`, { namespace: shard.namespace, cluster, shard: key, tablet: primary.alias, url: `http://${host}:${VARS_PORT}${VARS_PATH}` });
+    const port = webPort(clusters, shard.namespace, cluster, primary.alias) || VARS_PORT;
+    targets.set(`${clusterKey(shard.namespace, cluster)}/${key}`, { namespace: shard.namespace, cluster, shard: key, tablet: primary.alias, url: `http://${host}:${port}${VARS_PATH}` });
   }
   return [...targets.values()];
+}
+
+/** The web port a vtgate of the cluster has for the tablet in its record, 0 when none says. */
+function webPort(clusters: readonly ClusterViews[], namespace: string, cluster: string, alias: string): number {
+  const views = clusters.find((c) => c.namespace === namespace && c.cluster === cluster)?.views ?? [];
+  for (const view of views) {
+    const port = view.get(alias)?.webPort ?? 0;
+    if (port > 0) return port;
+  }
+  return 0;
 }
 
 /** The poll's clusters with the streams each primary answered (answers[i] is targets[i]'s, undefined when it did not answer). */

@@ -25,7 +25,11 @@
 import { PORTS } from './ports.ts';
 
 export const VARS_PATH = '/debug/vars';
-/** The vttablet container's port that serves it (lib/templates/tablet.ts names it `web`). */
+/**
+ * The vttablet container's port that serves it (lib/templates/tablet.ts names it `web`), used when
+ * vtgate's copy of the tablet record gives none: the record's `port_map.vt` is vttablet's own HTTP
+ * port (go/cmd/vttablet/cli: BuildTabletFromInput(alias, servenv.Port(), ...)).
+ */
 export const VARS_PORT = PORTS.web;
 
 export const VARS = {

@@ -7,7 +7,7 @@ import { freshVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION } fr
 const T0 = new Date('2026-12-07T12:00:00Z');
 const later = (s: number): Date => new Date(T0.getTime() + s * 1000);
 const tablet = (uid: number, over: Partial<GateTablet> = {}): GateTablet => ({
-  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, ...over,
+  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, webPort: 0, ...over,
 });
 const view = (...tablets: GateTablet[]): GateView => new Map(tablets.map((t) => [t.alias, t]));
 const shard = (name: string, cluster: string, annotations: Record<string, string> = {}, ns = 'default'): ShardRef => ({
@@ -100,4 +100,10 @@ describe('varsTargets and the vreplication record', () => {
     const more = [{ ...streams[0]!, rowsCopied: 20 }];
     expect(planPatches(held, withVReplication(clusters, asked, [more]), later(5)).map((p) => p.reason)).toEqual(['changed']);
   });
+});
+
+test("the web port is the one the primary's tablet record registered (port_map.vt), when a vtgate has it", () => {
+  const withPort = [{ namespace: 'default', cluster: 'mini', views: [view(tablet(7, { shard: '-80', type: 'primary', primaryTermStartTime: 3, webPort: 15100 }))] }];
+  const shards = [{ ...shard('a', 'mini'), shard: '-80', reshardTarget: true }];
+  expect(varsTargets(shards, withPort).map((t) => t.url)).toEqual(['http://10.0.0.7:15100/debug/vars']);
 });
