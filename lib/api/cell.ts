@@ -4,7 +4,7 @@ import { DbCredentials, InitDbSql, MysqlUsers, ResolvedVtadmin } from './access.
 import { BackupJobs } from './backup.ts';
 import { DurabilityPolicy } from './cluster.ts';
 import { DnsLabel, KeyspaceName, shardList } from './common.ts';
-import { LayerBase, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedReshard, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, PeerCells, ResolvedComponent, ResolvedVtgate, ResolvedEtcd, ResolvedReshard, ResolvedRollout, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessCell';
 
@@ -22,6 +22,8 @@ export const CellKeyspace = v.object({
   reshard: v.optional(ResolvedReshard),
   /** The passwords of the keyspace's tablets and initial backup (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
+  /** The keyspace's other cells with replica tablets. */
+  peerCells: PeerCells,
 });
 
 export const CellSpec = v.object({

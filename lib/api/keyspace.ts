@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, KeyspaceName, shardList } from './common.ts';
-import { LayerBase, ResolvedReshard, ShardRef, ShardTablets } from './passdown.ts';
+import { LayerBase, PeerCells, ResolvedReshard, ShardRef, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessKeyspace';
 
@@ -26,6 +26,8 @@ export const KeyspaceSpec = v.object({
   retire: v.optional(v.literal(true)),
   /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
+  /** The keyspace's other cells with replica tablets, passed to every shard. */
+  peerCells: PeerCells,
 });
 
 export type Keyspace = v.InferOutput<typeof KeyspaceSpec>;

@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DnsLabel, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
@@ -83,6 +83,14 @@ export const ResolvedReshard = v.object({
   runsWorkflow: v.boolean(),
 });
 
+/**
+ * The other cells in which a keyspace's shards run primary-eligible (replica) tablets, set by the
+ * cluster and passed down to each VitessShard: a shard with one replica in its own cell may still move
+ * its primary to another cell, so its rollout must never restart that primary without a reparent,
+ * whatever the Vitess state shows at the moment (docs/decisions/0017). Absent: none.
+ */
+export const PeerCells = v.optional(v.pipe(v.array(DnsLabel), v.minLength(1)));
+
 /** Rollout concurrency with every layer's value decided. */
 export const ResolvedRollout = v.object({
   cells: InFlight,
@@ -95,6 +103,14 @@ export const ResolvedRollout = v.object({
    * tablets and holds vtctld, vtorc, vtgate and vtadmin (docs/decisions/0017). Never passed below a cell.
    */
   holdComponents: v.optional(v.literal(true)),
+  /**
+   * Set by the cluster on every cell in the first phase and passed down to the shards, for a primary
+   * whose cell has no updated replica: `later`, it stays up, unrolled, while the other cells roll (a
+   * reparent now could only move it onto an outdated replica of another cell, and back at that cell's
+   * turn); `now`, the other cells' tablets rolled: one PlannedReparentShard --new-primary moves it onto
+   * one of their replicas that vtgate serves from, then it restarts (docs/decisions/0017).
+   */
+  primaryAcrossCells: v.optional(v.picklist(['later', 'now'])),
 });
 
 /** Fields every internal layer (cell, keyspace, shard) carries. */

@@ -92,7 +92,7 @@ export function resolveCells(cluster: Cluster, name: string): ResolvedCell[] {
     const cellObject = cellObjectName(name, cell.name);
     const keyspaces = cluster.keyspaces
       .filter((keyspace) => keyspace.cells.includes(cell.name))
-      .map((keyspace) => withReshard(withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)), keyspace, cell.name));
+      .map((keyspace) => withPeerCells(withReshard(withBackupJobs(keyspaceInZone(resolveKeyspace(cluster, keyspace), cell.zone), backupJobs(cluster, keyspace, cell.name)), keyspace, cell.name), keyspace, cell.name));
     const vtorc = vtorcOf(cell) ?? defaultVtorc;
     const topology: TopologySpec = {
       implementation: 'etcd2',
@@ -237,6 +237,12 @@ export function backupJobs(cluster: Cluster, keyspace: KeyspaceSpecValue, cell: 
 function withReshard(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
   if (keyspace.reshard === undefined) return resolved;
   return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell } };
+}
+
+/** The keyspace's other cells, when its shards run replica tablets (the same pools in every cell). */
+function withPeerCells(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
+  const peers = keyspace.cells.filter((other) => other !== cell);
+  return peers.length === 0 || resolved.tablets.replica.replicas === 0 ? resolved : { ...resolved, peerCells: peers };
 }
 
 function withBackupJobs(keyspace: CellKeyspaceSpec, jobs: BackupJobsSpec | undefined): CellKeyspaceSpec {

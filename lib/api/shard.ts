@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { DbCredentials, InitDbSql } from './access.ts';
 import { BackupJobs } from './backup.ts';
 import { DnsLabel, KeyspaceName, ShardName } from './common.ts';
-import { KeyRange, LayerBase, ShardTablets } from './passdown.ts';
+import { KeyRange, LayerBase, PeerCells, ShardTablets } from './passdown.ts';
 
 export const KIND = 'VitessShard';
 
@@ -29,6 +29,8 @@ export const ShardSpec = v.object({
   reshardTarget: v.optional(v.literal(true)),
   /** The passwords the tablets and the initial backup log in to MySQL with (a Secret key); absent: none. */
   dbCredentials: v.optional(DbCredentials),
+  /** The other cells in which this Vitess shard runs replica tablets: its primary can move there. */
+  peerCells: PeerCells,
 });
 
 export type Shard = v.InferOutput<typeof ShardSpec>;

@@ -34,6 +34,11 @@ export const LayerStatus = v.looseObject({
   updatedChildren: v.optional(Count),
   /** Every child on its latest revision, down to the tablets (ready or not): how far a rollout got. */
   rolledOut: v.optional(v.boolean()),
+  /**
+   * Not rolled out, but as far as the cluster's first phase takes it: all that waits is a primary left
+   * for the next phase, here or below (`rollout.primaryAcrossCells: later`, docs/decisions/0017).
+   */
+  primaryDeferred: v.optional(v.boolean()),
   /** Tablet volumes at and below this object, as far as known. */
   volumes: v.optional(Count),
   /** True when some layer below has not reported its volumes: the count is a lower bound. */

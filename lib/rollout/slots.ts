@@ -147,6 +147,11 @@ export interface SlotSet {
    */
   settledByLayer?: string[];
   /**
+   * Slots the layer leaves, gated, for a later phase of the cluster's rollout, by key: a primary whose
+   * cell has no updated replica yet. With nothing else left to move, the layer reports `primaryDeferred`.
+   */
+  deferred?: string[];
+  /**
    * What still keeps the layer from being updated although every slot is current (a volume still
    * growing): the layer reports Updated=False with these, and syncs again soon.
    */

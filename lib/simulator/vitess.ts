@@ -34,6 +34,19 @@ export interface FakeVitessOptions {
    * one, while the fake Vitess still tracks the primary, so tests can check the fallback against it.
    */
   stale?: boolean;
+  /**
+   * A flaky channel, seeded: of the states written, about one in four is already stale (an observer
+   * that paused) and one in four leaves out the tablets vtgate does not serve from (a recreated tablet
+   * vtgate dropped before it learnt the new address). The primary is tracked as ever.
+   */
+  flakySeed?: number;
+}
+
+/** 0-3 from the seed, the shard and the time: which fault, if any, a flaky write has. */
+function flakyFault(seed: number, key: string, now: Date): number {
+  let h = seed;
+  for (const c of `${key}@${now.toISOString()}`) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
+  return Math.abs(h) % 4;
 }
 
 const NEW_PRIMARY_ENV = REPARENT_ENV.newPrimary;
@@ -194,9 +207,11 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
     const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined && shards.some((s) => ownedBy(o, s)));
     const primary = primaryOf(tablets, jobs, previous?.primary ?? null);
     const typed = tablets.map((t) => ({ ...t, type: t.alias === primary ? 'primary' : t.type === 'primary' ? 'replica' : t.type }));
-    const observedAt = options.stale === true ? new Date(now.getTime() - (STATE_MAX_AGE_SECONDS + 1) * 1000) : now;
+    const fault = options.flakySeed === undefined ? -1 : flakyFault(options.flakySeed, key, now);
+    const observedAt = options.stale === true || fault === 0 ? new Date(now.getTime() - (STATE_MAX_AGE_SECONDS + 1) * 1000) : now;
+    const listed = fault === 1 ? typed.filter((t) => t.serving || t.alias === primary) : typed;
     const streams = primary === null ? undefined : fakeStreams(shards, objects, primary);
-    const next: VitessShardState = { observedAt: timestamp(observedAt), gates: 1, primary, tablets: typed, ...(streams === undefined ? {} : { vreplication: streams }) };
+    const next: VitessShardState = { observedAt: timestamp(observedAt), gates: 1, primary, tablets: listed, ...(streams === undefined ? {} : { vreplication: streams }) };
     const changed = content(next) !== content(previous);
     const age = previous === undefined ? Infinity : observedAt.getTime() - Date.parse(previous.observedAt);
     for (const shard of shards) {

@@ -33,7 +33,7 @@ import { descendantsOf, isSettled, type SlotSet } from '../rollout/slots.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { exposureProblems } from './exposure.ts';
 import { cellSlots } from './keyspace-removal.ts';
-import { childList, childRolledOut, defineLayer } from './pipeline.ts';
+import { childDeferred, childList, childRolledOut, defineLayer } from './pipeline.ts';
 
 export const cellLayer = defineLayer<Cell>({
   name: 'sync-cell',
@@ -101,13 +101,19 @@ function stagesBefore(stage: Stage, vtgate: 'first' | 'last'): Stage[] {
 
 /**
  * How far the cell's tablets got, for the cluster: `rolledOut`, no keyspace (nor tablet below) waits
- * to move to a newer revision; `settled`, and every keyspace is there, Ready and Updated.
+ * to move to a newer revision; `settled`, and every keyspace is there, Ready and Updated; `deferred`
+ * (not rolled out): every keyspace is so or, on its latest revision, reports a primary left for the
+ * cluster's next phase (`rollout.primaryAcrossCells: later`).
  */
-function tabletsProgress(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): { rolledOut: boolean; settled: boolean } {
+function tabletsProgress(desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): { rolledOut: boolean; settled: boolean; deferred?: true } {
   const keyspaces = desired.filter((child) => child.kind === KEYSPACE_KIND).map((child) => ({ child, seen: observed.get(objectKey(child)) }));
   // A keyspace being created has nothing to roll.
   const rolled = keyspaces.every(({ child, seen }) => seen === undefined || (revisionOf(seen) === revisionOf(child) && childRolledOut(seen)));
-  return { rolledOut: rolled, settled: rolled && keyspaces.every(({ seen }) => seen !== undefined && isSettled(seen)) };
+  const settled = rolled && keyspaces.every(({ seen }) => seen !== undefined && isSettled(seen));
+  const current = ({ child, seen }: { child: KubeObject; seen: KubeObject | undefined }): boolean => seen !== undefined && revisionOf(seen) === revisionOf(child);
+  const deferring = keyspaces.filter((k) => current(k) && childDeferred(k.seen as KubeObject));
+  const deferred = !settled && deferring.length > 0 && keyspaces.every((k) => deferring.includes(k) || (current(k) && childRolledOut(k.seen) && isSettled(k.seen as KubeObject)));
+  return { rolledOut: rolled, settled, ...(deferred ? { deferred: true as const } : {}) };
 }
 
 /** The stages the cluster holds while some cell's tablets have not rolled (`rollout.holdComponents`). */
@@ -180,6 +186,7 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
         backupJobs: keyspace.backupJobs,
         initDbSql: keyspace.initDbSql,
         dbCredentials: keyspace.dbCredentials,
+        peerCells: keyspace.peerCells,
         rollout: { ...rollout, ...keyspace.rollout },
         confirmRemoval: descendantsOf(keyspaceObjectName(scope.cellObject, keyspace.name), spec.confirmRemoval),
         shards: keyspace.shards,

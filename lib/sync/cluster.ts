@@ -54,9 +54,12 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefi
     const object = cellObjectName(name, cell.name);
     const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
     const scope = { cluster: name, cell: cell.name, template: spec.template };
-    const make = (hold: boolean): KubeObject =>
-      vitessChild(CELL_KIND, scope, spec.selector, object, { ...cell, rollout: hold ? { ...cell.rollout, holdComponents: true } : cell.rollout, confirmRemoval, keyspaces });
-    return { tablets: keyspaces.length > 0, free: make(false), held: make(true) };
+    const make = (hold: boolean, primary?: 'later' | 'now'): KubeObject =>
+      vitessChild(CELL_KIND, scope, spec.selector, object, { ...cell, rollout: { ...cell.rollout, ...(hold ? { holdComponents: true as const } : {}), ...(primary === undefined ? {} : { primaryAcrossCells: primary }) }, confirmRemoval, keyspaces });
+    // The released spec keeps `later`, so that the shards' specs do not change again at the release
+    // (every tablet rolled by then: nothing is left to defer); a canary has no phases, so no deferral.
+    const canary = spec.rollout?.vtgate === 'first';
+    return { tablets: keyspaces.length > 0, free: make(false, canary ? undefined : 'later'), held: make(true, 'later'), heldNow: make(true, 'now') };
   });
   const dataFirst = [...cells.filter((cell) => cell.tablets), ...cells.filter((cell) => !cell.tablets)];
   if (spec.rollout?.vtgate === 'first') return dataFirst.map((cell) => cell.free);
@@ -64,14 +67,26 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefi
   // (Ready and Updated): no vtgate moves while a tablet of the first phase is still coming up.
   const tabletsRolled = cells.every((cell) => {
     const seen = observed.get(objectKey(cell.free));
-    return cellTabletsRolled(seen, cell.free, cell.held) && (seen === undefined || !isHeld(seen) || tabletsSettled(seen));
+    return cellTabletsRolled(seen, cell) && (seen === undefined || !isHeld(seen) || tabletsSettled(seen));
   });
   // A cell already on the spec unheld stays so: taking back a release would move it again mid-flight.
   const onFree = (cell: { free: KubeObject }): boolean => {
     const seen = observed.get(objectKey(cell.free));
     return seen !== undefined && revisionOf(seen) === revisionOf(withRevision(cell.free));
   };
-  if (!tabletsRolled) return dataFirst.map((cell) => (onFree(cell) ? cell.free : cell.held));
+  // Every cell rolled its tablets but for primaries that had no updated replica in their cell, left for
+  // now: the primaries may go, each onto another cell's updated replica (one reparent per Vitess shard).
+  // A cell once told `now` stays so.
+  const onNow = (cell: { heldNow: KubeObject }): boolean => {
+    const seen = observed.get(objectKey(cell.heldNow));
+    return seen !== undefined && revisionOf(seen) === revisionOf(withRevision(cell.heldNow));
+  };
+  const primariesLeft = cells.every((cell) => {
+    const seen = observed.get(objectKey(cell.free));
+    const rolled = cellTabletsRolled(seen, cell) && (seen === undefined || !isHeld(seen) || tabletsSettled(seen));
+    return rolled || (seen !== undefined && onCellSpec(seen, cell) && tabletsDeferred(seen));
+  });
+  if (!tabletsRolled) return dataFirst.map((cell) => (onFree(cell) ? cell.free : primariesLeft || onNow(cell) ? cell.heldNow : cell.held));
   return [...cells.filter((cell) => !cell.tablets), ...cells.filter((cell) => cell.tablets)].map((cell) => cell.free);
 }
 
@@ -81,17 +96,30 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefi
  * being created). Revision-level, not readiness: a tablet crashing later does not hold the components
  * again.
  */
-function cellTabletsRolled(seen: KubeObject | undefined, free: KubeObject, held: KubeObject): boolean {
+function cellTabletsRolled(seen: KubeObject | undefined, cell: CellSpecs): boolean {
   // A cell being created has nothing to hold: everything in it is created at once.
   if (seen === undefined) return true;
   const revision = revisionOf(seen);
   const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { rolledOut?: unknown } };
   // On the spec, not held, and never reported how far its tablets got (just created, or synced by an
   // older hook): nothing of it is being rolled.
-  if (revision === revisionOf(withRevision(free)) && status.tablets === undefined) return true;
-  if (revision !== revisionOf(withRevision(free)) && revision !== revisionOf(withRevision(held))) return false;
+  if (revision === revisionOf(withRevision(cell.free)) && status.tablets === undefined) return true;
+  if (!onCellSpec(seen, cell)) return false;
   const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
   return synced && status.tablets?.rolledOut === true;
+}
+
+/** A cell's spec for the cluster's current spec, per phase: free, held with primaries left for later, held with them going now. */
+interface CellSpecs {
+  free: KubeObject;
+  held: KubeObject;
+  heldNow: KubeObject;
+}
+
+/** An observed cell on one of its specs for the cluster's current spec. */
+function onCellSpec(seen: KubeObject, cell: CellSpecs): boolean {
+  const revision = revisionOf(seen);
+  return [cell.free, cell.held, cell.heldNow].some((spec) => revisionOf(withRevision(spec)) === revision);
 }
 
 /**
@@ -103,13 +131,20 @@ function tabletsSettledCells(desired: readonly KubeObject[], observed: ReadonlyM
   return desired.flatMap((cell) => {
     const seen = observed.get(objectKey(cell));
     if (!isHeld(cell) || seen === undefined || revisionOf(seen) !== revisionOf(cell)) return [];
-    return tabletsSettled(seen) ? [objectKey(cell)] : [];
+    return tabletsSettled(seen) || tabletsDeferred(seen) ? [objectKey(cell)] : [];
   });
 }
 
 /** A cell whose spec holds its components (the first phase). */
 function isHeld(cell: KubeObject): boolean {
   return (cell.spec as { rollout?: { holdComponents?: boolean } } | undefined)?.rollout?.holdComponents === true;
+}
+
+/** An observed cell synced, Ready, its tablets rolled and back but for primaries left for the next phase. */
+function tabletsDeferred(seen: KubeObject): boolean {
+  const status = (seen.status ?? {}) as { observedGeneration?: number; tablets?: { deferred?: unknown } };
+  const synced = seen.metadata.generation === undefined || (status.observedGeneration ?? -1) >= seen.metadata.generation;
+  return synced && status.tablets?.deferred === true && conditionSettled(seen, 'Ready');
 }
 
 /** An observed cell synced, Ready (or waiting only for a removal to be confirmed), its keyspaces Ready and Updated. */

@@ -16,7 +16,7 @@ import { isReady } from '../kube/readiness.ts';
 import { heldChild, lastApplied } from '../metacontroller/hold.ts';
 import { hasImmutableFields, keepImmutableFields } from '../kube/immutable.ts';
 import type { ObservedParent, SyncRequest, SyncResponse } from '../metacontroller/request.ts';
-import { planRollout, REVISION_ANNOTATION, type RolloutPlan } from '../rollout/planner.ts';
+import { planRollout, REVISION_ANNOTATION, revisionOf, type RolloutPlan } from '../rollout/planner.ts';
 import { carryAll, defaultSlots, isSettled, isVitessLayerKind, pendingRemovalsOf, REMOVAL_PENDING, reportedVolumes, type SlotSet, volumesOf } from '../rollout/slots.ts';
 import type { Layer, SyncContext } from './layer.ts';
 import { deleteAnswer, deletionMode, releaseAnswer } from './release.ts';
@@ -108,14 +108,17 @@ function syncLayer<Spec extends LayerSpec, Derived>(definition: LayerDefinition<
   const desired = kept.map((k) => withRevision(k.object));
   const slotSet = definition.slots?.(spec, desired, observed, context.now, derived, applied) ?? defaultSlots(desired, observed, definition.confirmRemoval(spec));
   const notApplied = [...kept.flatMap((k) => k.notApplied), ...(slotSet.notApplied ?? [])];
-  const unsettled = slotSet.unsettled ?? [];
+  // Children on their latest revision that rolled as far as the cluster's first phase takes them, their
+  // primary left for the next (docs/decisions/0017): settled for this layer's pace, not Updated.
+  const deferredChildren = desired.map((child) => ({ key: objectKey(child), seen: observed.get(objectKey(child)), child })).filter(({ seen, child }) => seen !== undefined && revisionOf(seen) === revisionOf(child) && childDeferred(seen)).map(({ key }) => key);
+  const unsettled = [...(slotSet.unsettled ?? []), ...deferredChildren.map((key) => `${key}: its primary waits for the other cells' tablets to roll`)];
   const { slots } = slotSet;
   // This layer's own pending removals, then those its children report, so the top names them all.
   const pendingRemovals = [...slotSet.pendingRemovals, ...[...observed.values()].flatMap(pendingRemovalsOf)];
   // Children the layer knows to be up but not yet in service (a tablet vtgate does not serve from yet) count in flight.
   const notServing = new Set(slotSet.notServing ?? []);
   // And children the layer knows to be as far as this phase of its rollout takes them count settled.
-  const settledByLayer = new Set(slotSet.settledByLayer ?? []);
+  const settledByLayer = new Set([...(slotSet.settledByLayer ?? []), ...deferredChildren]);
   const settled = notServing.size === 0 && settledByLayer.size === 0 ? isSettled : (child: KubeObject): boolean => !notServing.has(objectKey(child)) && (settledByLayer.has(objectKey(child)) || isSettled(child));
   const planned = planRollout(slots, { maxInFlight: definition.maxInFlight(spec), isSettled: settled });
   const waitingForVtgate = [...notServing].filter((key) => planned.inFlight.includes(key));
@@ -136,6 +139,7 @@ function syncLayer<Spec extends LayerSpec, Derived>(definition: LayerDefinition<
       readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,
       rolledOut: rolledOut(plan, observed),
+      ...(primaryDeferred(plan, slotSet.deferred ?? [], deferredChildren) ? { primaryDeferred: true } : {}),
       ...observedVolumes(observed),
       rollout: {
         inFlight: plan.inFlight,
@@ -244,6 +248,24 @@ export function childRolledOut(child: KubeObject | undefined): boolean {
   if (status.observedGeneration === undefined) return true;
   const current = child.metadata.generation === undefined || status.observedGeneration >= child.metadata.generation;
   return current && (status.rolledOut === true || (status.rolledOut === undefined && hasStatusCondition((child.status as { conditions?: unknown }).conditions, 'Updated', 'True')));
+}
+
+/**
+ * Everything rolled as far as the cluster's first phase takes it: nothing in flight, and all that waits
+ * is a primary left for the next phase, here (`deferred` slots) or below (children saying so).
+ */
+function primaryDeferred(plan: RolloutPlan, deferred: readonly string[], deferredChildren: readonly string[]): boolean {
+  const isDeferred = (slot: RolloutPlan['slots'][number]): boolean => slot.decision === 'wait-gate' && deferred.includes(slot.key);
+  if (!plan.slots.some(isDeferred) && deferredChildren.length === 0) return false;
+  return plan.paused === undefined && plan.inFlight.length === 0 && plan.slots.every((slot) => slot.decision === 'current' || isDeferred(slot));
+}
+
+/** An observed child of our layer kinds that reports, for its latest generation, its primary left for the next phase. */
+export function childDeferred(child: KubeObject): boolean {
+  if (!isVitessLayerKind(child.kind)) return false;
+  const status = (child.status ?? {}) as { observedGeneration?: number; primaryDeferred?: unknown };
+  const synced = child.metadata.generation === undefined || (status.observedGeneration ?? -1) >= child.metadata.generation;
+  return synced && status.primaryDeferred === true;
 }
 
 function isSettledKey(key: string, observed: ReadonlyMap<string, KubeObject>): boolean {

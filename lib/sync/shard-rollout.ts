@@ -3,7 +3,9 @@
  * (lib/vitess/state.ts; docs/decisions/0017-vitess-aware-rollout.md):
  * - the tablet vtgate serves as primary goes last; every other tablet restarts without a reparent;
  * - before the primary goes down, one PlannedReparentShard moves it onto a replica of this cell that
- *   is already updated and that vtgate serves from (the first such by alias: deterministic);
+ *   is already updated and that vtgate serves from (the first such by alias: deterministic); when this
+ *   cell has none, in the cluster's first phase the primary waits (`defersPrimary`) until the other
+ *   cells rolled, then moves onto one of their served replicas: one reparent per Vitess shard;
  * - a tablet counts as back only once vtgate serves from it at its Pod's current IP, in a state
  *   observed after the Pod turned Ready (a recreated Pod has a new IP that vtgate learns at its next
  *   topology poll), so the next tablet goes down only then;
@@ -48,6 +50,8 @@ export interface KnownShard {
   down: string[];
   /** Another primary-eligible tablet exists somewhere in the Vitess shard: the primary can be moved. */
   canReparent: boolean;
+  /** Other cells' replica tablets vtgate serves from, not the primary, by alias. */
+  elsewhere: string[];
 }
 
 /** The tablets in rollout order with the primary's tablet last. */
@@ -101,15 +105,29 @@ export function knownShard(spec: Shard, tablets: readonly TabletIdentity[], desi
   }
   const eligible = new Set(state.tablets.filter((t) => t.type === 'replica' || t.type === 'primary').map((t) => t.alias));
   for (const tablet of tablets) if (tablet.type === 'replica') eligible.add(tabletAlias(spec.cell, tablet.uid));
-  return { state, candidates: candidates.sort(), notServing, down, canReparent: eligible.size > 1 };
+  // Other cells' replicas count by spec too: vtgate may not list one at the moment (recreated, at a
+  // new IP), and a primary taken for alone would restart without a reparent.
+  const canReparent = eligible.size > 1 || spec.peerCells !== undefined;
+  const elsewhere = state.tablets.filter((t) => t.cell !== spec.cell && t.type === 'replica' && t.serving && t.alias !== state.primary).map((t) => t.alias);
+  return { state, candidates: candidates.sort(), notServing, down, canReparent, elsewhere: elsewhere.sort() };
+}
+
+/**
+ * The primary's tablet waits for a later phase of the cluster's rollout (`rollout.primaryAcrossCells:
+ * later`): it is this cell's, it can be moved, and this cell has no updated replica to move it onto. A
+ * reparent now could only land on another cell's outdated replica, and move again at that cell's turn.
+ */
+export function defersPrimary(spec: Shard, tablet: TabletIdentity, known: KnownShard): boolean {
+  return spec.rollout.primaryAcrossCells === 'later' && tabletAlias(spec.cell, tablet.uid) === known.state.primary && known.canReparent && known.candidates.length === 0;
 }
 
 /**
  * The gate of a tablet's restart or removal with a fresh state: others of the shard must be served
  * first; the primary moves first, by one PlannedReparentShard onto an updated replica (or, when this
- * cell has none, away from it: Vitess then picks among the other cells' replicas).
+ * cell has none, away from it: Vitess then picks among the other cells' replicas). A primary that can
+ * move restarts only after it moved: while vtgate serves from no other replica, it waits.
  */
-export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>, known: KnownShard): Gate | undefined {
+export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: TabletIdentity, forRevision: string, observed: ReadonlyMap<string, KubeObject>, known: KnownShard, deferrable: boolean): Gate | undefined {
   const alias = tabletAlias(spec.cell, tablet.uid);
   const shard = `${spec.keyspace}/${spec.name}`;
   const others = known.down.filter((other) => other !== alias);
@@ -117,9 +135,19 @@ export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: Tablet
     return { state: 'pending', prerequisites: [], message: `waiting for vtgate to serve from ${others.join(', ')} before taking down another tablet of ${shard}` };
   }
   if (alias !== known.state.primary || !known.canReparent) return undefined;
+  if (deferrable && defersPrimary(spec, tablet, known)) {
+    return { state: 'pending', prerequisites: [], message: `the primary ${alias} of ${shard} waits for another cell's tablets to roll: this cell has no updated replica to move it onto` };
+  }
   const name = reparentJobName(tablet.name);
   const job = observed.get(`Job/${name}`);
-  const [target] = known.candidates;
+  // The primary can move, but vtgate serves from no other replica right now (one is restarting, in
+  // this cell or another, or not yet listed): a reparent would fail, a restart would be an outage.
+  if (job === undefined && !known.state.tablets.some((t) => t.alias !== alias && t.type === 'replica' && t.serving)) {
+    return { state: 'pending', prerequisites: [], message: `the primary ${alias} of ${shard} waits for vtgate to serve from another replica to move it onto` };
+  }
+  // The other cells rolled (`now`): their replicas vtgate serves from are updated; PlannedReparentShard
+  // takes a --new-primary in any cell (Vitess v24's reparentutil skips the same-cell filter for it).
+  const [target] = known.candidates.length > 0 || spec.rollout.primaryAcrossCells !== 'now' ? known.candidates : known.elsewhere;
   const what = target === undefined ? `PlannedReparentShard away from the primary ${alias}` : `PlannedReparentShard of ${shard} from ${alias} onto ${target}`;
   if (job === undefined) {
     const made = reparentJob(scope, tablet, target === undefined ? { avoidPrimary: alias } : { newPrimary: target }, spec.images.vitess, spec.vtctldAddress, forRevision);

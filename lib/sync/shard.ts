@@ -31,7 +31,7 @@ import { cellObjectName, keyspaceObjectName, reparentJobName, shardObjectName, s
 import { MAX_TABLETS_PER_TYPE, poolOfUid, poolUids, tabletAlias, TABLET_TYPES, type TabletType } from '../vitess/tablets.ts';
 import { defineLayer, type LayerDefinition, withRevision } from './pipeline.ts';
 import { isRetired, tabletRecordPlan } from './tablet-records.ts';
-import { knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
+import { defersPrimary, knownShard, primaryAwareGate, primaryLast, vitessView, type VitessView } from './shard-rollout.ts';
 
 const BUDGET_KIND = 'PodDisruptionBudget';
 /** Every tablet a shard can have, the in-flight limit of a retiring shard. */
@@ -104,7 +104,7 @@ export const shardDefinition: LayerDefinition<Shard, ShardDerived> = {
 
 export const shardLayer = defineLayer(shardDefinition);
 
-function shardScope(spec: Shard): TabletScope {
+export function shardScope(spec: Shard): TabletScope {
   return {
     cluster: spec.cluster,
     cell: spec.cell,
@@ -164,9 +164,23 @@ function replicaPods(spec: Shard, observed: ReadonlyMap<string, KubeObject>): Ku
   return [...observed.values()].filter((child) => child.kind === 'Pod' && mayBePrimary(spec, child));
 }
 
-/** A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for. */
+/**
+ * A reparent is possible (and needed) when another primary-eligible tablet exists or is asked for,
+ * here or in another cell of the Vitess shard (`peerCells`: one replica per cell still has somewhere
+ * to move the primary; the Job tries its own cell first, then across cells).
+ */
 function canReparent(spec: Shard, observed: ReadonlyMap<string, KubeObject>): boolean {
-  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1;
+  return Math.max(spec.tablets.replica.replicas, replicaPods(spec, observed).length) > 1 || spec.peerCells !== undefined;
+}
+
+/**
+ * Without a fresh Vitess state, in the cluster's first phase (`rollout.primaryAcrossCells: later`): a
+ * tablet that may be the primary, in a cell with no other replica while other cells have some, waits
+ * for the next phase. Its primary could only move onto another cell's replica, which may be down in
+ * that cell's turn (the cells' turns no longer exclude each other once a cell leaves a tablet behind).
+ */
+function fallbackDefers(spec: Shard, pod: KubeObject | undefined, type: TabletType | undefined): boolean {
+  return spec.rollout.primaryAcrossCells === 'later' && spec.peerCells !== undefined && spec.tablets.replica.replicas <= 1 && mayBePrimary(spec, pod, type);
 }
 
 /**
@@ -194,8 +208,12 @@ function tabletSlots(
   const tablets = state === undefined ? allTablets : primaryLast(spec, allTablets, state);
   const known = state === undefined ? undefined : knownShard(spec, allTablets, desiredByKey, observed, state);
   // `desiredType`: the pool a desired tablet is in; a removed tablet's pool is read from its identity.
-  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType): Gate | undefined => {
-    if (known !== undefined) return primaryAwareGate(shardScope(spec), spec, tablet, forRevision, observed, known);
+  // `deferrable`: a tablet outdated by revision, whose primary may wait for the cluster's next phase.
+  const gateFor = (tablet: TabletIdentity, pod: KubeObject | undefined, forRevision: string, desiredType?: TabletType, deferrable = false): Gate | undefined => {
+    if (known !== undefined) return primaryAwareGate(shardScope(spec), spec, tablet, forRevision, observed, known, deferrable);
+    if (deferrable && fallbackDefers(spec, pod, desiredType)) {
+      return { state: 'pending', prerequisites: [], message: `${tabletAlias(spec.cell, tablet.uid)} may be the primary of ${spec.keyspace}/${spec.name} and this cell has no other replica: it waits for the other cells' tablets to roll` };
+    }
     return needsReparent && mayBePrimary(spec, pod, desiredType) ? reparentGate(spec, tablet, forRevision, observed, now) : undefined;
   };
   const slots: Slot[] = [];
@@ -211,7 +229,7 @@ function tabletSlots(
       const restart = !outdated && observedPod !== undefined && waitsForRestart(observedPod, observed.get(`PersistentVolumeClaim/${tablet.name}`));
       // A change of MySQL line: the slow shutdown first, then (for a replica) the reparent.
       const slow = outdated && slowShutdownNeeded(observedPod, pod) ? slowShutdownGate(spec, tablet, revisionOf(pod) ?? '', observed) : undefined;
-      const gate = outdated ? thenGate(slow, gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type)) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
+      const gate = outdated ? thenGate(slow, gateFor(tablet, observedPod, revisionOf(pod) ?? '', tablet.type, true)) : restart ? resizeRestartGate(tablet, observed, now, (t) => gateFor(t, observedPod, `${revisionOf(pod) ?? ''}/volume`, tablet.type)) : undefined;
       slots.push({ desired: pod, observed: observedPod, method: 'replace', gate, ...(restart ? { restart } : {}) });
       const desiredClaim = desiredByKey.get(`PersistentVolumeClaim/${tablet.name}`) as KubeObject;
       const observedClaim = observed.get(`PersistentVolumeClaim/${tablet.name}`);
@@ -247,7 +265,14 @@ function tabletSlots(
     .map(objectKey)
     .filter((key) => !kept.includes(key));
   const unsettled = [...volumeExpansions(desired, observed).map(expansionMessage), ...records.unsettled];
-  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled, notServing: known?.notServing ?? [] };
+  // The primary's tablet left for the cluster's later phase, when still outdated.
+  const isOutdated = (t: TabletIdentity): boolean => {
+    const seen = observed.get(`Pod/${t.name}`);
+    return seen !== undefined && revisionOf(seen) !== revisionOf(desiredByKey.get(`Pod/${t.name}`) as KubeObject);
+  };
+  const defers = (t: TabletIdentity): boolean => (known === undefined ? fallbackDefers(spec, observed.get(`Pod/${t.name}`), t.type) : defersPrimary(spec, t, known));
+  const deferred = tablets.filter((t) => isOutdated(t) && defers(t)).map((t) => `Pod/${t.name}`);
+  return { slots, pendingRemovals: [], removals, kept, notApplied, unsettled, notServing: known?.notServing ?? [], deferred };
 }
 
 /**
