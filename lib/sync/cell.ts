@@ -20,6 +20,7 @@ import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
 import { keyspaceJob } from '../templates/keyspace-job.ts';
 import { cellNetworkPolicies, NETWORK_POLICY_RESOURCE } from '../templates/network-policy.ts';
+import { keyspacesResharding } from './resharding-summary.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -55,6 +56,8 @@ export const cellLayer = defineLayer<Cell>({
       removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
       reshardsComplete: reshardsComplete(observed),
       retired,
+      // Each keyspace's reshard, its copy's progress and lag (lib/sync/resharding-summary.ts).
+      resharding: keyspacesResharding(observed),
     };
   },
 });
@@ -178,7 +181,7 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
   };
   const objects: KubeObject[] = [];
   // Where the component declares them: who may connect, before anything listens.
-  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined && spec.retire !== true)));
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined && spec.retire !== true, spec.name !== GLOBAL_CELL)));
   // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
   // A retiring cell wants no keyspace (each leaves the topology, then the cluster: lib/sync/keyspace-removal.ts)

@@ -22,6 +22,7 @@ import { conditionSettled, descendantsOf } from '../rollout/slots.ts';
 import { clusterSlots } from './cell-removal.ts';
 import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
+import { cellsResharding } from './resharding-summary.ts';
 
 export const clusterLayer = defineLayer<Cluster, string>({
   name: 'sync-cluster',
@@ -43,6 +44,8 @@ export const clusterLayer = defineLayer<Cluster, string>({
       cells: childList(desired, observed),
       ...(overrides.length > 0 ? { imageOverrides: overrides } : {}),
       ...(removedCells.length > 0 ? { removedCells: removedCells.map(({ name: object, vitessName, state, message }) => ({ name: object, cell: vitessName, state, message })) } : {}),
+      // The reshards of every cell's keyspaces, with the copy's progress and lag (lib/sync/resharding-summary.ts).
+      resharding: cellsResharding(observed),
     };
   },
 });

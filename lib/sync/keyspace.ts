@@ -9,6 +9,7 @@ import { shardSetProblems } from '../vitess/reshard.ts';
 import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 import { keyspaceSlots } from './shard-removal.ts';
+import { reshardProgress } from './reshard-progress.ts';
 
 export const keyspaceLayer = defineLayer<Keyspace>({
   name: 'sync-keyspace',
@@ -21,8 +22,11 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   confirmRemoval: (spec) => spec.confirmRemoval,
   // Removed shards leave the topology before they leave the cluster (lib/sync/shard-removal.ts).
   slots: (spec, desired, observed) => keyspaceSlots(spec, desired, observed),
-  status: (spec, observed, desired) => {
-    const { removedShards, resharding } = keyspaceSlots(spec, desired, observed);
+  status: (spec, observed, desired, _derived, now) => {
+    const { removedShards, resharding: workflow } = keyspaceSlots(spec, desired, observed);
+    // The copy's progress and lag, as the targets' primaries report them (lib/sync/reshard-progress.ts).
+    const progress = workflow === undefined ? undefined : reshardProgress(observed, spec.name, workflow.targets, workflow.workflow, now);
+    const resharding = workflow === undefined ? undefined : { ...workflow, ...progress };
     const retired = spec.retire === true ? ![...observed.values()].some((child) => child.kind === SHARD_KIND) : undefined;
     return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined, resharding, retired };
   },
