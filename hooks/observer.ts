@@ -6,8 +6,9 @@
  * Every OBSERVER_INTERVAL_SECONDS (5) it lists our vtgate Pods and the VitessShards through the
  * Kubernetes API (in-cluster ServiceAccount, else $KUBECONFIG), asks each Ready vtgate for its
  * `/debug/gateway`, and merge-patches `metadata.annotations["vitess.io/vitess-state"]` of each
- * VitessShard whose state changed or is STATE_HEARTBEAT_SECONDS old (lib/observer/). It writes
- * nothing else. GET /healthz on OBSERVER_PORT (8081) answers 200 while polls complete, 503 once the
+ * VitessShard whose state changed or is STATE_HEARTBEAT_SECONDS old (lib/observer/). For a shard
+ * that is a reshard target it also asks the primary's vttablet for `/debug/vars` (its VReplication
+ * streams: the copy's progress and lag, lib/vitess/vreplication.ts). It writes nothing else. GET /healthz on OBSERVER_PORT (8081) answers 200 while polls complete, 503 once the
  * last completed poll is older than three intervals. SIGTERM/SIGINT: the poll in flight finishes,
  * then it exits 0.
  *
@@ -19,7 +20,9 @@ import { API_VERSION } from '../lib/api/common.ts';
 import { createLogger, type Logger } from '../lib/http/logging.ts';
 import { type GateView, parseGateway } from '../lib/observer/gateway.ts';
 import { gateTargets, shardRefs, VTGATE_SELECTOR, type GateTarget } from '../lib/observer/objects.ts';
-import { annotationPatch, groupViews, planPatches, POLL_INTERVAL_SECONDS, type StatePatch } from '../lib/observer/plan.ts';
+import { annotationPatch, groupViews, planPatches, POLL_INTERVAL_SECONDS, type StatePatch, type VarsTarget, varsTargets, withVReplication } from '../lib/observer/plan.ts';
+import { parseVars } from '../lib/observer/vars.ts';
+import type { ObservedStream } from '../lib/vitess/state.ts';
 
 export interface ObserverOptions {
   kubeConfig: k8s.KubeConfig;
@@ -35,6 +38,9 @@ export interface PollResult {
   gates: number;
   answered: number;
   shards: number;
+  /** Reshard target primaries asked for /debug/vars, and how many answered. */
+  tablets: number;
+  tabletsAnswered: number;
   patches: StatePatch[];
   /** Patches the API server refused (the VitessShard went, a conflict): tried again next poll. */
   failed: number;
@@ -104,7 +110,21 @@ export class Observer {
     }
   }
 
-  /** One poll: list, ask every vtgate at once, write what changed. */
+  /** One primary's VReplication streams, or undefined (and a warning) when it does not answer in time or answers something else. */
+  private async streams(target: VarsTarget): Promise<ObservedStream[] | undefined> {
+    try {
+      const response = await fetch(target.url, { signal: AbortSignal.timeout(this.options.gateTimeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const parsed = parseVars(await response.json());
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.streams;
+    } catch (error) {
+      this.options.logger.warn('vttablet did not answer', { shard: `${target.namespace}/${target.cluster}/${target.shard}`, tablet: target.tablet, url: target.url, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  }
+
+  /** One poll: list, ask every vtgate at once, then the reshard targets' primaries, write what changed. */
   async pollOnce(): Promise<PollResult> {
     const [pods, shardItems] = await Promise.all([
       this.kube.items(`${this.path('pods')}?labelSelector=${encodeURIComponent(VTGATE_SELECTOR)}`),
@@ -113,7 +133,10 @@ export class Observer {
     const targets = gateTargets(pods);
     const answers = await Promise.all(targets.map((t) => this.ask(t)));
     const shards = shardRefs(shardItems);
-    const patches = planPatches(shards, groupViews(targets, answers), this.now());
+    const clusters = groupViews(targets, answers);
+    const primaries = varsTargets(shards, clusters);
+    const streams = await Promise.all(primaries.map((t) => this.streams(t)));
+    const patches = planPatches(shards, withVReplication(clusters, primaries, streams), this.now());
     let failed = 0;
     for (const patch of patches) {
       const path = `/apis/${API_VERSION}/namespaces/${encodeURIComponent(patch.namespace)}/vitessshards/${encodeURIComponent(patch.name)}`;
@@ -126,9 +149,10 @@ export class Observer {
       }
     }
     const changed = patches.filter((p) => p.reason === 'changed').length;
-    this.options.logger[changed > 0 || failed > 0 ? 'info' : 'debug']('poll', { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, changed, heartbeats: patches.length - changed, failed });
+    const tabletsAnswered = streams.filter(Boolean).length;
+    this.options.logger[changed > 0 || failed > 0 ? 'info' : 'debug']('poll', { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, tablets: primaries.length, tabletsAnswered, changed, heartbeats: patches.length - changed, failed });
     this.lastPollAt = Date.now();
-    return { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, patches, failed };
+    return { gates: targets.length, answered: answers.filter(Boolean).length, shards: shards.length, tablets: primaries.length, tabletsAnswered, patches, failed };
   }
 
   /** Polls every interval until stop(); a failed poll (the API server unreachable) is logged and retried. */

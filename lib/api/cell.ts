@@ -47,6 +47,12 @@ export const CellSpec = v.object({
   vtadmin: v.optional(ResolvedVtadmin),
   /** Keyspaces deployed in this cell. */
   keyspaces: v.optional(v.array(CellKeyspace), []),
+  /**
+   * Set by sync-cluster on a cell it is removing (lib/sync/cell-removal.ts): the cell removes every
+   * keyspace (each out of the topology first), keeps only its topology etcd and vtctld, and reports
+   * `status.retired: true` once no keyspace is left.
+   */
+  retire: v.optional(v.literal(true)),
 });
 
 export type Cell = v.InferOutput<typeof CellSpec>;

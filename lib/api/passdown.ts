@@ -83,6 +83,11 @@ export const ResolvedReshard = v.object({
   runsWorkflow: v.boolean(),
   /** Where traffic serves before completion (absent: `target`); `source` reverses a switch. */
   traffic: v.optional(ReshardTraffic),
+  /**
+   * Set by sync-cluster on the other cells once the first cell reports the workflow complete for these
+   * targets: their copies of the sources retire too (lib/sync/reshard.ts).
+   */
+  complete: v.optional(v.literal(true)),
 });
 
 /**

@@ -70,11 +70,64 @@ export const LayerStatus = v.looseObject({
   ),
 });
 
+/** One VReplication stream as a tablet reports it (lib/vitess/vreplication.ts): a copy's progress and lag. */
+const StreamFigures = {
+  /** Init, Copying, Running, Lagging, Stopped, Error (Vitess' names), or Unknown. */
+  state: v.string(),
+  /** Seconds behind the source; absent while Vitess does not know. */
+  lagSeconds: v.optional(Count),
+  /** Rows its copy phase inserted so far. */
+  rowsCopied: Count,
+  /** Tables its copy inserted rows into since the tablet started. */
+  tablesCopied: Count,
+};
+
+/** A VitessShard's streams, as its primary reports them (reshard targets, while the Vitess state is fresh). */
+export const VReplicationStatus = v.object({
+  tablet: v.string(),
+  streams: v.array(v.object({ id: Count, source: v.string(), workflow: v.string(), ...StreamFigures })),
+});
+
+/**
+ * A keyspace's reshard (lib/sync/reshard.ts): where the workflow is, and, while the targets' streams
+ * are known (lib/sync/reshard-progress.ts), how far the copy got and how far they lag. Every field is
+ * optional and unknown ones are kept: an unknown figure is left out, never written as zero.
+ */
+export const ReshardingStatus = v.looseObject({
+  workflow: v.optional(v.string()),
+  sources: v.optional(v.array(v.string())),
+  targets: v.optional(v.array(v.string())),
+  state: v.optional(v.string()),
+  step: v.optional(v.string()),
+  message: v.optional(v.string()),
+  /** When the oldest of the streams' figures was read. */
+  observedAt: v.optional(v.string()),
+  copy: v.optional(v.object({ rowsCopied: Count, streamsCopying: Count })),
+  /** The largest lag of the streams, only when every stream's is known. */
+  lagSeconds: v.optional(Count),
+  streams: v.optional(v.array(v.object({ target: v.string(), source: v.string(), ...StreamFigures }))),
+});
+
+/** The reshards below a cell or a cluster, one line each (lib/sync/resharding-summary.ts). */
+const ReshardingSummaries = v.optional(
+  v.array(
+    v.object({
+      keyspace: v.string(),
+      /** In a cluster's status: the cell whose VitessKeyspace runs the workflow. */
+      cell: v.optional(v.string()),
+      state: v.string(),
+      step: v.optional(v.string()),
+      copy: v.optional(v.object({ rowsCopied: Count, streamsCopying: Count })),
+      lagSeconds: v.optional(Count),
+    }),
+  ),
+);
+
 // One name per kind, so a kind's status can grow typed fields without touching the others.
-export const ClusterStatus = LayerStatus;
-export const CellStatus = LayerStatus;
-export const KeyspaceStatus = LayerStatus;
-export const ShardStatus = LayerStatus;
+export const ClusterStatus = v.looseObject({ ...LayerStatus.entries, resharding: ReshardingSummaries });
+export const CellStatus = v.looseObject({ ...LayerStatus.entries, resharding: ReshardingSummaries });
+export const KeyspaceStatus = v.looseObject({ ...LayerStatus.entries, resharding: v.optional(ReshardingStatus) });
+export const ShardStatus = v.looseObject({ ...LayerStatus.entries, vreplication: v.optional(VReplicationStatus) });
 
 export type ConditionValue = v.InferOutput<typeof Condition>;
 export type LayerStatusValue = v.InferOutput<typeof LayerStatus>;

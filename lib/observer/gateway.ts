@@ -15,6 +15,8 @@ const Target = v.looseObject({
 const Tablet = v.looseObject({
   alias: v.looseObject({ cell: v.optional(v.string(), ''), uid: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0) }),
   hostname: v.optional(v.string(), ''),
+  /** The ports vttablet registered: `vt` is its web port (servenv.Port, go/cmd/vttablet/cli), `grpc`. */
+  port_map: v.optional(v.nullable(v.record(v.string(), v.number()))),
   keyspace: v.optional(v.string(), ''),
   shard: v.optional(v.string(), ''),
   type: TabletType,
@@ -48,6 +50,8 @@ export interface GateTablet {
   hostname: string;
   /** When the tablet became primary (seconds since the epoch), 0 when it is not one. */
   primaryTermStartTime: number;
+  /** The web port the tablet registered (its record's `port_map.vt`), 0 when not given. */
+  webPort: number;
 }
 
 /** What one vtgate answered: its tablets, by alias. */
@@ -90,5 +94,11 @@ function tabletOf(health: v.InferOutput<typeof TabletHealth>, entryTarget: v.Inf
     serving: health.Serving,
     hostname: t.hostname,
     primaryTermStartTime: health.PrimaryTermStartTime,
+    webPort: webPortOf(t.port_map),
   };
+}
+
+function webPortOf(ports: Readonly<Record<string, number>> | null | undefined): number {
+  const port = ports?.vt;
+  return port !== undefined && Number.isInteger(port) && port > 0 && port < 65536 ? port : 0;
 }

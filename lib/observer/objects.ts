@@ -40,7 +40,7 @@ const Pod = v.looseObject({
 
 const Shard = v.looseObject({
   metadata: Metadata,
-  spec: v.looseObject({ keyspace: v.string(), name: v.string() }),
+  spec: v.looseObject({ keyspace: v.string(), name: v.string(), reshardTarget: v.optional(v.boolean(), false) }),
 });
 
 /** A vtgate to ask: its cluster and where its `/debug/gateway` is. */
@@ -79,7 +79,7 @@ export function shardRefs(shards: readonly unknown[]): ShardRef[] {
     const parsed = v.safeParse(Shard, item);
     if (!parsed.success) continue;
     const { metadata, spec } = parsed.output;
-    refs.push({ namespace: metadata.namespace, name: metadata.name, labels: metadata.labels, annotations: metadata.annotations, keyspace: spec.keyspace, shard: spec.name });
+    refs.push({ namespace: metadata.namespace, name: metadata.name, labels: metadata.labels, annotations: metadata.annotations, keyspace: spec.keyspace, shard: spec.name, reshardTarget: spec.reshardTarget });
   }
   return refs;
 }

@@ -5,7 +5,8 @@
  * write per VitessShard every heartbeat).
  */
 import { LABEL } from '../vitess/labels.ts';
-import { parseVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, type VitessShardState, vitessStateText } from '../vitess/state.ts';
+import { parseVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION, type ObservedStream, type VitessShardState, vitessStateText, type VReplicationState } from '../vitess/state.ts';
+import { VARS_PATH, VARS_PORT } from '../vitess/vreplication.ts';
 import type { GateView } from './gateway.ts';
 import { mergeViews, shardKey, stateFor } from './merge.ts';
 
@@ -21,6 +22,8 @@ export interface ShardRef {
   /** spec.keyspace and spec.name: the Vitess shard. */
   keyspace: string;
   shard: string;
+  /** spec.reshardTarget: the shard's primary runs a Reshard workflow's streams, whose progress the observer reads. */
+  reshardTarget?: boolean;
 }
 
 /** The vtgate Pods of one cluster (namespace and `vitess.io/cluster` label) that answered, and how many were asked. */
@@ -28,6 +31,19 @@ export interface ClusterViews {
   namespace: string;
   cluster: string;
   views: readonly GateView[];
+  /** The VReplication streams read from primaries this poll, by `keyspace/shard` (varsTargets). */
+  vreplication?: ReadonlyMap<string, VReplicationState>;
+}
+
+/** A primary tablet to ask for its `/debug/vars`: a reshard target's, found in vtgate's view. */
+export interface VarsTarget {
+  namespace: string;
+  cluster: string;
+  /** `keyspace/shard`. */
+  shard: string;
+  /** The primary's alias. */
+  tablet: string;
+  url: string;
 }
 
 /** One merge patch of a VitessShard's annotation. */
@@ -55,14 +71,15 @@ export function clusterKey(namespace: string, cluster: string): string {
  */
 export function planPatches(shards: readonly ShardRef[], clusters: readonly ClusterViews[], now: Date): StatePatch[] {
   const observedAt = now.toISOString();
-  const merged = new Map(clusters.map((c) => [clusterKey(c.namespace, c.cluster), { gates: c.views.length, states: mergeViews(c.views, observedAt) }]));
+  const merged = new Map(clusters.map((c) => [clusterKey(c.namespace, c.cluster), { gates: c.views.length, states: mergeViews(c.views, observedAt), vreplication: c.vreplication }]));
   const patches: StatePatch[] = [];
   for (const shard of shards) {
     const cluster = shard.labels[LABEL.cluster];
     if (cluster === undefined) continue;
     const views = merged.get(clusterKey(shard.namespace, cluster));
     if (views === undefined) continue;
-    const state = stateFor(views.states, shardKey(shard.keyspace, shard.shard), views.gates, observedAt);
+    const key = shardKey(shard.keyspace, shard.shard);
+    const state = withStreams(stateFor(views.states, key, views.gates, observedAt), views.vreplication?.get(key));
     const reason = writeReason(shard.annotations[VITESS_STATE_ANNOTATION], state, now);
     if (reason !== undefined) patches.push({ namespace: shard.namespace, name: shard.name, text: vitessStateText(state), reason });
   }
@@ -92,4 +109,53 @@ export function groupViews(targets: readonly { namespace: string; cluster: strin
     if (answer !== undefined) entry.views.push(answer);
   });
   return [...clusters.values()];
+}
+
+/** The state with the primary's streams, when they were read from the tablet the state names primary. */
+function withStreams(state: VitessShardState, record: VReplicationState | undefined): VitessShardState {
+  return record !== undefined && record.tablet === state.primary ? { ...state, vreplication: record } : state;
+}
+
+/**
+ * The primaries whose `/debug/vars` a poll reads: one per Vitess shard that some VitessShard marks a
+ * reshard target, at the address and as the primary the merged vtgate view names (none when no vtgate
+ * lists a primary for it), on the web port its tablet record gives (our tablets' default otherwise). Every VitessShard of the shard (one per cell) carries what it answers.
+ */
+export function varsTargets(shards: readonly ShardRef[], clusters: readonly ClusterViews[]): VarsTarget[] {
+  const targets = new Map<string, VarsTarget>();
+  const merged = new Map(clusters.map((c) => [clusterKey(c.namespace, c.cluster), mergeViews(c.views, '')]));
+  for (const shard of shards) {
+    const cluster = shard.labels[LABEL.cluster];
+    if (shard.reshardTarget !== true || cluster === undefined) continue;
+    const key = shardKey(shard.keyspace, shard.shard);
+    const state = merged.get(clusterKey(shard.namespace, cluster))?.get(key);
+    const primary = state?.tablets.find((t) => t.alias === state.primary);
+    if (primary === undefined || primary.hostname === '') continue;
+    const host = primary.hostname.includes(':') ? `[${primary.hostname}]` : primary.hostname;
+    const port = webPort(clusters, shard.namespace, cluster, primary.alias) || VARS_PORT;
+    targets.set(`${clusterKey(shard.namespace, cluster)}/${key}`, { namespace: shard.namespace, cluster, shard: key, tablet: primary.alias, url: `http://${host}:${port}${VARS_PATH}` });
+  }
+  return [...targets.values()];
+}
+
+/** The web port a vtgate of the cluster has for the tablet in its record, 0 when none says. */
+function webPort(clusters: readonly ClusterViews[], namespace: string, cluster: string, alias: string): number {
+  const views = clusters.find((c) => c.namespace === namespace && c.cluster === cluster)?.views ?? [];
+  for (const view of views) {
+    const port = view.get(alias)?.webPort ?? 0;
+    if (port > 0) return port;
+  }
+  return 0;
+}
+
+/** The poll's clusters with the streams each primary answered (answers[i] is targets[i]'s, undefined when it did not answer). */
+export function withVReplication(clusters: readonly ClusterViews[], targets: readonly VarsTarget[], answers: readonly (readonly ObservedStream[] | undefined)[]): ClusterViews[] {
+  return clusters.map((c) => {
+    const records = new Map<string, VReplicationState>();
+    targets.forEach((target, i) => {
+      const streams = answers[i];
+      if (streams !== undefined && target.namespace === c.namespace && target.cluster === c.cluster) records.set(target.shard, { tablet: target.tablet, streams: [...streams] });
+    });
+    return records.size === 0 ? c : { ...c, vreplication: records };
+  });
 }

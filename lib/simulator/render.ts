@@ -255,6 +255,8 @@ export interface RolloutRound {
   events: RolloutEvent[];
   /** Parents whose rollout message changed this round: what each now waits for. */
   waiting: { parent: string; message: string }[];
+  /** Keyspaces whose reshard status changed this round: its state, step, and the copy's progress and lag when known. */
+  resharding?: { parent: string; message: string }[];
   /** The VitessCluster(s) after the round. */
   top: TopConditions[];
 }
@@ -466,6 +468,16 @@ function roundEvents(before: ClusterState, after: ClusterState, actions: readonl
   return events;
 }
 
+/** A keyspace's `status.resharding` in a line: state and step, then the streams' figures when they are known. */
+function reshardingMessage(object: KubeObject | undefined): string | undefined {
+  const status = isRecord(object?.status) && isRecord(object.status.resharding) ? object.status.resharding : undefined;
+  if (status === undefined) return undefined;
+  const head = `${String(status.state)}${typeof status.step === 'string' ? ` (${status.step})` : ''}`;
+  const copy = isRecord(status.copy) ? `; ${String(status.copy.rowsCopied)} rows copied, ${String(status.copy.streamsCopying)} of ${Array.isArray(status.streams) ? status.streams.length : '?'} streams copying` : '';
+  const lag = typeof status.lagSeconds === 'number' ? `, lag ${status.lagSeconds} s` : copy === '' ? '' : ', lag unknown';
+  return `${head}${copy}${lag}`;
+}
+
 function rolloutMessage(object: KubeObject | undefined): string | undefined {
   const rollout = isRecord(object?.status) ? object.status.rollout : undefined;
   return isRecord(rollout) && typeof rollout.message === 'string' ? rollout.message : undefined;
@@ -526,7 +538,13 @@ export function renderFrom(saved: readonly KubeObject[], edit: KubeObject | unde
         const previous = rolloutMessage(getObject(state, storeKey(o)));
         return message !== undefined && message !== previous ? [{ parent: `${o.kind}/${o.metadata.name}`, message }] : [];
       });
-    steps.push({ round, time: timestamp(now), events, waiting, top: topConditions(result.state) });
+    const resharding = allObjects(result.state)
+      .filter((o) => o.kind === 'VitessKeyspace')
+      .flatMap((o) => {
+        const message = reshardingMessage(o);
+        return message !== undefined && message !== reshardingMessage(getObject(state, storeKey(o))) ? [{ parent: `${o.kind}/${o.metadata.name}`, message }] : [];
+      });
+    steps.push({ round, time: timestamp(now), events, waiting, ...(resharding.length > 0 ? { resharding } : {}), top: topConditions(result.state) });
     state = result.state;
     if (result.pending.length === 0 && !result.actions.some((action) => WRITE_VERBS.has(action.verb))) {
       return { converged: true, rounds: round, steps, objects: orderObjects(allObjects(state)), errors: events.filter((e) => e.what === 'error'), state };
@@ -571,6 +589,7 @@ export function formatRollout(steps: readonly RolloutRound[]): string {
       lines.push(`  ${EVENT_WORDS[event.what].padEnd(width)}  ${event.object}${event.by === 'kubelet' ? '' : `  by ${event.by}`}${event.note === undefined ? '' : `  (${event.note})`}`);
     }
     for (const { parent, message } of step.waiting) lines.push(`  rollout of ${parent}: ${message}`);
+    for (const { parent, message } of step.resharding ?? []) lines.push(`  reshard of ${parent}: ${message}`);
     const top = step.top.map((t) => `${t.object} ${conditionText('Ready', t.ready)} ${conditionText('Updated', t.updated)}`).join('; ');
     if (top !== previousTop || step === steps[steps.length - 1]) lines.push(`  top: ${top}`);
     previousTop = top;

@@ -10,12 +10,17 @@
  * - a shard without a primary gets the first serving replica by alias, as vtorc would elect one.
  * Nothing else moves the primary: a primary whose Pod restarts without a reparent stays primary,
  * not serving, which is the outage the rollout laws look for.
+ * - a reshard target's primary runs one VReplication stream per source shard (the `vreplication`
+ *   record, as the observer reads it from vttablet) from the round its keyspace's `create` Job
+ *   completed until its `complete` or `cancel` Job did: Copying, lag unknown, until the
+ *   `wait-for-copy` Job completed, then Running, 0 s behind. No rows: the fake world holds no data.
  */
 import { KIND as SHARD_KIND } from '../api/shard.ts';
 import { isRecord, type KubeObject } from '../kube/object.ts';
 import { isReady } from '../kube/readiness.ts';
 import { LABEL } from '../vitess/labels.ts';
-import { parseVitessState, STATE_HEARTBEAT_SECONDS, STATE_MAX_AGE_SECONDS, VITESS_STATE_ANNOTATION, type ObservedTablet, type VitessShardState, vitessStateText } from '../vitess/state.ts';
+import { parseVitessState, STATE_HEARTBEAT_SECONDS, STATE_MAX_AGE_SECONDS, VITESS_STATE_ANNOTATION, type ObservedTablet, type VitessShardState, vitessStateText, type VReplicationState } from '../vitess/state.ts';
+import { RESHARD_COMPONENT, RESHARD_STEP_LABEL, RESHARD_TARGETS_ANNOTATION, type ReshardStep } from '../templates/reshard-jobs.ts';
 import { tabletAlias } from '../vitess/tablets.ts';
 import { REPARENT_ENV, REPARENT_FOR_ANNOTATION } from '../templates/reparent-job.ts';
 import { type Action, objectRef } from './metacontroller.ts';
@@ -99,7 +104,7 @@ function completion(job: KubeObject): number {
 }
 
 /** The tablets of one Vitess shard as vtgate would see them now. */
-function observedTablets(shards: readonly KubeObject[], objects: readonly KubeObject[], previous: VitessShardState | undefined, now: Date, lagMs: number, lagging: string[]): ObservedTablet[] {
+function observedTablets(shards: readonly KubeObject[], objects: readonly KubeObject[], previous: VitessShardState | undefined, now: Date, lagMs: number, lagging: string[], up: Set<string>): ObservedTablet[] {
   const before = new Map((previous?.tablets ?? []).map((t) => [t.alias, t]));
   const tablets = new Map<string, ObservedTablet>();
   for (const shard of shards) {
@@ -111,9 +116,10 @@ function observedTablets(shards: readonly KubeObject[], objects: readonly KubeOb
       if (!Number.isInteger(uid) || type === undefined) continue;
       const alias = tabletAlias(fields.cell, uid);
       const since = readyTime(pod);
-      const up = pod.metadata.deletionTimestamp === undefined && isReady(pod) && since !== undefined;
-      const discovered = up && now.getTime() - since >= lagMs;
-      if (up && !discovered) lagging.push(alias);
+      const running = pod.metadata.deletionTimestamp === undefined && isReady(pod) && since !== undefined;
+      const discovered = running && now.getTime() - since >= lagMs;
+      if (running && !discovered) lagging.push(alias);
+      if (running) up.add(alias);
       const hostname = discovered ? podIpOf(pod) : (before.get(alias)?.hostname ?? '');
       tablets.set(alias, { alias, cell: fields.cell, type, serving: discovered, hostname });
     }
@@ -127,17 +133,44 @@ function observedTablets(shards: readonly KubeObject[], objects: readonly KubeOb
   return [...tablets.values()];
 }
 
-/** Who is primary after this round: the previous one, moved by completed reparent Jobs, or elected. */
-function primaryOf(tablets: readonly ObservedTablet[], jobs: readonly KubeObject[], previous: string | null): string | null {
-  const serving = (alias: string): boolean => tablets.some((t) => t.alias === alias && t.serving);
+/** A reshard target's streams on its primary, or undefined for a shard that runs none. */
+function fakeStreams(shards: readonly KubeObject[], objects: readonly KubeObject[], primary: string): VReplicationState | undefined {
+  const first = shards[0];
+  const fields = first === undefined ? undefined : shardFields(first);
+  if (first === undefined || fields === undefined || !isRecord(first.spec) || first.spec.reshardTarget !== true) return undefined;
+  const jobs = objects.filter(
+    (o) =>
+      o.kind === 'Job' &&
+      o.metadata.labels?.[LABEL.component] === RESHARD_COMPONENT &&
+      o.metadata.labels?.[LABEL.cluster] === fields.cluster &&
+      o.metadata.labels?.[LABEL.keyspace] === fields.keyspace &&
+      (o.metadata.annotations?.[RESHARD_TARGETS_ANNOTATION] ?? '').split(',').includes(fields.name),
+  );
+  const done = (step: ReshardStep): KubeObject | undefined => jobs.find((job) => job.metadata.labels?.[RESHARD_STEP_LABEL] === step && isReady(job));
+  const created = done('create');
+  if (created === undefined || done('complete') !== undefined || done('cancel') !== undefined) return undefined;
+  const copied = done('wait-for-copy') !== undefined;
+  const sources = (jobEnv(created, 'SOURCE_SHARDS') ?? '').split(',').filter(Boolean);
+  const streams = sources.map((source, i) => ({ id: i + 1, source: `${fields.keyspace}/${source}`, workflow: 'reshard', state: copied ? 'Running' : 'Copying', ...(copied ? { lagSeconds: 0 } : {}), rowsCopied: 0, tablesCopied: 0 }));
+  return { tablet: primary, streams };
+}
+
+/**
+ * Who is primary after this round: the previous one, moved by completed reparent Jobs, or elected.
+ * A PlannedReparentShard promotes a replica that runs (vtctld reaches tablets directly, whether or not
+ * vtgate has discovered them yet), as vtctld would; vtorc elects among the served ones.
+ */
+function primaryOf(tablets: readonly ObservedTablet[], jobs: readonly KubeObject[], previous: string | null, up: ReadonlySet<string>): string | null {
+  const running = (alias: string): boolean => up.has(alias);
+  const candidates = tablets.filter((t) => t.type === 'replica' && running(t.alias)).map((t) => t.alias).sort();
   const replicas = tablets.filter((t) => t.type === 'replica' && t.serving).map((t) => t.alias).sort();
   let primary = previous !== null && tablets.some((t) => t.alias === previous) ? previous : null;
   const done = jobs.filter((job) => isReady(job)).sort((a, b) => completion(a) - completion(b) || (a.metadata.name < b.metadata.name ? -1 : 1));
   for (const job of done) {
     const target = jobEnv(job, NEW_PRIMARY_ENV);
     const avoid = jobEnv(job, AVOID_PRIMARY_ENV);
-    if (target !== undefined && target !== primary && serving(target)) primary = target;
-    else if (avoid !== undefined && avoid === primary) primary = replicas.find((alias) => alias !== avoid) ?? primary;
+    if (target !== undefined && target !== primary && running(target)) primary = target;
+    else if (avoid !== undefined && avoid === primary) primary = candidates.find((alias) => alias !== avoid) ?? primary;
   }
   return primary ?? replicas[0] ?? null;
 }
@@ -176,14 +209,16 @@ export function vitessStep(state: ClusterState, now: Date, options: FakeVitessOp
   for (const key of [...groups.keys()].sort()) {
     const shards = groups.get(key) as KubeObject[];
     const previous = shards.map(previousState).find((s) => s !== undefined);
-    const tablets = observedTablets(shards, objects, previous, now, lagMs, pending);
+    const up = new Set<string>();
+    const tablets = observedTablets(shards, objects, previous, now, lagMs, pending, up);
     const jobs = objects.filter((o) => o.kind === 'Job' && o.metadata.annotations?.[REPARENT_FOR_ANNOTATION] !== undefined && shards.some((s) => ownedBy(o, s)));
-    const primary = primaryOf(tablets, jobs, previous?.primary ?? null);
+    const primary = primaryOf(tablets, jobs, previous?.primary ?? null, up);
     const typed = tablets.map((t) => ({ ...t, type: t.alias === primary ? 'primary' : t.type === 'primary' ? 'replica' : t.type }));
     const fault = options.flakySeed === undefined ? -1 : flakyFault(options.flakySeed, key, now);
     const observedAt = options.stale === true || fault === 0 ? new Date(now.getTime() - (STATE_MAX_AGE_SECONDS + 1) * 1000) : now;
     const listed = fault === 1 ? typed.filter((t) => t.serving || t.alias === primary) : typed;
-    const next: VitessShardState = { observedAt: timestamp(observedAt), gates: 1, primary, tablets: listed };
+    const streams = primary === null ? undefined : fakeStreams(shards, objects, primary);
+    const next: VitessShardState = { observedAt: timestamp(observedAt), gates: 1, primary, tablets: listed, ...(streams === undefined ? {} : { vreplication: streams }) };
     const changed = content(next) !== content(previous);
     const age = previous === undefined ? Infinity : observedAt.getTime() - Date.parse(previous.observedAt);
     for (const shard of shards) {

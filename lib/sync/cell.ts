@@ -20,6 +20,7 @@ import type { CellScope } from '../templates/cell-scope.ts';
 import { etcdObjects } from '../templates/etcd.ts';
 import { keyspaceJob } from '../templates/keyspace-job.ts';
 import { cellNetworkPolicies, NETWORK_POLICY_RESOURCE } from '../templates/network-policy.ts';
+import { keyspacesResharding } from './resharding-summary.ts';
 import { tabletService } from '../templates/tablet-service.ts';
 import { vitessChild } from '../templates/vitess-child.ts';
 import { vtctldObjects } from '../templates/vtctld.ts';
@@ -47,13 +48,34 @@ export const cellLayer = defineLayer<Cell>({
   slots: (spec, desired, observed) => bottomUpSlots(spec, cellSlots(spec, desired, observed)),
   status: (spec, observed, desired) => {
     const { removedKeyspaces } = cellSlots(spec, desired, observed);
+    // A retiring cell is done once no keyspace of it is left (each left the topology first).
+    const retired = spec.retire === true ? ![...observed.values()].some((child) => child.kind === KEYSPACE_KIND) : undefined;
     return {
       keyspaces: childList(desired.filter((child) => child.kind === KEYSPACE_KIND), observed),
       tablets: tabletsProgress(desired, observed),
       removedKeyspaces: removedKeyspaces.length > 0 ? removedKeyspaces.map(({ name, vitessName, state, message }) => ({ name, keyspace: vitessName, state, message })) : undefined,
+      reshardsComplete: reshardsComplete(observed),
+      retired,
+      // Each keyspace's reshard, its copy's progress and lag (lib/sync/resharding-summary.ts).
+      resharding: keyspacesResharding(observed),
     };
   },
 });
+
+/**
+ * The keyspaces of this cell whose reshard workflow completed, with its targets: the cluster tells
+ * the keyspace's other cells, whose copies of the sources then retire (lib/sync/reshard.ts).
+ */
+function reshardsComplete(observed: ReadonlyMap<string, KubeObject>): { keyspace: string; targets: string[] }[] | undefined {
+  const complete = [...observed.values()].flatMap((child) => {
+    if (child.kind !== KEYSPACE_KIND || !isRecord(child.spec) || typeof child.spec.name !== 'string') return [];
+    const resharding = (child.status as { resharding?: { state?: unknown; targets?: unknown } } | undefined)?.resharding;
+    const targets = resharding?.targets;
+    if (resharding?.state !== 'Complete' || !Array.isArray(targets) || !targets.every((t) => typeof t === 'string')) return [];
+    return [{ keyspace: child.spec.name, targets: targets as string[] }];
+  });
+  return complete.length > 0 ? complete : undefined;
+}
 
 /**
  * Pod settings a VitessCell's Pods cannot take (lib/api/pod.ts), checked here too: a VitessCell can
@@ -159,9 +181,13 @@ function cellChildren(spec: Cell, parent: ObservedParent, _derived: undefined, _
   };
   const objects: KubeObject[] = [];
   // Where the component declares them: who may connect, before anything listens.
-  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined)));
+  if (declared.has(NETWORK_POLICY_RESOURCE)) objects.push(...asKubeObjects(cellNetworkPolicies(scope, spec.vtgate !== undefined && spec.retire !== true, spec.name !== GLOBAL_CELL)));
   // Order matters to the rollout: topology first, then the tablets (keyspaces), then what runs above them.
   if (spec.etcd !== undefined) objects.push(...etcdObjects(scope, spec.etcd));
+  // A retiring cell wants no keyspace (each leaves the topology, then the cluster: lib/sync/keyspace-removal.ts)
+  // and serves nothing; its etcd (the cell's topology, where its records live) and vtctld (the keyspaces'
+  // Jobs may call it) run until the cluster deleted its CellInfo (lib/sync/cell-removal.ts).
+  if (spec.retire === true) return spec.vtctld === undefined ? objects : [...objects, ...asKubeObjects(vtctldObjects(scope, spec.vtctld))];
   if (spec.name !== GLOBAL_CELL) objects.push(...asKubeObjects([tabletService(scope), cellInfoJob(scope)]));
   // The keyspace records (and their durability policies) before the tablets that register in them.
   objects.push(...asKubeObjects(spec.keyspaces.map((keyspace) => keyspaceJob(scope, keyspace.name, keyspace.durabilityPolicy))));

@@ -3,7 +3,7 @@
  * resolved (lib/api/resolve.ts). Status aggregates the cells' Ready conditions: the top object's
  * Ready is the whole app's.
  */
-import { KIND as CELL_KIND } from '../api/cell.ts';
+import { type CellKeyspaceSpec, KIND as CELL_KIND } from '../api/cell.ts';
 import { FILE_VOLUME_SOURCES } from '../api/backup.ts';
 import { ClusterSpec, type Cluster, KIND as CLUSTER_KIND } from '../api/cluster.ts';
 import { autoscalingProblems } from '../api/common.ts';
@@ -18,23 +18,35 @@ import { vitessChild } from '../templates/vitess-child.ts';
 import { cellObjectName } from '../vitess/names.ts';
 import { reshardProblems } from '../vitess/reshard.ts';
 import { keyRangeProblems, shardName, UNSHARDED } from '../vitess/shards.ts';
-import { conditionSettled, defaultSlots, descendantsOf } from '../rollout/slots.ts';
+import { conditionSettled, descendantsOf } from '../rollout/slots.ts';
+import { clusterSlots } from './cell-removal.ts';
 import { exposureProblems } from './exposure.ts';
 import { childList, defineLayer, withRevision } from './pipeline.ts';
+import { cellsResharding } from './resharding-summary.ts';
 
-export const clusterLayer = defineLayer<Cluster>({
+export const clusterLayer = defineLayer<Cluster, string>({
   name: 'sync-cluster',
   parentKind: CLUSTER_KIND,
   schema: ClusterSpec,
   problems: clusterProblems,
   maxInFlight: (spec) => resolveRollout(spec).cells,
   confirmRemoval: (spec) => spec.confirmRemoval ?? [],
+  // The cluster's name: cell names, vtctld's address and the removed cells' Jobs are made from it.
+  derive: (_spec, parent) => parent.metadata.name,
   children: clusterChildren,
-  slots: (spec, desired, observed) => ({ ...defaultSlots(desired, observed, spec.confirmRemoval ?? []), settledByLayer: tabletsSettledCells(desired, observed) }),
+  // Removed cells leave the topology before they leave the cluster (lib/sync/cell-removal.ts).
+  slots: (spec, desired, observed, _now, name) => ({ ...clusterSlots(spec, name, desired, observed), settledByLayer: tabletsSettledCells(desired, observed) }),
   // Vitess images too old to run, replaced by the pinned default (lib/vitess/images.ts): said here, never silent.
-  status: (spec, observed, desired) => {
+  status: (spec, observed, desired, name) => {
     const overrides = imageOverrides(spec);
-    return { cells: childList(desired, observed), ...(overrides.length > 0 ? { imageOverrides: overrides } : {}) };
+    const { removedCells } = clusterSlots(spec, name, desired, observed);
+    return {
+      cells: childList(desired, observed),
+      ...(overrides.length > 0 ? { imageOverrides: overrides } : {}),
+      ...(removedCells.length > 0 ? { removedCells: removedCells.map(({ name: object, vitessName, state, message }) => ({ name: object, cell: vitessName, state, message })) } : {}),
+      // The reshards of every cell's keyspaces, with the copy's progress and lag (lib/sync/resharding-summary.ts).
+      resharding: cellsResharding(observed),
+    };
   },
 });
 
@@ -46,9 +58,11 @@ export const clusterLayer = defineLayer<Cluster>({
  * vtorc), then each data cell's vtorc and vtgate. With `rollout.vtgate: first` (a canary) there are no
  * phases: each cell rolls whole, vtgate first, cells with tablets first.
  */
-function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefined, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
+function clusterChildren(spec: Cluster, parent: ObservedParent, _name: string, observed: ReadonlyMap<string, KubeObject>): KubeObject[] {
   const name = parent.metadata.name;
-  const cells = resolveCells(spec, name).map(({ keyspaces, ...cell }) => {
+  const completed = completedReshards(observed);
+  const cells = resolveCells(spec, name).map(({ keyspaces: resolved, ...cell }) => {
+    const keyspaces = resolved.map((keyspace) => withReshardComplete(keyspace, completed));
     const object = cellObjectName(name, cell.name);
     const confirmRemoval = descendantsOf(object, cell.confirmRemoval);
     const scope = { cluster: name, cell: cell.name, template: spec.template };
@@ -86,6 +100,31 @@ function clusterChildren(spec: Cluster, parent: ObservedParent, _derived: undefi
   });
   if (!tabletsRolled) return dataFirst.map((cell) => (onFree(cell) ? cell.free : primariesLeft || onNow(cell) ? cell.heldNow : cell.held));
   return [...cells.filter((cell) => !cell.tablets), ...cells.filter((cell) => cell.tablets)].map((cell) => cell.free);
+}
+
+/** `keyspace targets` of every reshard a cell reports complete (lib/sync/cell.ts). */
+function completedReshards(observed: ReadonlyMap<string, KubeObject>): ReadonlySet<string> {
+  const done = new Set<string>();
+  for (const child of observed.values()) {
+    if (child.kind !== CELL_KIND) continue;
+    const reported = (child.status as { reshardsComplete?: unknown } | undefined)?.reshardsComplete;
+    if (!Array.isArray(reported)) continue;
+    for (const entry of reported as { keyspace?: unknown; targets?: unknown }[]) {
+      if (typeof entry?.keyspace === 'string' && Array.isArray(entry.targets)) done.add(`${entry.keyspace} ${entry.targets.join(',')}`);
+    }
+  }
+  return done;
+}
+
+/**
+ * A keyspace's reshard in a cell that does not run the workflow, marked complete once the first cell
+ * reports it complete for the same targets: that cell's copies of the sources retire too
+ * (docs/decisions/0024-declarative-reshard.md).
+ */
+function withReshardComplete(keyspace: CellKeyspaceSpec, completed: ReadonlySet<string>): CellKeyspaceSpec {
+  if (keyspace.reshard === undefined || keyspace.reshard.runsWorkflow) return keyspace;
+  const targets = keyspace.shards.filter((shard) => shard.reshardTarget === true).map((shard) => shard.name);
+  return completed.has(`${keyspace.name} ${targets.join(',')}`) ? { ...keyspace, reshard: { ...keyspace.reshard, complete: true } } : keyspace;
 }
 
 /**

@@ -9,8 +9,9 @@ import { shardSetProblems } from '../vitess/reshard.ts';
 import { descendantsOf } from '../rollout/slots.ts';
 import { childList, defineLayer } from './pipeline.ts';
 import { keyspaceSlots } from './shard-removal.ts';
+import { reshardProgress } from './reshard-progress.ts';
 
-export const keyspaceLayer = defineLayer<Keyspace, { now: Date }>({
+export const keyspaceLayer = defineLayer<Keyspace>({
   name: 'sync-keyspace',
   parentKind: KEYSPACE_KIND,
   schema: KeyspaceSpec,
@@ -20,11 +21,13 @@ export const keyspaceLayer = defineLayer<Keyspace, { now: Date }>({
   maxInFlight: (spec) => spec.rollout.shards,
   confirmRemoval: (spec) => spec.confirmRemoval,
   // Removed shards leave the topology before they leave the cluster (lib/sync/shard-removal.ts).
-  // The clock, for the status too: a reshard's write switches are spaced in time (lib/sync/reshard.ts).
-  derive: (_spec, _parent, now) => ({ now }),
+  // The clock: a reshard's write switches are spaced in time (lib/sync/reshard.ts).
   slots: (spec, desired, observed, now) => keyspaceSlots(spec, desired, observed, now),
-  status: (spec, observed, desired, { now }) => {
-    const { removedShards, resharding } = keyspaceSlots(spec, desired, observed, now);
+  status: (spec, observed, desired, _derived, now) => {
+    const { removedShards, resharding: workflow } = keyspaceSlots(spec, desired, observed, now);
+    // The copy's progress and lag, as the targets' primaries report them (lib/sync/reshard-progress.ts).
+    const progress = workflow === undefined ? undefined : reshardProgress(observed, spec.name, workflow.targets, workflow.workflow, now);
+    const resharding = workflow === undefined ? undefined : { ...workflow, ...progress };
     const retired = spec.retire === true ? ![...observed.values()].some((child) => child.kind === SHARD_KIND) : undefined;
     return { shards: childList(desired, observed), removedShards: removedShards.length > 0 ? removedShards : undefined, resharding, retired };
   },

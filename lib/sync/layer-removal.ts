@@ -5,15 +5,18 @@
  *
  * 1. answered with `retire: true`: it stops what runs below it and removes its own children's records,
  *    then reports `status.retired: true` for its current generation;
- * 2. kept beside a Job deleting its own record (made by the parent, from names the parent computed);
+ * 2. kept beside a Job deleting its own record, `Job/<child object>-unregister` (made by the parent,
+ *    from names the parent computed);
  * 3. left out with the Job once that Job completed: Metacontroller deletes it, and its PVCs with it.
  *
  * Each step is read from observed objects, so a crash or a hook restart resumes where it was.
  */
+import * as v from 'valibot';
 import { isRecord, type KubeObject, objectKey } from '../kube/object.ts';
 import { isFailedJob, isReady } from '../kube/readiness.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { Slot } from '../rollout/planner.ts';
+import { recordJobName } from '../templates/topology-jobs.ts';
 import { LABEL } from '../vitess/labels.ts';
 import { withRevision } from './pipeline.ts';
 
@@ -33,7 +36,6 @@ export interface RemovalKind {
   kind: string;
   /** The component label of its record Jobs. */
   recordComponent: string;
-  recordJobName(childObject: string): string;
   /** The child's Vitess name when the child is this layer's to clean (its spec names it, and this parent), else undefined. */
   ownName(child: KubeObject): string | undefined;
   /** A fresh record Job for the child. */
@@ -48,6 +50,18 @@ export interface RemovalPlan {
   removals: string[];
   unsettled: string[];
   removed: RemovedChild[];
+}
+
+/**
+ * `ownName` for a child whose spec names its parent in `field` (`keyspace: main`) and itself in
+ * `name`, read leniently: a child that says anything else is not this parent's to clean.
+ */
+export function namedUnder(field: string, parent: string, name: v.GenericSchema<unknown, string>): (child: KubeObject) => string | undefined {
+  const schema = v.object({ [field]: v.literal(parent), name });
+  return (child) => {
+    const parsed = v.safeParse(schema, child.spec);
+    return parsed.success ? (parsed.output.name as string) : undefined;
+  };
 }
 
 /** The status was written for the current spec (the child's hook saw `retire`). */
@@ -92,7 +106,7 @@ export function removalPlan(kind: RemovalKind, slots: readonly Slot[], observed:
       continue;
     }
     const name = child.metadata.name;
-    const jobKey = `Job/${kind.recordJobName(name)}`;
+    const jobKey = `Job/${recordJobName(name)}`;
     const job = observed.get(jobKey);
     if (!isRetired(child)) {
       plan.slots.push({ desired: retiringChild(child), observed: child, method: 'apply' });

@@ -64,8 +64,8 @@ export interface LayerDefinition<Spec extends LayerSpec, Derived = undefined> {
    * that is desired again, by key, as read for keepImmutableFields (so it is parsed once per sync).
    */
   slots?(spec: Spec, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date, derived: Derived, applied: ReadonlyMap<string, KubeObject | undefined>): SlotSet;
-  /** Layer-specific status fields, from the observed children. */
-  status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[], derived: Derived): Record<string, unknown>;
+  /** Layer-specific status fields, from the observed children (`now`: to judge how old what they carry is). */
+  status?(spec: Spec, observed: ReadonlyMap<string, KubeObject>, desired: readonly KubeObject[], derived: Derived, now: Date): Record<string, unknown>;
 }
 
 export function defineLayer<Spec extends LayerSpec, Derived = undefined>(definition: LayerDefinition<Spec, Derived>): Layer {
@@ -134,7 +134,7 @@ function syncLayer<Spec extends LayerSpec, Derived>(definition: LayerDefinition<
   const resync = plan.complete && unsettled.length === 0 ? absences.resyncAfterSeconds : Math.min(ROLLOUT_RESYNC_SECONDS, absences.resyncAfterSeconds ?? Infinity);
   return {
     status: {
-      ...definition.status?.(spec, observed, desired, derived),
+      ...definition.status?.(spec, observed, desired, derived, context.now),
       children: desired.length,
       readyChildren: desired.filter((child) => isObservedReady(child, observed)).length,
       updatedChildren: plan.slots.filter((slot) => slot.decision === 'current' && isSettledKey(slot.key, observed)).length,

@@ -16,7 +16,8 @@
  *   `Reshard cancel`, then the targets leave (their data is a copy). Not once complete started: the
  *   targets then hold the data that serves, and they are kept until the reshard is put back.
  * - The workflow runs in the keyspace's first cell only (`reshard.runsWorkflow`): a workflow spans
- *   the keyspace's cells.
+ *   the keyspace's cells. Once it completed, the cluster tells the other cells (`reshard.complete`),
+ *   whose copies of the sources retire then too.
  */
 import type { Keyspace } from '../api/keyspace.ts';
 import { KIND as SHARD_KIND } from '../api/shard.ts';
@@ -196,10 +197,13 @@ function forward(spec: Keyspace, observed: ReadonlyMap<string, KubeObject>, targ
   const serving = spec.shards.filter((shard) => shard.reshardTarget !== true);
   const sources = reshardSources(serving, spec.shards.filter((shard) => shard.reshardTarget === true)).map((shard) => shard.name);
   const base = { workflow: RESHARD_WORKFLOW, sources, targets };
+  const ko = keyspaceObject(spec);
   if (spec.reshard?.runsWorkflow !== true) {
+    // The first cell completed the workflow (the cluster passes it on): this cell's sources retire too.
+    if (spec.reshard?.complete === true) return { ...EMPTY, retire: new Set(sources.map((source) => shardObjectName(ko, source))), status: { ...base, state: 'Complete', message: completeMessage(sources, targets) } };
     return { ...EMPTY, status: { ...base, state: 'RunByFirstCell', message: "the keyspace's first cell runs the workflow; this cell runs the target shards" } };
   }
-  const run: Run = { spec, observed, now, ko: keyspaceObject(spec), key: targets.join(','), sources, targets, base };
+  const run: Run = { spec, observed, now, ko, key: targets.join(','), sources, targets, base };
   const plan: Plan = { ...EMPTY, slots: [], kept: [], managed: new Set(), retire: new Set(), released: [], held: [], unsettled: [] };
   for (const step of ['create', 'wait-for-copy'] as const) {
     const outcome = runStep(run, plan, step, 'Running');
@@ -242,8 +246,11 @@ function toTargets(run: Run, plan: Plan, sourceAsked: boolean): ReshardPlan {
     if (outcome !== 'done') return { ...plan, status: sourceAsked ? { ...outcome, message: `${outcome.message}; traffic: source is not honoured once complete started` } : outcome };
   }
   for (const source of sources) plan.retire.add(shardObjectName(ko, source));
-  const message = `traffic serves from ${targets.join(', ')}; ${sources.join(', ')} retired (tablets stopped, records deleted). Next: set shards to the targets and remove reshard; the old shards' PVCs go once named in confirmRemoval`;
-  return { ...plan, status: { ...base, state: 'Complete', step: 'complete', message } };
+  return { ...plan, status: { ...base, state: 'Complete', step: 'complete', message: completeMessage(sources, targets) } };
+}
+
+function completeMessage(sources: readonly string[], targets: readonly string[]): string {
+  return `traffic serves from ${targets.join(', ')}; ${sources.join(', ')} retired (tablets stopped, records deleted). Next: set shards to the targets and remove reshard; the old shards' PVCs go once named in confirmRemoval`;
 }
 
 /**

@@ -19,8 +19,8 @@ import { asKubeObject, type KubeObject } from '../kube/object.ts';
 import { heldChild } from '../metacontroller/hold.ts';
 import type { Slot } from '../rollout/planner.ts';
 import { defaultSlots, type SlotSet } from '../rollout/slots.ts';
-import { SHARD_RECORD_COMPONENT, shardRecordJob, shardRecordJobName } from '../templates/topology-jobs.ts';
-import { type RemovalKind, removalPlan, type RemovalState, retiringChild } from './layer-removal.ts';
+import { recordJobBase, SHARD_RECORD_COMPONENT, shardRecordJob } from '../templates/topology-jobs.ts';
+import { namedUnder, type RemovalKind, removalPlan, type RemovalState, retiringChild } from './layer-removal.ts';
 import { isReshardJob, reshardPlan, type ReshardStatus } from './reshard.ts';
 
 export interface RemovedShard {
@@ -30,27 +30,23 @@ export interface RemovedShard {
   message?: string;
 }
 
-/** What a removed VitessShard says about itself, read leniently: anything unreadable is not ours to clean. */
-const ObservedShard = v.object({ keyspace: v.string(), name: v.pipe(v.string(), v.regex(/^(0|[0-9a-fA-F]*-[0-9a-fA-F]*)$/)) });
+/** A shard name as a removed VitessShard states it: anything else is not ours to clean. */
+const SHARD_NAME = v.pipe(v.string(), v.regex(/^(0|[0-9a-fA-F]*-[0-9a-fA-F]*)$/));
 
 function shardRemoval(spec: Keyspace): RemovalKind {
   return {
     kind: SHARD_KIND,
     recordComponent: SHARD_RECORD_COMPONENT,
-    recordJobName: shardRecordJobName,
-    ownName: (child) => {
-      const parsed = v.safeParse(ObservedShard, child.spec);
-      return parsed.success && parsed.output.keyspace === spec.name ? parsed.output.name : undefined;
-    },
+    ownName: namedUnder('keyspace', spec.name, SHARD_NAME),
     recordJob: (child, shard) =>
       asKubeObject(
         shardRecordJob({
+          ...recordJobBase(spec),
           scope: { cluster: spec.cluster, cell: spec.cell, keyspace: spec.name, template: spec.template },
           shardObject: child.metadata.name,
           shard,
-          image: spec.images.vitess,
-          vtctldAddress: spec.vtctldAddress,
-          tls: spec.tls,
+          // A retiring keyspace leaves the cell whole: its own Job takes every shard out of the cell's serving graph.
+          removeFromCell: spec.retire !== true,
         }),
       ),
     describe: (shard) => `DeleteShards ${spec.name}/${shard}`,

@@ -78,6 +78,8 @@ export const shardDefinition: LayerDefinition<Shard, ShardDerived> = {
     return {
       vitessState: vitess.freshness,
       primary: vitess.state?.primary ?? undefined,
+      // A reshard target's streams as its primary reports them (lib/vitess/vreplication.ts), when fresh.
+      vreplication: vitess.state?.vreplication,
       tablets: tablets.map((tablet) => {
         const pod = observed.get(`Pod/${tablet.name}`);
         const alias = tabletAlias(spec.cell, tablet.uid);

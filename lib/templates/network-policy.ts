@@ -8,6 +8,8 @@
  *   cluster's own Pods use them all.
  * - `<cell object>-vtgate`: vtgate's MySQL port from anywhere (applications, the external Service),
  *   and its web port from the operator's observer, which reads vtgate's view of the shards there.
+ * - `<cell object>-vttablet` (cells that run tablets): the tablets' web port from the observer, which
+ *   reads a reshard target primary's VReplication streams there (`/debug/vars`, lib/vitess/vreplication.ts).
  *
  * Policies add up: a Pod both select accepts what either allows. vtadmin-api and vtadmin-web are
  * left out (a browser reaches them through your Ingress), and so is etcd run by etcd-operator (its
@@ -46,7 +48,13 @@ export interface NetworkPolicy {
   };
 }
 
-export function cellNetworkPolicies(scope: CellScope, withVtgate: boolean): NetworkPolicy[] {
+/** Ingress from the operator's observer Pods, in the operator's namespace, to the web port. */
+const FROM_OBSERVER: NetworkPolicy['spec']['ingress'][number] = {
+  from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': OPERATOR_NAMESPACE } }, podSelector: { matchLabels: { ...OBSERVER_LABELS } } }],
+  ports: [{ protocol: 'TCP', port: PORTS.web }],
+};
+
+export function cellNetworkPolicies(scope: CellScope, withVtgate: boolean, withTablets = false): NetworkPolicy[] {
   const cluster = { [LABEL.cluster]: identityLabels(scope)[LABEL.cluster] as string };
   const cell = identityLabels(scope);
   const vitess: NetworkPolicy = {
@@ -59,7 +67,17 @@ export function cellNetworkPolicies(scope: CellScope, withVtgate: boolean): Netw
       ingress: [{ from: [{ podSelector: { matchLabels: cluster } }] }],
     },
   };
-  if (!withVtgate) return [vitess];
+  const tablets: NetworkPolicy[] = withTablets ? [{
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: objectMeta(scope, cellComponentName(scope.cellObject, 'vttablet'), 'vttablet'),
+    spec: {
+      podSelector: { matchLabels: { ...cell, [LABEL.component]: 'vttablet' } },
+      policyTypes: ['Ingress'],
+      ingress: [FROM_OBSERVER],
+    },
+  }] : [];
+  if (!withVtgate) return [vitess, ...tablets];
   const vtgate: NetworkPolicy = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -69,12 +87,9 @@ export function cellNetworkPolicies(scope: CellScope, withVtgate: boolean): Netw
       policyTypes: ['Ingress'],
       ingress: [
         { ports: [{ protocol: 'TCP', port: PORTS.mysql }] },
-        {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': OPERATOR_NAMESPACE } }, podSelector: { matchLabels: { ...OBSERVER_LABELS } } }],
-          ports: [{ protocol: 'TCP', port: PORTS.web }],
-        },
+        FROM_OBSERVER,
       ],
     },
   };
-  return [vitess, vtgate];
+  return [vitess, vtgate, ...tablets];
 }

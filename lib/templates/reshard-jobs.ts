@@ -25,6 +25,8 @@ import { vtctldclientJob } from './vtctldclient-job.ts';
 export const RESHARD_COMPONENT = 'reshard';
 /** The target set a reshard Job was made for: a Job made for another set is obsolete. */
 export const RESHARD_TARGETS_ANNOTATION = 'vitess.io/reshard-targets';
+/** The step a reshard Job runs. */
+export const RESHARD_STEP_LABEL = 'vitess.io/reshard-step';
 
 export type ReshardStep = 'create' | 'wait-for-copy' | 'switch-reads' | 'switch-writes' | 'complete' | 'cancel' | 'reverse-writes' | 'reverse-reads';
 
@@ -134,7 +136,7 @@ export function reshardJob(job: ReshardJob): V1Job {
       },
       script: script(job.step).join('\n'),
     },
-    labels: { 'vitess.io/reshard-step': job.step },
+    labels: { [RESHARD_STEP_LABEL]: job.step },
     annotations: { [RESHARD_TARGETS_ANNOTATION]: job.targets.join(',') },
     // vtctld or a tablet may be briefly away: retry a few times, then stop the reshard and say why.
     backoffLimit: 6,

@@ -8,6 +8,11 @@
  * each tablet's serving type, whether vtgate serves from it, and at which address vtgate reaches it.
  * That is what a rollout must pace on: a recreated tablet counts only once vtgate serves from it.
  *
+ * For a shard that is a reshard target the observer adds what its primary's vttablet reports of its
+ * VReplication streams (`vreplication`: lib/vitess/vreplication.ts), the copy's progress and lag,
+ * which the keyspace reports in `status.resharding`. Absent when not read (not a target, the
+ * primary unknown or not answering): unknown, never zero.
+ *
  * Missing, unparsable or stale state is unknown: the hooks fall back to the behaviour that needs no
  * Vitess state (a reparent before every primary-eligible tablet, spaced by vtgate's buffer window).
  */
@@ -38,6 +43,34 @@ export const ObservedTablet = v.object({
 });
 export type ObservedTablet = v.InferOutput<typeof ObservedTablet>;
 
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/** One VReplication stream on the shard's primary, as its vttablet reports it. */
+export const ObservedStream = v.object({
+  /** The stream's row in _vt.vreplication. */
+  id: Count,
+  /** The source shard, `keyspace/shard`. */
+  source: v.pipe(v.string(), v.maxLength(200)),
+  workflow: v.pipe(v.string(), v.maxLength(128)),
+  /** Init, Stopped, Copying, Running, Error, Lagging (binlogdata's VReplicationWorkflowState), or Unknown. */
+  state: v.pipe(v.string(), v.regex(/^[A-Za-z]{1,32}$/u)),
+  /** Seconds behind the source; absent while vttablet does not know (no event applied yet). */
+  lagSeconds: v.optional(Count),
+  /** Rows the copy phase inserted so far (kept once the copy is done). */
+  rowsCopied: Count,
+  /** Tables the copy inserted rows into since the tablet started. */
+  tablesCopied: Count,
+});
+export type ObservedStream = v.InferOutput<typeof ObservedStream>;
+
+export const VReplicationState = v.object({
+  /** The tablet whose streams these are: the shard's primary. */
+  tablet: Alias,
+  /** Its streams, by id. */
+  streams: v.pipe(v.array(ObservedStream), v.maxLength(256)),
+});
+export type VReplicationState = v.InferOutput<typeof VReplicationState>;
+
 export const VitessShardState = v.object({
   /** When the observer read it (RFC 3339). */
   observedAt: v.pipe(v.string(), v.isoTimestamp()),
@@ -47,6 +80,8 @@ export const VitessShardState = v.object({
   primary: v.nullable(Alias),
   /** Every tablet of the Vitess shard (all cells) vtgate knows, sorted by alias. */
   tablets: v.pipe(v.array(ObservedTablet), v.maxLength(2048)),
+  /** The primary's VReplication streams, read at the same poll (reshard targets only); absent when unknown. */
+  vreplication: v.optional(VReplicationState),
 });
 export type VitessShardState = v.InferOutput<typeof VitessShardState>;
 
@@ -78,5 +113,13 @@ export function vitessStateText(state: VitessShardState): string {
   const tablets = [...state.tablets]
     .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0))
     .map((t) => ({ alias: t.alias, cell: t.cell, type: t.type, serving: t.serving, hostname: t.hostname }));
-  return JSON.stringify({ observedAt: state.observedAt, gates: state.gates, primary: state.primary, tablets });
+  const vreplication = state.vreplication === undefined ? {} : { vreplication: vreplicationText(state.vreplication) };
+  return JSON.stringify({ observedAt: state.observedAt, gates: state.gates, primary: state.primary, tablets, ...vreplication });
+}
+
+function vreplicationText(record: VReplicationState): VReplicationState {
+  const streams = [...record.streams]
+    .sort((a, b) => a.id - b.id)
+    .map((s) => ({ id: s.id, source: s.source, workflow: s.workflow, state: s.state, ...(s.lagSeconds === undefined ? {} : { lagSeconds: s.lagSeconds }), rowsCopied: s.rowsCopied, tablesCopied: s.tablesCopied }));
+  return { tablet: record.tablet, streams };
 }

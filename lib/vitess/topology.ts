@@ -29,3 +29,10 @@ export const SHARD_NOT_SERVING_IN_CELL = 'does not have serving cell';
  * the keyspace's SrvKeyspace in every cell, then its record.
  */
 export const KEYSPACE_HAS_SHARDS = 'still has';
+
+/**
+ * DeleteCellInfo without --force refuses a cell whose topology still lists a keyspace (go/vt/topo/cell_info.go:
+ * "cell c has serving keyspaces. Before deleting, ..."). It lists the cell's keyspaces directory, so a
+ * keyspace's leftover ShardReplication there (a shard that never served in the cell) counts too.
+ */
+export const CELL_HAS_KEYSPACES = 'has serving keyspaces';

@@ -15,6 +15,10 @@ import { LayerStatus } from '../../lib/api/status.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { formatIssues, type SyncRequest } from '../../lib/metacontroller/request.ts';
 import { layers } from '../../lib/sync/index.ts';
+import { loadControllers } from '../../lib/simulator/manifests.ts';
+import { parseClusterYaml } from '../../lib/simulator/render.ts';
+import { runRound, seed } from '../../lib/simulator/simulate.ts';
+import { allObjects } from '../../lib/simulator/store.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
 const SEED = parse(readFileSync(join(ROOT, 'examples', 'seed-my-vitess.yaml'), 'utf8')) as { spec: Record<string, unknown> };
@@ -260,5 +264,20 @@ describe('what the hooks write is accepted by the CRDs', () => {
         expect({ child: child.metadata.name, problems: validateObject(schemas.get(child.kind)!, child) }).toEqual({ child: child.metadata.name, problems: [] });
       }
     }
+  });
+
+  test("every status of a reshard's run (the simulator's fake Vitess: streams, copy, lag, carried up to the cluster), round by round", () => {
+    let state = seed([parseClusterYaml(readFileSync(join(ROOT, 'examples/resharding.yaml'), 'utf8'))], new Date('2024-01-01T00:00:00Z')).state;
+    const controllers = loadControllers();
+    const seen = new Set<string>();
+    for (let round = 1; round <= 40; round++) {
+      state = runRound(state, controllers, layers, round, new Date(Date.parse('2024-01-01T00:00:00Z') + round * 10_000), {}).state;
+      for (const object of allObjects(state).filter((o) => schemas.has(o.kind) && o.status !== undefined)) {
+        const status = object.status as Record<string, unknown>;
+        for (const field of ['resharding', 'vreplication']) if (status[field] !== undefined) seen.add(`${object.kind}.${field}`);
+        expect({ object: object.metadata.name, problems: validateOpenAPI(schemas.get(object.kind)!.properties!.status!, status, 'status') }).toEqual({ object: object.metadata.name, problems: [] });
+      }
+    }
+    expect([...seen].sort()).toEqual(['VitessCell.resharding', 'VitessCluster.resharding', 'VitessKeyspace.resharding', 'VitessShard.vreplication']);
   });
 });

@@ -4,17 +4,21 @@
  * rows in its one shard `0`; a spec edit adds `reshard: -80, 80-` while a client writes and reads
  * through vtgate, counting its failures; then the user's edit `shards: -80, 80-` with confirmRemoval
  * takes shard `0` out of the topology and the cluster. A second reshard (`-80` into `-40`, `40-80`) is
- * cancelled after its workflow was created: `-80` serves as before. A third (`-80` into `-40`, `40-80`
- * again) is reversed by `traffic: source` once writes were switched, under a client, then switched
- * again by `traffic: target` and completed (docs/decisions/0026). Run by test/harness/run.sh
+ * cancelled after its workflow was created: `-80` serves as before. The observer runs (the Vitess
+ * state channel, with the targets' VReplication streams): status.resharding must show the copy's
+ * rows and the streams' lag at some point of the reshard. A third (`-80` into `-40`, `40-80` again)
+ * is reversed by `traffic: source` once writes were switched, under a client, then switched again
+ * by `traffic: target` and completed (docs/decisions/0026). Run by test/harness/run.sh
  * (npm run test:vitess), as root.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import type { KubeObject } from '../../lib/kube/object.ts';
 import { Driver, type Driven } from './runner/driver.ts';
+import { HarnessObserver } from './runner/observer.ts';
 import { PodRunner, type RunPod } from './runner/runner.ts';
 import { everyPodReady, READY_WAIT_MS, ROOT, runRoot, shardPrimary, tools, until } from './runner/checks.ts';
 
@@ -26,6 +30,7 @@ const range = (start: string, end: string) => ({ keyRange: { start, end } });
 
 let runner: PodRunner;
 let driver: Driver;
+let observer: HarnessObserver;
 let startup: Driven;
 let startupMs = 0;
 const base = parseClusterYaml(readFileSync(join(ROOT, 'examples/minimal.yaml'), 'utf8')) as KubeObject & { spec: Spec };
@@ -91,7 +96,8 @@ beforeAll(async () => {
   const t0 = Date.now();
   runner = new PodRunner(tools, RUN_ROOT);
   await runner.start();
-  driver = new Driver(runner, [cluster()]);
+  observer = new HarnessObserver(runner);
+  driver = new Driver(runner, [cluster()], observer);
   startup = await driver.converge(READY_WAIT_MS);
   startupMs = Date.now() - t0;
   console.log(`start-up: ${(startupMs / 1000).toFixed(0)} s, ${startup.rounds} rounds, converged ${startup.converged}`);
@@ -129,7 +135,12 @@ describe('a reshard of commerce/0 into -80, 80- by a spec edit, on real Vitess',
     client.start();
     const t0 = Date.now();
     driver.apply(cluster((keyspace) => (keyspace.reshard = { shards: [range('', '80'), range('80', '')], maxLagSeconds: 10 })));
-    resharded = await driver.converge(RESHARD_WAIT_MS);
+    // Every figure status.resharding showed during the reshard (docs/decisions/0025-reshard-progress.md).
+    const seen: Spec[] = [];
+    resharded = await driver.converge(RESHARD_WAIT_MS, 1000, (objects) => {
+      const shown = ((objects.find((o) => o.kind === 'VitessKeyspace') as KubeObject & { status?: Spec } | undefined)?.status?.resharding ?? {}) as Spec;
+      if (shown.copy !== undefined || shown.lagSeconds !== undefined) seen.push({ at: Date.now() - t0, step: shown.step, copy: shown.copy, lagSeconds: shown.lagSeconds, streams: shown.streams });
+    });
     reshardMs = Date.now() - t0;
     await Bun.sleep(3000);
     await client.stop();
@@ -140,6 +151,15 @@ describe('a reshard of commerce/0 into -80, 80- by a spec edit, on real Vitess',
         (client.writeFailures.length + client.readFailures.length > 0 ? `; first failures: ${[...client.writeFailures, ...client.readFailures].slice(0, 3).join(' | ')}` : ''),
     );
     expect(status?.state).toBe('Complete');
+    // A real /debug/vars of a target primary with its streams, kept for the parser's fixture (test/observer/fixtures).
+    const vars = observer.varsAnswers.filter((a) => /"VReplicationStreamState":\s*\{\s*"/.test(a.text));
+    if (vars.length > 0) writeFileSync(join(RUN_ROOT, 'debug-vars.json'), (vars[Math.floor(vars.length / 2)] as { text: string }).text);
+    const rows = seen.map((s) => s.copy?.rowsCopied).filter((n): n is number => typeof n === 'number');
+    const lags = seen.map((s) => s.lagSeconds).filter((n): n is number => typeof n === 'number');
+    console.log(`progress: ${seen.length} rounds showed figures; rows copied ${rows.length > 0 ? Math.max(...rows) : 'never'}, lag seen ${lags.length} times (max ${lags.length > 0 ? Math.max(...lags) : '-'} s); first ${JSON.stringify(seen[0])}; /debug/vars read ${observer.varsAnswers.length} times`);
+    // The copy's rows (at least the ROWS present when the workflow was created) and a lag figure, at some point.
+    expect(Math.max(0, ...rows)).toBeGreaterThanOrEqual(ROWS);
+    expect(lags.length).toBeGreaterThan(0);
     const traffic = vtctld('GetSrvKeyspaces', 'commerce', 'zone1').stdout;
     expect(traffic).toContain('"-80"');
     expect(traffic).toContain('"80-"');

@@ -100,3 +100,44 @@ describe('the observer\'s transport', () => {
     expect(observer.healthy(startedAt)).toBe(true);
   });
 });
+
+describe("the observer's transport to a reshard target's primary", () => {
+  test("asks the primary vtgate names, at the web port of its tablet record, for /debug/vars, and writes its streams in the annotation", async () => {
+    const asked: string[] = [];
+    const tablet = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: (request) => {
+        asked.push(new URL(request.url).pathname);
+        return Response.json({ VReplicationSource: { '1': 'commerce/0' }, VReplicationStreamState: { 'reshard.Reshard.1': 'Copying' }, VReplicationLagSeconds: { 'commerce.0.reshard.Reshard.1': 9223372036854775807 }, VReplicationCopyRowCount: { 'commerce.0.reshard.Reshard.1': 12 } });
+      },
+    });
+    const gate = gatewayJson([{ cell: 'zone1', uid: 7, shard: '-80', type: 1, serving: false, hostname: '127.0.0.1', term: 3 }]) as { TabletsStats: { Tablet: { port_map: Record<string, number> } }[] }[];
+    (gate[0] as { TabletsStats: { Tablet: { port_map: Record<string, number> } }[] }).TabletsStats[0]!.Tablet.port_map = { vt: tablet.port as number, grpc: 1 };
+    const vtgate2 = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => Response.json(gate) });
+    const patches: { path: string; body: unknown }[] = [];
+    const api2 = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: async (request) => {
+        const url = new URL(request.url);
+        if (request.method === 'PATCH') return (patches.push({ path: url.pathname, body: await request.json() }), Response.json({}));
+        if (url.pathname === '/api/v1/pods') return Response.json({ items: [pod('mini-zone1-vtgate-a', true, vtgate2.port as number)] });
+        return Response.json({ items: [{ metadata: { name: 'mini-zone1-commerce-x-80', namespace: 'ns', labels: { [LABEL.cluster]: 'mini' } }, spec: { keyspace: 'commerce', name: '-80', reshardTarget: true } }] });
+      },
+    });
+    try {
+      const kc = kubeConfig();
+      kc.clusters[0] = { ...kc.clusters[0]!, server: `http://127.0.0.1:${api2.port}` };
+      const result = await new Observer({ kubeConfig: kc, intervalMs: 50, gateTimeoutMs: 1000, logger: createLogger({ level: 'silent' }) }).pollOnce();
+      expect(result).toMatchObject({ gates: 1, answered: 1, tablets: 1, tabletsAnswered: 1, failed: 0 });
+      expect(asked).toEqual(['/debug/vars']);
+      const text = (patches[0]?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations[VITESS_STATE_ANNOTATION] as string;
+      expect(JSON.parse(text).vreplication).toEqual({ tablet: 'zone1-0000000007', streams: [{ id: 1, source: 'commerce/0', workflow: 'reshard', state: 'Copying', rowsCopied: 12, tablesCopied: 0 }] });
+    } finally {
+      tablet.stop(true);
+      vtgate2.stop(true);
+      api2.stop(true);
+    }
+  });
+});

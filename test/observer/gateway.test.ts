@@ -12,8 +12,8 @@ describe('parseGateway', () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect([...parsed.view.values()]).toEqual([
-      { alias: 'zone1-0729587900', cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'primary', serving: true, hostname: '10.244.0.7', primaryTermStartTime: 1765000000 },
-      { alias: 'zone1-0729587901', cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: false, hostname: '10.244.0.8', primaryTermStartTime: 0 },
+      { alias: 'zone1-0729587900', cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'primary', serving: true, hostname: '10.244.0.7', primaryTermStartTime: 1765000000, webPort: 15000 },
+      { alias: 'zone1-0729587901', cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: false, hostname: '10.244.0.8', primaryTermStartTime: 0, webPort: 15000 },
     ]);
   });
 

@@ -4,7 +4,7 @@ import { mergeViews } from '../../lib/observer/merge.ts';
 
 const AT = '2026-12-07T12:00:00.000Z';
 const tablet = (uid: number, over: Partial<GateTablet> = {}): GateTablet => ({
-  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, ...over,
+  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, webPort: 0, ...over,
 });
 const view = (...tablets: GateTablet[]): GateView => new Map(tablets.map((t) => [t.alias, t]));
 

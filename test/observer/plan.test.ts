@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'bun:test';
 import type { GateTablet, GateView } from '../../lib/observer/gateway.ts';
-import { annotationPatch, groupViews, planPatches, type ShardRef } from '../../lib/observer/plan.ts';
+import { annotationPatch, groupViews, planPatches, type ShardRef, varsTargets, withVReplication } from '../../lib/observer/plan.ts';
 import { LABEL } from '../../lib/vitess/labels.ts';
 import { freshVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION } from '../../lib/vitess/state.ts';
 
 const T0 = new Date('2026-12-07T12:00:00Z');
 const later = (s: number): Date => new Date(T0.getTime() + s * 1000);
 const tablet = (uid: number, over: Partial<GateTablet> = {}): GateTablet => ({
-  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, ...over,
+  alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'commerce', shard: '0', type: 'replica', serving: true, hostname: `10.0.0.${uid}`, primaryTermStartTime: 0, webPort: 0, ...over,
 });
 const view = (...tablets: GateTablet[]): GateView => new Map(tablets.map((t) => [t.alias, t]));
 const shard = (name: string, cluster: string, annotations: Record<string, string> = {}, ns = 'default'): ShardRef => ({
@@ -58,4 +58,52 @@ describe('planPatches', () => {
   test('the patch sets the one annotation and nothing else', () => {
     expect(annotationPatch('x')).toEqual({ metadata: { annotations: { [VITESS_STATE_ANNOTATION]: 'x' } } });
   });
+});
+
+describe('varsTargets and the vreplication record', () => {
+  const target = (name: string, shardName: string, annotations: Record<string, string> = {}): ShardRef => ({ ...shard(name, 'mini', annotations), shard: shardName, reshardTarget: true });
+  const targetView = view(tablet(7, { shard: '-80', type: 'primary', primaryTermStartTime: 3 }), tablet(8, { shard: '-80' }), tablet(9, { shard: '80-', type: 'replica' }));
+  const clusters = [{ namespace: 'default', cluster: 'mini', views: [targetView] }];
+  const streams = [{ id: 1, source: 'commerce/0', workflow: 'reshard', state: 'Copying', lagSeconds: 4, rowsCopied: 12, tablesCopied: 1 }];
+
+  test("one primary per reshard target Vitess shard (not per cell), at the address vtgate has, on vttablet's web port", () => {
+    const shards = [target('mini-zone1-commerce-x-80', '-80'), target('mini-zone2-commerce-x-80', '-80'), shard('mini-zone1-commerce-0', 'mini')];
+    expect(varsTargets(shards, clusters)).toEqual([{ namespace: 'default', cluster: 'mini', shard: 'commerce/-80', tablet: 'zone1-0000000007', url: 'http://10.0.0.7:15000/debug/vars' }]);
+  });
+
+  test('no target, no primary listed, or another cluster: nothing to ask', () => {
+    expect(varsTargets([shard('s', 'mini')], clusters)).toEqual([]);
+    expect(varsTargets([target('s', '80-')], clusters)).toEqual([]);
+    expect(varsTargets([{ ...target('s', '-80'), labels: { [LABEL.cluster]: 'other' } }], clusters)).toEqual([]);
+  });
+
+  test('what the primary answered goes into every VitessShard of its shard; a primary that did not answer writes no record', () => {
+    const shards = [target('a', '-80'), target('b', '-80')];
+    const asked = varsTargets(shards, clusters);
+    const patches = planPatches(shards, withVReplication(clusters, asked, [streams]), T0);
+    expect(patches.map((p) => JSON.parse(p.text).vreplication)).toEqual([{ tablet: 'zone1-0000000007', streams }, { tablet: 'zone1-0000000007', streams }]);
+    const silent = planPatches(shards, withVReplication(clusters, asked, [undefined]), T0);
+    expect(silent.map((p) => JSON.parse(p.text).vreplication)).toEqual([undefined, undefined]);
+  });
+
+  test('a record read from a tablet the merged view no longer names primary is left out', () => {
+    const moved = [{ ...clusters[0]!, vreplication: new Map([['commerce/-80', { tablet: 'zone1-0000000008', streams }]]) }];
+    expect(JSON.parse(planPatches([target('a', '-80')], moved, T0)[0]?.text as string).vreplication).toBeUndefined();
+  });
+
+  test('a change of the figures is written at once; the same figures wait for the heartbeat', () => {
+    const shards = [target('a', '-80')];
+    const asked = varsTargets(shards, clusters);
+    const first = planPatches(shards, withVReplication(clusters, asked, [streams]), T0)[0]?.text as string;
+    const held = [target('a', '-80', { [VITESS_STATE_ANNOTATION]: first })];
+    expect(planPatches(held, withVReplication(clusters, asked, [streams]), later(5))).toEqual([]);
+    const more = [{ ...streams[0]!, rowsCopied: 20 }];
+    expect(planPatches(held, withVReplication(clusters, asked, [more]), later(5)).map((p) => p.reason)).toEqual(['changed']);
+  });
+});
+
+test("the web port is the one the primary's tablet record registered (port_map.vt), when a vtgate has it", () => {
+  const withPort = [{ namespace: 'default', cluster: 'mini', views: [view(tablet(7, { shard: '-80', type: 'primary', primaryTermStartTime: 3, webPort: 15100 }))] }];
+  const shards = [{ ...shard('a', 'mini'), shard: '-80', reshardTarget: true }];
+  expect(varsTargets(shards, withPort).map((t) => t.url)).toEqual(['http://10.0.0.7:15100/debug/vars']);
 });

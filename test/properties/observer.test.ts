@@ -22,7 +22,7 @@ const TYPES = ['primary', 'replica', 'rdonly', 'spare'];
 
 const entry = (uid: number): fc.Arbitrary<GateTablet> =>
   fc.record({ type: fc.constantFrom(...TYPES), serving: fc.boolean(), host: fc.constantFrom('a', 'b'), term: fc.integer({ min: 1, max: 5 }) }).map(({ type, serving, host, term }) => ({
-    alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'ks', shard: '0', type, serving, hostname: `10.0.${uid}.${host === 'a' ? 1 : 2}`, primaryTermStartTime: type === 'primary' ? term : 0,
+    alias: `zone1-${String(uid).padStart(10, '0')}`, cell: 'zone1', keyspace: 'ks', shard: '0', type, serving, hostname: `10.0.${uid}.${host === 'a' ? 1 : 2}`, primaryTermStartTime: type === 'primary' ? term : 0, webPort: 15000,
   }));
 const gateView: fc.Arbitrary<GateView> = fc
   .subarray([1, 2, 3, 4])

@@ -20,6 +20,7 @@ import { allObjects, getObject, storeKey, type ClusterState } from '../../lib/si
 import { REPARENT_FOR_ANNOTATION } from '../../lib/templates/reparent-job.ts';
 import { reparentJobName } from '../../lib/vitess/names.ts';
 import { LAW_TIMEOUT_MS, runs, scaledRuns } from '../arbitraries/index.ts';
+import { CELL_RECORD_COMPONENT, KEYSPACE_RECORD_COMPONENT, SHARD_RECORD_COMPONENT, TABLET_RECORD_COMPONENT } from '../../lib/templates/topology-jobs.ts';
 import {
   asParent,
   CLUSTER_KEY,
@@ -52,7 +53,7 @@ const isReparentJob = (o: KubeObject): boolean => o.metadata.annotations?.[REPAR
  * A Job deleting a removed tablet's, shard's or keyspace's topology record (docs/decisions/0023): like a
  * reparent Job, a step of a child's removal rather than a child that moves.
  */
-const RECORD_COMPONENTS = new Set(['tablet-record', 'shard-record', 'keyspace-record']);
+const RECORD_COMPONENTS = new Set([TABLET_RECORD_COMPONENT, SHARD_RECORD_COMPONENT, KEYSPACE_RECORD_COMPONENT, CELL_RECORD_COMPONENT]);
 const isRecordJob = (o: KubeObject): boolean => o.kind === 'Job' && RECORD_COMPONENTS.has(o.metadata.labels?.['vitess.io/component'] ?? '');
 
 /**

@@ -48,13 +48,13 @@ describe('per-cell NetworkPolicies, made where the component declares them', () 
   const objects = converged(seedCluster(), ['network-policies']);
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as Policy[];
 
-  test('with it: one policy per cell for its Vitess Pods, one per cell with a vtgate for its MySQL and web ports; the tree converges Ready', () => {
-    expect(policies.map((p) => p.metadata.name).sort()).toEqual(['vitess-global-vitess', 'vitess-zone1-vitess', 'vitess-zone1-vtgate']);
+  test('with it: one policy per cell for its Vitess Pods, one per cell with a vtgate for its MySQL and web ports, one per cell with tablets for their web port; the tree converges Ready', () => {
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(['vitess-global-vitess', 'vitess-zone1-vitess', 'vitess-zone1-vtgate', 'vitess-zone1-vttablet']);
     const root = objects.find((o) => o.kind === 'VitessCluster') as KubeObject & { status: { conditions: { type: string; status: string }[] } };
     expect(root.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
   });
 
-  test('every etcd, vtctld, vtgate, vtorc and tablet Pod is selected, and accepts only Pods of its VitessCluster (and vtgate: MySQL from anywhere, web from the observer)', () => {
+  test('every etcd, vtctld, vtgate, vtorc and tablet Pod is selected, and accepts only Pods of its VitessCluster (and vtgate: MySQL from anywhere; vtgate and the tablets: web from the observer)', () => {
     const pods = podsOf(objects);
     const isolated = pods.filter((p) => ['etcd', 'vtctld', 'vtgate', 'vtorc', 'vttablet'].includes(p.metadata.labels?.['vitess.io/component'] ?? ''));
     expect(isolated.length).toBeGreaterThanOrEqual(5);
@@ -77,6 +77,17 @@ describe('per-cell NetworkPolicies, made where the component declares them', () 
         }
       }
     }
+  });
+
+  test("the observer reaches the web port of every tablet (a reshard target's /debug/vars) and of every vtgate, and nothing else", () => {
+    const pods = podsOf(objects);
+    const observerPorts = (pod: KubeObject): number[] =>
+      policies.filter((p) => selects(p, pod)).flatMap((p) => p.spec.ingress).filter((r) => r.from?.some((f) => f.namespaceSelector !== undefined)).flatMap((r) => r.ports?.map((port) => port.port) ?? []);
+    for (const pod of pods) {
+      const component = pod.metadata.labels?.['vitess.io/component'] ?? '';
+      expect({ component, ports: observerPorts(pod) }).toEqual({ component, ports: ['vtgate', 'vttablet'].includes(component) ? [15000] : [] });
+    }
+    expect(pods.filter((p) => p.metadata.labels?.['vitess.io/component'] === 'vttablet').length).toBeGreaterThan(0);
   });
 
   test('Pods of another VitessCluster in the namespace are no peers: the peer selector names this cluster', () => {

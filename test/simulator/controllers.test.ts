@@ -32,6 +32,7 @@ describe('our CompositeController manifests', () => {
   test('Pods and Jobs are OnDelete; the rest InPlace', () => {
     const byType = Object.fromEntries(controllers.flatMap((c) => c.children.map((child) => [`${c.name}:${child.kind}`, child.method])));
     expect(byType).toEqual({
+      'vitess-cluster:Job': 'OnDelete',
       'vitess-cluster:VitessCell': 'InPlace',
       'vitess-cell:StatefulSet': 'InPlace',
       'vitess-cell:Service': 'InPlace',

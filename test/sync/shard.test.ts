@@ -223,6 +223,15 @@ describe('the Vitess-aware rollout (docs/decisions/0017), on the golden requests
     expect(child(response, 'Pod', REPLICA)).toBeDefined();
   });
 
+  test("a reshard target's streams, as its primary reports them, are in status.vreplication while the state is fresh", () => {
+    const vreplication = { tablet: 'zone1-0214747900', streams: [{ id: 1, source: 'main/0', workflow: 'reshard', state: 'Copying', rowsCopied: 120, tablesCopied: 2 }] };
+    const body = withState(request('seed-x-80-vitess-replica-restarts-without-reparent'), (state) => ({ ...state, vreplication }) as State);
+    expect(sync(structuredClone(body)).status.vreplication).toEqual(vreplication);
+    const stale = withState(body, (state) => ({ ...state, observedAt: new Date(FIXED_NOW.getTime() - 61_000).toISOString() }));
+    expect(sync(stale).status.vreplication).toBeUndefined();
+    expect(sync(request('seed-x-80-vitess-replica-restarts-without-reparent')).status.vreplication).toBeUndefined();
+  });
+
   test('without the annotation: status says missing, and the fallback holds', () => {
     const body = request('seed-x-80-vitess-replica-restarts-without-reparent');
     delete body.parent.metadata.annotations?.[STATE];

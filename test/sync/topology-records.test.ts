@@ -14,6 +14,7 @@ import { parseClusterYaml } from '../../lib/simulator/render.ts';
 import { runRound, simulate } from '../../lib/simulator/simulate.ts';
 import { allObjects, type ClusterState, getObject, storeKey, updateObject } from '../../lib/simulator/store.ts';
 import { layers } from '../../lib/sync/index.ts';
+import { clusterLayer } from '../../lib/sync/cluster.ts';
 import { keyspaceLayer } from '../../lib/sync/keyspace.ts';
 import { shardLayer } from '../../lib/sync/shard.ts';
 import { FIXED_NOW, FIXTURES, loadJson } from '../fixtures/loader.ts';
@@ -23,6 +24,7 @@ type Request = { parent: KubeObject & { spec: Json; status?: Json }; children: R
 const request = (hook: string, name: string): Request => loadJson(join(FIXTURES, hook, name, 'request.json')) as Request;
 const syncShard = (body: Request): SyncResponse => shardLayer.sync(parseSyncRequest(body, 'VitessShard'), { now: FIXED_NOW });
 const syncKeyspace = (body: Request): SyncResponse => keyspaceLayer.sync(parseSyncRequest(body, 'VitessKeyspace'), { now: FIXED_NOW });
+const syncCluster = (body: Request): SyncResponse => clusterLayer.sync(parseSyncRequest(body, 'VitessCluster'), { now: FIXED_NOW });
 const child = (response: SyncResponse, kind: string, name: string) => response.children.find((c) => c.kind === kind && c.metadata.name === name) as (KubeObject & Json) | undefined;
 const condition = (response: SyncResponse, type: string) => (response.status.conditions as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === type);
 
@@ -178,6 +180,48 @@ describe('a shard removed with confirmRemoval', () => {
   });
 });
 
+describe('a cell removed with confirmRemoval', () => {
+  const CELL = 'default/vitess-zone1';
+  const CELL_JOB = 'vitess-zone1-unregister';
+
+  test('once retired: a DeleteCellInfo Job of the cluster with the cell and its root in its environment; the cell kept beside it', () => {
+    const response = syncCluster(request('sync-cluster', 'cell-retired-deletes-its-cellinfo'));
+    const container = child(response, 'Job', CELL_JOB)?.spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'CELL', value: 'zone1' });
+    expect(container.env).toContainEqual({ name: 'CELL_ROOT', value: '/vitess/zone1' });
+    expect(container.command[2]).not.toContain('zone1');
+    expect(child(response, 'VitessCell', 'vitess-zone1')?.spec.retire).toBe(true);
+    expect(response.status.removedCells).toEqual([{ name: 'vitess-zone1', cell: 'zone1', state: 'deleting-record' }]);
+  });
+
+  test('once the Job completed, both leave the answer; a failed Job is kept, reported, and the cell stays', () => {
+    const body = request('sync-cluster', 'cell-retired-deletes-its-cellinfo');
+    const job = child(syncCluster(body), 'Job', CELL_JOB) as KubeObject & Json;
+    body.children['Job.batch/v1'] = { [`default/${CELL_JOB}`]: { ...job, metadata: { ...job.metadata, namespace: 'default' }, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } } };
+    const done = syncCluster(body);
+    expect(child(done, 'VitessCell', 'vitess-zone1')).toBeUndefined();
+    expect(child(done, 'Job', CELL_JOB)).toBeUndefined();
+    const failedJob = { ...job, metadata: { ...job.metadata, namespace: 'default' } };
+    failed(failedJob);
+    body.children['Job.batch/v1'] = { [`default/${CELL_JOB}`]: failedJob };
+    const kept = syncCluster(body);
+    expect(child(kept, 'VitessCell', 'vitess-zone1')).toBeDefined();
+    expect(child(kept, 'Job', CELL_JOB)).toBeDefined();
+    expect((kept.status.removedCells as Json[])[0]?.state).toBe('failed');
+    expect(condition(kept, 'Updated')?.message).toContain('DeleteCellInfo zone1 failed');
+  });
+
+  test("a removed cell that names another cluster, or the global cell, is not this cluster's to clean: plain removal, no Job", () => {
+    for (const change of [(spec: Json) => (spec.cluster = 'other'), (spec: Json) => (spec.name = 'global')]) {
+      const body = request('sync-cluster', 'cell-retired-deletes-its-cellinfo');
+      change(body.children['VitessCell.vitess.io/v1alpha1']![CELL]!.spec);
+      const response = syncCluster(body);
+      expect(child(response, 'Job', CELL_JOB)).toBeUndefined();
+      expect(child(response, 'VitessCell', 'vitess-zone1')).toBeUndefined();
+    }
+  });
+});
+
 const START = new Date('2026-01-01T00:00:00Z');
 const controllers = loadControllers();
 
@@ -264,9 +308,17 @@ describe('through the simulator, in every state it passes', () => {
       (objects) => {
         const shards = objects.filter((o) => o.kind === 'VitessShard').map((o) => o.metadata.name);
         const jobs = new Map(named(objects, 'Job').map((job) => [job.metadata.name, job]));
-        for (const name of jobs.keys()) if (name.endsWith('-unregister') && name.startsWith(`${KEYSPACE}-`) && name !== `${KEYSPACE}-unregister`) seen.shardJobs.add(name);
+        for (const [name, job] of jobs) {
+          if (!name.endsWith('-unregister') || !name.startsWith(`${KEYSPACE}-`) || name === `${KEYSPACE}-unregister`) continue;
+          seen.shardJobs.add(name);
+          // The keyspace leaves the cell whole: its own Job takes every shard out of the cell's serving graph (RemoveKeyspaceCell).
+          expect((job as KubeObject & Json).spec.template.spec.containers[0].command[2]).not.toContain('RemoveShardCell');
+        }
         if (jobs.has(`${KEYSPACE}-unregister`)) {
           seen.keyspaceJob = true;
+          const container = (jobs.get(`${KEYSPACE}-unregister`) as KubeObject & Json).spec.template.spec.containers[0];
+          expect(container.env).toContainEqual({ name: 'CELL', value: 'zone1' });
+          expect(container.command[2]).toContain('RemoveKeyspaceCell "$KEYSPACE" "$CELL"');
           // The keyspace record only once none of its shards is left.
           expect(shards).toEqual([]);
           expect(named(objects, 'Pod').filter((pod) => pod.metadata.labels?.['vitess.io/keyspace'] === 'main')).toEqual([]);
@@ -296,6 +348,43 @@ describe('through the simulator, in every state it passes', () => {
     expect(vtgate.spec.template.spec.containers[0].image).toBe('vitess/lite:v24.0.4');
     const cell = final.find((o) => o.kind === 'VitessCell' && o.metadata.name === 'vitess-zone1') as KubeObject & Json;
     expect(cell.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
+  }, 60_000);
+
+  test("removing cell zone1 with confirmRemoval: its keyspaces leave the topology first, then its CellInfo, then the cell; its topology runs until then", () => {
+    const CELL = 'vitess-zone1';
+    const KEYSPACE = 'vitess-zone1-main';
+    const seen = { keyspaceJob: false, cellJob: false, keyspaceJobDoneBeforeCellJob: true };
+    const final = run(
+      edit(seedConverged(), (spec) => ({ ...spec, cells: spec.cells.slice(0, 1), keyspaces: [], confirmRemoval: [CELL] })),
+      (objects) => {
+        const jobs = new Map(named(objects, 'Job').map((job) => [job.metadata.name, job]));
+        const cell = objects.find((o) => o.kind === 'VitessCell' && o.metadata.name === CELL) as (KubeObject & Json) | undefined;
+        if (jobs.has(`${KEYSPACE}-unregister`)) seen.keyspaceJob = true;
+        const cellJob = jobs.get(`${CELL}-unregister`);
+        if (cellJob !== undefined) {
+          seen.cellJob = true;
+          // The CellInfo only once none of the cell's keyspaces (nor its tablets) is left.
+          expect(objects.filter((o) => o.kind === 'VitessKeyspace' && ownedBy(o, CELL))).toEqual([]);
+          expect(named(objects, 'Pod').filter((pod) => pod.metadata.labels?.['vitess.io/keyspace'] === 'main')).toEqual([]);
+          if (!seen.keyspaceJob) seen.keyspaceJobDoneBeforeCellJob = false;
+          // The cell's Job is the cluster's: it goes with the cell, not with it.
+          expect(ownedBy(cellJob, 'vitess')).toBe(true);
+          // The retiring cell serves nothing: no vtgate left in it.
+          expect(named(objects, 'Deployment').filter((d) => ownedBy(d, CELL))).toEqual([]);
+        }
+        // The cell leaves the cluster only after its CellInfo's Job completed.
+        if (cell === undefined) expect(seen.cellJob).toBe(true);
+        else if (cell.spec.retire === true && !complete(cellJob)) expect(cell.metadata.deletionTimestamp).toBeUndefined();
+      },
+    );
+    expect(seen.keyspaceJob).toBe(true);
+    expect(seen.cellJob).toBe(true);
+    expect(seen.keyspaceJobDoneBeforeCellJob).toBe(true);
+    expect(final.filter((o) => ['VitessCell', 'VitessKeyspace', 'VitessShard', 'PersistentVolumeClaim'].includes(o.kind) && o.metadata.name.startsWith(CELL)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    expect(final.filter((o) => o.kind === 'Job' && o.metadata.name.endsWith('-unregister')).map((o) => o.metadata.name)).toEqual([]);
+    const cluster = final.find((o) => o.kind === 'VitessCluster') as KubeObject & Json;
+    expect(cluster.status.conditions.find((c: Json) => c.type === 'Updated').status).toBe('True');
+    expect(cluster.status.removedCells).toBeUndefined();
   }, 60_000);
 
   test('a rollout restarts tablets and deletes no record: no DeleteTablets Job in any state', () => {
@@ -336,4 +425,34 @@ describe('a reshard taken out of the spec', () => {
     body.children['Job.batch/v1'] = { [`vitess-zone1-main-reshard-complete`]: reshardJob('complete', true) };
     expect(child(syncKeyspace(body), 'VitessShard', 'vitess-zone1-main-x-80')?.spec.retire).toBe(true);
   });
+});
+
+describe('a reshard in two cells, through the simulator', () => {
+  test("once the first cell's workflow completed, the second cell's copy of the source retires too; not before", () => {
+    const minimal = parseClusterYaml(readFileSync(join(import.meta.dir, '..', '..', 'examples', 'minimal.yaml'), 'utf8')) as KubeObject & { spec: Json };
+    minimal.spec.cells.push({ name: 'zone2' });
+    minimal.spec.keyspaces[0].cells = ['zone1', 'zone2'];
+    const started = simulate([minimal], { controllers, layers, kubelet: true, start: START, maxRounds: 300 });
+    expect(started.converged).toBe(true);
+    const cluster = getObject(started.state, storeKey({ kind: 'VitessCluster', metadata: { name: 'mini', namespace: 'default' } })) as KubeObject & { spec: Json };
+    const spec = structuredClone(cluster.spec);
+    spec.keyspaces[0].reshard = { shards: [{ keyRange: { start: '', end: '80' } }, { keyRange: { start: '80', end: '' } }] };
+    const ZONE2_SOURCE = 'mini-zone2-commerce-0';
+    let completedFirst = false;
+    const final = run(updateObject(started.state, { ...cluster, spec }).state, (objects) => {
+      if (objects.some((o) => o.kind === 'Job' && o.metadata.name === 'mini-zone1-commerce-reshard-complete' && complete(o))) completedFirst = true;
+      const source = objects.find((o) => o.kind === 'VitessShard' && o.metadata.name === ZONE2_SOURCE) as (KubeObject & Json) | undefined;
+      // zone2 runs no workflow Job, and its source retires only after the first cell's workflow completed.
+      expect(objects.filter((o) => o.kind === 'Job' && o.metadata.name.startsWith('mini-zone2-commerce-reshard'))).toEqual([]);
+      if (source?.spec.retire === true) expect(completedFirst).toBe(true);
+    });
+    const source = final.find((o) => o.kind === 'VitessShard' && o.metadata.name === ZONE2_SOURCE) as KubeObject & Json;
+    expect(source.spec.retire).toBe(true);
+    expect(source.status.retired).toBe(true);
+    // Its PVCs stay until the user removes the source from shards (the usual confirmRemoval rule).
+    expect(final.filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.labels?.['vitess.io/cell'] === 'zone2' && o.metadata.labels?.['vitess.io/shard'] === '0')).toHaveLength(2);
+    expect(final.filter((o) => o.kind === 'Pod' && o.metadata.labels?.['vitess.io/cell'] === 'zone2' && o.metadata.labels?.['vitess.io/shard'] === '0')).toEqual([]);
+    const keyspace = final.find((o) => o.kind === 'VitessKeyspace' && o.metadata.name === 'mini-zone2-commerce') as KubeObject & Json;
+    expect(keyspace.status.resharding.state).toBe('Complete');
+  }, 60_000);
 });

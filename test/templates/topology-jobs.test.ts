@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
-import { keyspaceRecordJob, shardRecordJob, tabletRecordJob } from '../../lib/templates/topology-jobs.ts';
+import { cellRecordJob, keyspaceRecordJob, shardRecordJob, tabletRecordJob } from '../../lib/templates/topology-jobs.ts';
 
 const SCOPE = { cluster: 'c', cell: 'zone1', keyspace: 'commerce', shard: '-80', template: {} };
 const TABLET = { name: 'c-vttablet-zone1-0000012300', uid: 12300, type: 'replica' as const };
@@ -19,8 +19,8 @@ function tabletJob(alias: string, allowPrimary = false, scope = SCOPE): V1Job {
   return tabletRecordJob({ scope, tablet: TABLET, alias, image: 'vitess/lite:v24.0.3', vtctldAddress: 'v:15999', allowPrimary });
 }
 
-function shardJob(shard: string, keyspace = 'commerce'): V1Job {
-  return shardRecordJob({ scope: { cluster: 'c', cell: 'zone1', keyspace, template: {} }, shardObject: 'c-zone1-commerce-x-80', shard, image: 'vitess/lite:v24.0.3', vtctldAddress: 'v:15999' });
+function shardJob(shard: string, keyspace = 'commerce', removeFromCell = true): V1Job {
+  return shardRecordJob({ scope: { cluster: 'c', cell: 'zone1', keyspace, template: {} }, shardObject: 'c-zone1-commerce-x-80', shard, image: 'vitess/lite:v24.0.3', vtctldAddress: 'v:15999', removeFromCell });
 }
 
 /** A tablet record as vtctldclient GetTablet prints it (protojson: its spacing varies by build). */
@@ -51,7 +51,7 @@ printf '%s\\n' "$*" >> $d/calls
 case $1 in --server=*) shift;; *) exit 3;; esac
 cmd=$1; shift
 allow=no; even=no
-for a in "$@"; do case $a in --allow-primary) allow=yes;; --even-if-serving) even=yes;; --*) echo "unknown flag $a" >&2; exit 4;; *) test -n "\${arg:-}" || arg=$a;; esac; done
+for a in "$@"; do case $a in --allow-primary) allow=yes;; --even-if-serving) even=yes;; --force|--strict|--cell) ;; --*) echo "unknown flag $a" >&2; exit 4;; *) test -n "\${arg:-}" || arg=$a;; esac; done
 case $cmd in
   GetTablet) test -f "$d/tablets/$arg" || { echo "rpc error: code = NotFound desc = node doesn't exist: tablets/$arg/Tablet" >&2; exit 1; }; cat "$d/tablets/$arg" ;;
   DeleteTablets) test -f "$d/tablets/$arg" || { echo "node doesn't exist" >&2; exit 1; }
@@ -66,6 +66,16 @@ case $cmd in
     grep -q "serving:$2" "$d/shards/$1" || { echo "shard $1 does not have serving cell $2" >&2; exit 1; }
     sed -i "s/serving:$2//" "$d/shards/$1" ;;
   GetKeyspace) test -f "$d/keyspaces/$arg" || { echo "node doesn't exist: keyspaces/$arg/Keyspace" >&2; exit 1; } ;;
+  RemoveKeyspaceCell) for s in $d/shards/$1/*; do test -f "$s" || continue
+      grep -q "serving:$2" "$s" || { echo "cannot remove cell $2 from shard $1/\${s##*/}: shard $1/\${s##*/} does not have serving cell $2" >&2; exit 1; }
+      sed -i "s/serving:$2//" "$s"; done
+    test -f "$d/srvkeyspaces/$2/$1" || { echo "cannot delete SrvKeyspace from cell $2 for keyspace $1: node doesn't exist" >&2; exit 1; }
+    rm "$d/srvkeyspaces/$2/$1" ;;
+  GetCellInfo) test -f "$d/cells/$arg" || { echo "node doesn't exist: cells/$arg/CellInfo" >&2; exit 1; }; cat "$d/cells/$arg" ;;
+  DeleteSrvVSchema) test -f "$d/srvvschema/$arg" || { echo "node doesn't exist: $arg/SrvVSchema" >&2; exit 1; }; rm "$d/srvvschema/$arg" ;;
+  DeleteCellInfo) if test -n "$(ls "$d/srvkeyspaces/$arg" 2>/dev/null)" && ! printf '%s\n' "$@" | grep -qx -- --force; then echo "cell $arg has serving keyspaces. Before deleting, delete keyspace with DeleteKeyspace, or use -force to continue anyway." >&2; exit 1; fi
+    rm "$d/cells/$arg" ;;
+  GetTablets) test "$1 $2" = "--strict --cell" || exit 5; for t in $d/tablets/$3-*; do test -f "$t" && echo "\${t##*/} commerce 0 replica"; done; true ;;
   DeleteKeyspace) if ls "$d/shards/$arg" >/dev/null 2>&1 && test -n "$(ls "$d/shards/$arg")"; then echo "keyspace $arg still has 1 shards; use Recursive=true" >&2; exit 1; fi
     rm "$d/keyspaces/$arg" ;;
   *) exit 2 ;;
@@ -173,9 +183,95 @@ describe('the DeleteKeyspace Job', () => {
     expect(run(job('commerce'), {}).status).toBe(0);
   });
 
-  test('a keyspace with shards left (another cell runs it) is kept, and the Job completes', () => {
-    const result = run(job('commerce'), { 'keyspaces/commerce': '{}', 'shards/commerce/-80': 'serving:zone2' });
+  test("a keyspace with shards left (another cell runs it) is kept; this cell leaves it: its shards out of the cell's serving graph, its SrvKeyspace there deleted", () => {
+    const result = run(job('commerce'), {
+      'keyspaces/commerce': '{}',
+      'shards/commerce/-80': 'serving:zone1 serving:zone2',
+      'srvkeyspaces/zone1/commerce': '{}',
+      'srvkeyspaces/zone2/commerce': '{}',
+    });
     expect(result.status).toBe(0);
     expect(result.exists('keyspaces/commerce')).toBe(true);
+    expect(result.exists('srvkeyspaces/zone1/commerce')).toBe(false);
+    expect(result.exists('srvkeyspaces/zone2/commerce')).toBe(true);
+    expect(result.calls).toEqual(['--server=v:15999 GetKeyspace commerce', '--server=v:15999 DeleteKeyspace commerce', '--server=v:15999 RemoveKeyspaceCell commerce zone1']);
+  });
+
+  test('run again once this cell left it (its shards no longer serve there): success', () => {
+    const result = run(job('commerce'), { 'keyspaces/commerce': '{}', 'shards/commerce/-80': 'serving:zone2', 'srvkeyspaces/zone2/commerce': '{}' });
+    expect(result.status).toBe(0);
+    expect(result.exists('srvkeyspaces/zone2/commerce')).toBe(true);
+  });
+
+  test("a shard that does not serve in the cell (a reshard's target): the SrvKeyspace is left, the Job completes and says so", () => {
+    const result = run(job('commerce'), { 'keyspaces/commerce': '{}', 'shards/commerce/-80': 'serving:zone2', 'shards/commerce/80-': 'serving:zone2', 'srvkeyspaces/zone1/commerce': '{}' });
+    expect(result.status).toBe(0);
+    expect(result.out).toContain('its SrvKeyspace there is left');
+  });
+
+  test('spec values reach the shell as data only', () => {
+    const result = run(job('x$(touch pwned)'), { 'keyspaces/x$(touch pwned)': '{}' });
+    expect(result.exists('pwned')).toBe(false);
+  });
+});
+
+describe("the DeleteShards Job of a keyspace leaving the cell whole", () => {
+  test('leaves the serving graph to the keyspace\'s Job (RemoveKeyspaceCell refuses a shard already taken out)', () => {
+    const result = run(shardJob('-80', 'commerce', false), { 'shards/commerce/-80': 'serving:zone1' });
+    expect(result.status).toBe(0);
+    expect(result.calls).toEqual(['--server=v:15999 GetShard commerce/-80', '--server=v:15999 DeleteShards --even-if-serving commerce/-80']);
+  });
+});
+
+describe('the DeleteCellInfo Job', () => {
+  const job = (cell: string, root = '/vitess/zone2') => cellRecordJob({ scope: { cluster: 'c', cell, template: {} }, cellObject: `c-${cell}`, root, image: 'vitess/lite:v24.0.3', vtctldAddress: 'v:15999' });
+  /** A CellInfo as vtctldclient GetCellInfo prints it (protojson). */
+  const cellInfo = (root: string) => `{\n  "server_address":  "c-global-etcd-client:2379",\n  "root":  "${root}"\n}\n`;
+
+  test("deletes the cell's SrvVSchema, then its CellInfo", () => {
+    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2'), 'srvvschema/zone2': '{}' });
+    expect(result.status).toBe(0);
+    expect(result.exists('cells/zone2')).toBe(false);
+    expect(result.exists('srvvschema/zone2')).toBe(false);
+    expect(result.calls).toEqual(['--server=v:15999 GetCellInfo zone2', '--server=v:15999 DeleteSrvVSchema zone2', '--server=v:15999 DeleteCellInfo zone2']);
+  });
+
+  test('an absent CellInfo is success; an absent SrvVSchema too (run again after a crash)', () => {
+    expect(run(job('zone2'), {}).status).toBe(0);
+    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2') });
+    expect(result.status).toBe(0);
+    expect(result.exists('cells/zone2')).toBe(false);
+  });
+
+  test('a CellInfo with another root is not ours: left alone', () => {
+    for (const root of ['/vitess/zone22', '/other/zone2', '/vitess/zone']) {
+      const result = run(job('zone2'), { 'cells/zone2': cellInfo(root), 'srvvschema/zone2': '{}' });
+      expect(result.status).toBe(0);
+      expect(result.exists('cells/zone2')).toBe(true);
+      expect(result.exists('srvvschema/zone2')).toBe(true);
+      expect(result.out).toContain('not ours, left alone');
+    }
+  });
+
+  test("a keyspace left in the cell with a tablet there (not the operator's): the Job fails, says so, and the CellInfo stays", () => {
+    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2'), 'srvkeyspaces/zone2/other': '{}', 'tablets/zone2-0000000100': tabletRecord('other', '0') });
+    expect(result.status).not.toBe(0);
+    expect(result.out).toContain('has serving keyspaces');
+    expect(result.out).toContain('still has tablets');
+    expect(result.exists('cells/zone2')).toBe(true);
+    expect(result.calls.some((call) => call.includes('--force'))).toBe(false);
+  });
+
+  test('what is left of a keyspace in a cell without tablets (a ShardReplication nothing else deletes): deleted with --force', () => {
+    const result = run(job('zone2'), { 'cells/zone2': cellInfo('/vitess/zone2'), 'srvkeyspaces/zone2/scratch': '{}', 'tablets/zone1-0000000100': tabletRecord('scratch', '0') });
+    expect(result.status).toBe(0);
+    expect(result.exists('cells/zone2')).toBe(false);
+    expect(result.calls.slice(-3)).toEqual(['--server=v:15999 DeleteCellInfo zone2', '--server=v:15999 GetTablets --strict --cell zone2', '--server=v:15999 DeleteCellInfo --force zone2']);
+  });
+
+  test('spec values reach the shell as data only', () => {
+    const result = run(job('zone2', '$(touch pwned)'), { 'cells/zone2': cellInfo('$(touch pwned)') });
+    expect(result.status).toBe(0);
+    expect(result.exists('pwned')).toBe(false);
   });
 });

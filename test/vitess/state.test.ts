@@ -48,3 +48,28 @@ describe('vitessStateText', () => {
     expect(JSON.parse(vitessStateText(state())).tablets[0].alias).toBe('zone1-0000000101');
   });
 });
+
+describe('the vreplication record', () => {
+  const streams = [
+    { id: 2, source: 'commerce/0', workflow: 'reshard', state: 'Copying', rowsCopied: 10, tablesCopied: 1 },
+    { id: 1, source: 'commerce/0', workflow: 'reshard', state: 'Running', lagSeconds: 3, rowsCopied: 40, tablesCopied: 1 },
+  ];
+
+  test('round-trips through the annotation, streams by id, a lag left out when unknown', () => {
+    const text = vitessStateText(state({ vreplication: { tablet: 'zone1-0000000101', streams } }));
+    const read = freshVitessState(annotated(text), NOW);
+    expect(read?.vreplication?.streams.map((s) => [s.id, s.lagSeconds])).toEqual([[1, 3], [2, undefined]]);
+    expect(text).not.toContain('"lagSeconds":null');
+    expect(vitessStateText(state({ vreplication: { tablet: 'zone1-0000000101', streams: [...streams].reverse() } }))).toBe(text);
+  });
+
+  test('a state without it writes no field (older readers and writers agree)', () => {
+    expect(vitessStateText(state())).not.toContain('vreplication');
+  });
+
+  test('a malformed record makes the whole state unknown, as any malformed state', () => {
+    const bad = JSON.parse(vitessStateText(state({ vreplication: { tablet: 'zone1-0000000101', streams } })));
+    bad.vreplication.streams[0].rowsCopied = -1;
+    expect(freshVitessState(annotated(JSON.stringify(bad)), NOW)).toBeUndefined();
+  });
+});

@@ -82,7 +82,7 @@ export class Driver {
    * round and the runner's sync only await microtasks, and without a turn of the event loop the runner
    * never sees a process exit nor runs a probe.
    */
-  async converge(timeoutMs: number, pauseMs = 1000): Promise<Driven> {
+  async converge(timeoutMs: number, pauseMs = 1000, onRound?: (objects: KubeObject[]) => void): Promise<Driven> {
     const end = Date.now() + timeoutMs;
     const actions: Driven['actions'] = [];
     let rounds = 0;
@@ -101,6 +101,7 @@ export class Driver {
       for (const action of writes) actions.push({ round: this.round, at: Date.now(), action });
       await this.runner.sync(allObjects(this.state));
       if (this.observer) this.state = await this.observer.maybePoll(this.state);
+      onRound?.(allObjects(this.state));
       // At rest: nothing written, nothing waiting on the kubelet, and every VitessCluster Updated (a
       // rollout that waits on vtgate's view writes nothing while it waits).
       if (result.pending.length === 0 && !result.actions.some((a) => WRITE_VERBS.has(a.verb)) && this.updated()) return { converged: true, rounds, state: this.state, actions };

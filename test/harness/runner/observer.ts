@@ -9,7 +9,9 @@
 import type { KubeObject } from '../../../lib/kube/object.ts';
 import { type GateView, parseGateway } from '../../../lib/observer/gateway.ts';
 import { gateTargets, shardRefs } from '../../../lib/observer/objects.ts';
-import { groupViews, planPatches, POLL_INTERVAL_SECONDS, type StatePatch } from '../../../lib/observer/plan.ts';
+import { groupViews, planPatches, POLL_INTERVAL_SECONDS, type StatePatch, varsTargets, withVReplication } from '../../../lib/observer/plan.ts';
+import { parseVars } from '../../../lib/observer/vars.ts';
+import type { ObservedStream } from '../../../lib/vitess/state.ts';
 import { allObjects, getObject, storeKey, updateObject, type ClusterState } from '../../../lib/simulator/store.ts';
 import { VITESS_STATE_ANNOTATION } from '../../../lib/vitess/state.ts';
 import type { PodRunner } from './runner.ts';
@@ -27,6 +29,8 @@ export class HarnessObserver {
   readonly writes: ObserverWrite[] = [];
   /** The raw /debug/gateway answers of the last poll, by vtgate Pod (for a test to show). */
   lastAnswers = new Map<string, string>();
+  /** The raw /debug/vars answers of reshard targets' primaries, every one read, in order (for a test to keep one). */
+  readonly varsAnswers: { at: number; shard: string; text: string }[] = [];
 
   constructor(private readonly runner: PodRunner, private readonly intervalMs = POLL_INTERVAL_SECONDS * 1000) {}
 
@@ -56,7 +60,22 @@ export class HarnessObserver {
       }
     }));
     const shards = allObjects(state).filter((o) => o.kind === 'VitessShard');
-    const patches = planPatches(shardRefs(shards), groupViews(targets, answers), new Date());
+    const refs = shardRefs(shards);
+    const clusters = groupViews(targets, answers);
+    // The reshard targets' primaries, asked for /debug/vars as the observer does (hooks/observer.ts).
+    const primaries = varsTargets(refs, clusters);
+    const streams = await Promise.all(primaries.map(async (t): Promise<ObservedStream[] | undefined> => {
+      const text = await this.runner.nodeFetch(t.url, 2);
+      if (text === undefined) return undefined;
+      this.varsAnswers.push({ at: Date.now(), shard: t.shard, text });
+      try {
+        const parsed = parseVars(JSON.parse(text));
+        return parsed.ok ? parsed.streams : undefined;
+      } catch {
+        return undefined;
+      }
+    }));
+    const patches = planPatches(refs, withVReplication(clusters, primaries, streams), new Date());
     let next = state;
     for (const patch of patches) {
       const shard = shards.find((s) => s.metadata.name === patch.name && (s.metadata.namespace ?? 'default') === patch.namespace);
