@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { GLOBAL_TOPOLOGY_ROOT } from '../vitess/names.ts';
 import { DbCredentials, InitDbSql, Monitoring, MysqlUsers, Tls, Vtadmin } from './access.ts';
 import { Backup, KeyspaceBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, KeyspaceName, TopoAddress, TopoRoot, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DeletionPolicy, DnsLabel, KeyspaceName, ReshardTraffic, TopoAddress, TopoRoot, Etcd, Flags, Image, InitContainers, KeyRange, LabelSelector, MysqlContainer, RetentionPolicy, Rollout, shardList, TabletContainer, TabletReplicas, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
@@ -72,6 +72,12 @@ export const Reshard = v.object({
   shards: v.pipe(shardList(v.object({ keyRange: KeyRange })), v.minLength(1)),
   /** The replication lag (seconds) under which traffic may switch to the targets (Vitess' own default: 30). */
   maxLagSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)), 30),
+  /**
+   * Where traffic serves until the workflow completes (docs/decisions/0026-reshard-reverse-traffic.md):
+   * `target` switches reads then writes to the targets and completes; `source` reverses what was
+   * switched (writes, then reads) and holds the workflow, the targets kept in step, until set back.
+   */
+  traffic: v.optional(ReshardTraffic, 'target'),
 });
 
 export const KeyspaceSpec = v.object({

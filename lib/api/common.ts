@@ -290,3 +290,6 @@ export type KeyRangeSpec = v.InferOutput<typeof KeyRange>;
 export type RolloutSpec = v.InferOutput<typeof Rollout>;
 export type TemplateSpec = v.InferOutput<typeof Template>;
 export type LabelSelectorSpec = v.InferOutput<typeof LabelSelector>;
+
+/** Where a reshard's traffic serves before its completion: the new shards, or the old ones (docs/decisions/0026). */
+export const ReshardTraffic = v.picklist(['target', 'source']);

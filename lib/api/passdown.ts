@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { ResolvedMonitoring, Tls } from './access.ts';
 import { ResolvedBackup } from './backup.ts';
-import { Component, Vtgate, ConfirmRemoval, DnsLabel, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
+import { Component, Vtgate, ConfirmRemoval, DnsLabel, VtgateOrder, Etcd, Flags, HostPort, Image, ObjectName, ShardName, TopoAddress, TopoRoot, InFlight, InitContainers, KeyRange, LabelSelector, MysqlContainer, Replicas, ReshardTraffic, RetentionPolicy, TabletContainer, TabletReplicas, MAX_ETCD_SIZE, Template, VolumeClaim } from './common.ts';
 import { Placement } from './placement.ts';
 import { PodSettings } from './pod.ts';
 
@@ -81,6 +81,8 @@ export const ResolvedReshard = v.object({
   maxLagSeconds: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600)),
   /** The keyspace's first cell runs the workflow's Jobs; the others only run the target shards. */
   runsWorkflow: v.boolean(),
+  /** Where traffic serves before completion (absent: `target`); `source` reverses a switch. */
+  traffic: v.optional(ReshardTraffic),
   /**
    * Set by sync-cluster on the other cells once the first cell reports the workflow complete for these
    * targets: their copies of the sources retire too (lib/sync/reshard.ts).

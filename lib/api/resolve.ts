@@ -233,10 +233,15 @@ export function backupJobs(cluster: Cluster, keyspace: KeyspaceSpecValue, cell: 
   return { initial: backup.initialBackup ?? true, schedule: cron === undefined ? undefined : { ...rest, cron } };
 }
 
-/** A keyspace's reshard settings; its first cell runs the workflow (a workflow spans the keyspace's cells). */
+/**
+ * A keyspace's reshard settings; its first cell runs the workflow (a workflow spans the keyspace's
+ * cells). `traffic` goes down only when it is `source`: the default leaves a running reshard's
+ * objects as they were.
+ */
 function withReshard(resolved: CellKeyspaceSpec, keyspace: KeyspaceSpecValue, cell: string): CellKeyspaceSpec {
   if (keyspace.reshard === undefined) return resolved;
-  return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell } };
+  const traffic = keyspace.reshard.traffic === 'source' ? { traffic: 'source' as const } : {};
+  return { ...resolved, reshard: { maxLagSeconds: keyspace.reshard.maxLagSeconds, runsWorkflow: keyspace.cells[0] === cell, ...traffic } };
 }
 
 /** The keyspace's other cells, when its shards run replica tablets (the same pools in every cell). */

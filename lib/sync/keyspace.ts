@@ -21,9 +21,10 @@ export const keyspaceLayer = defineLayer<Keyspace>({
   maxInFlight: (spec) => spec.rollout.shards,
   confirmRemoval: (spec) => spec.confirmRemoval,
   // Removed shards leave the topology before they leave the cluster (lib/sync/shard-removal.ts).
-  slots: (spec, desired, observed) => keyspaceSlots(spec, desired, observed),
+  // The clock: a reshard's write switches are spaced in time (lib/sync/reshard.ts).
+  slots: (spec, desired, observed, now) => keyspaceSlots(spec, desired, observed, now),
   status: (spec, observed, desired, _derived, now) => {
-    const { removedShards, resharding: workflow } = keyspaceSlots(spec, desired, observed);
+    const { removedShards, resharding: workflow } = keyspaceSlots(spec, desired, observed, now);
     // The copy's progress and lag, as the targets' primaries report them (lib/sync/reshard-progress.ts).
     const progress = workflow === undefined ? undefined : reshardProgress(observed, spec.name, workflow.targets, workflow.workflow, now);
     const resharding = workflow === undefined ? undefined : { ...workflow, ...progress };

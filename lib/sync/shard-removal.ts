@@ -62,9 +62,9 @@ export interface ShardRemovalPlan extends SlotSet {
  * The keyspace's slots: the usual ones (lib/rollout/slots.ts), the reshard's, and each removed shard
  * that may go taken through retire, record, delete.
  */
-export function keyspaceSlots(spec: Keyspace, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>): ShardRemovalPlan {
+export function keyspaceSlots(spec: Keyspace, desired: readonly KubeObject[], observed: ReadonlyMap<string, KubeObject>, now: Date): ShardRemovalPlan {
   const retiring = spec.retire === true;
-  const reshard = reshardPlan(spec, observed);
+  const reshard = reshardPlan(spec, observed, now);
   const every = retiring ? [...observed.values()].filter((child) => child.kind === SHARD_KIND).map((child) => child.metadata.name) : [];
   const base = defaultSlots(desired, observed, [...spec.confirmRemoval, ...reshard.released, ...every]);
   const slots: Slot[] = [];

@@ -9,6 +9,12 @@
  * "All Reads Switched. Writes Not Switched", "All Reads Switched. Writes Switched");
  * `show` prints the workflow with `max_v_replication_lag` (seconds). protojson's spacing varies by
  * build, so outputs are matched with their whitespace removed.
+ *
+ * `reversetraffic` takes the same flags as `switchtraffic` (common/switchtraffic.go). Vitess
+ * (workflow.Server.WorkflowSwitchTraffic) reverses writes through the `<W>_reverse` workflow that the
+ * write switch started, which also restarts W from the targets' position; reads alone it reverses on W
+ * itself. It refuses to reverse a tablet type that was not switched, and `cancel` (WorkflowDelete)
+ * refuses while writes are switched: each reverse step runs only when its traffic is switched.
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { TlsSpec } from '../api/access.ts';
@@ -22,10 +28,14 @@ export const RESHARD_TARGETS_ANNOTATION = 'vitess.io/reshard-targets';
 /** The step a reshard Job runs. */
 export const RESHARD_STEP_LABEL = 'vitess.io/reshard-step';
 
-export type ReshardStep = 'create' | 'wait-for-copy' | 'switch-reads' | 'switch-writes' | 'complete' | 'cancel';
+export type ReshardStep = 'create' | 'wait-for-copy' | 'switch-reads' | 'switch-writes' | 'complete' | 'cancel' | 'reverse-writes' | 'reverse-reads';
 
 /** The forward steps, in order. */
 export const RESHARD_STEPS: readonly ReshardStep[] = ['create', 'wait-for-copy', 'switch-reads', 'switch-writes', 'complete'];
+/** The steps that take traffic back to the sources, in order: the forward switches undone last first. */
+export const REVERSE_STEPS: readonly ReshardStep[] = ['reverse-writes', 'reverse-reads'];
+/** The steps that move traffic, either way. */
+export const SWITCH_STEPS: readonly ReshardStep[] = ['switch-reads', 'switch-writes', ...REVERSE_STEPS];
 
 export function reshardJobName(keyspaceObject: string, step: ReshardStep): string {
   return objectName([keyspaceObject, RESHARD_COMPONENT, step]);
@@ -80,11 +90,31 @@ function script(step: ReshardStep): string[] {
         `case "$state" in *'WritesSwitched"'*) case "$state" in *'WritesNotSwitched"'*) ;; *) echo "writes already switched"; exit 0;; esac;; esac`,
         `${RESHARD} switchtraffic --tablet-types=primary --max-replication-lag-allowed="\${MAX_LAG_SECONDS}s"`,
       ];
+    case 'reverse-writes':
+      // Writes first, so that the states passed are the forward ones in reverse ("All Reads Switched.
+      // Writes Not Switched", then none); Vitess would take either order.
+      return [
+        READ_STATE,
+        `case "$state" in *'WritesNotSwitched"'*) echo "writes serve from the sources"; exit 0;; *'.WritesSwitched"'*) ;; *) echo "unknown traffic state: $state" >&2; exit 1;; esac`,
+        `${RESHARD} reversetraffic --tablet-types=primary --max-replication-lag-allowed="\${MAX_LAG_SECONDS}s"`,
+      ];
+    case 'reverse-reads':
+      return [
+        READ_STATE,
+        `case "$state" in *'"traffic_state":"ReadsNotSwitched.'*) echo "reads serve from the sources"; exit 0;; esac`,
+        `${RESHARD} reversetraffic --tablet-types=rdonly,replica --max-replication-lag-allowed="\${MAX_LAG_SECONDS}s"`,
+      ];
     case 'complete':
       // Run only after the writes were switched: a workflow gone by then was completed (a run before a crash).
       return [`if ! ${EXISTS}; then echo "workflow $WORKFLOW is gone: complete"; exit 0; fi`, `${RESHARD} complete`];
     case 'cancel':
-      return [`if ! ${EXISTS}; then echo "no workflow $WORKFLOW: nothing to cancel"; exit 0; fi`, `${RESHARD} cancel`];
+      // Cancel deletes the targets' copy: never while any traffic serves from them (the reverse steps run first).
+      return [
+        `if ! ${EXISTS}; then echo "no workflow $WORKFLOW: nothing to cancel"; exit 0; fi`,
+        READ_STATE,
+        `case "$state" in *'"traffic_state":"ReadsNotSwitched.WritesNotSwitched"'*) ;; *) echo "traffic is not wholly on the sources: not cancelling ($state)" >&2; exit 1;; esac`,
+        `${RESHARD} cancel`,
+      ];
   }
 }
 

@@ -6,7 +6,9 @@
  * takes shard `0` out of the topology and the cluster. A second reshard (`-80` into `-40`, `40-80`) is
  * cancelled after its workflow was created: `-80` serves as before. The observer runs (the Vitess
  * state channel, with the targets' VReplication streams): status.resharding must show the copy's
- * rows and the streams' lag at some point of the reshard. Run by test/harness/run.sh
+ * rows and the streams' lag at some point of the reshard. A third (`-80` into `-40`, `40-80` again)
+ * is reversed by `traffic: source` once writes were switched, under a client, then switched again
+ * by `traffic: target` and completed (docs/decisions/0026). Run by test/harness/run.sh
  * (npm run test:vitess), as root.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
@@ -220,5 +222,87 @@ describe('a reshard cancelled half-way, on real Vitess', () => {
     expect(runner.pods.filter((p) => ['x-40', '40-80'].includes(p.labels['vitess.io/shard'] ?? ''))).toEqual([]);
     expect(mysql('SELECT COUNT(*) FROM t').stdout.trim()).toBe(before);
     expect(mysql('SELECT COUNT(*) FROM t', 'commerce:-80').status).toBe(0);
+  });
+});
+
+describe('a reshard reversed after the write switch, then switched again and completed, on real Vitess', () => {
+  const shards = [range('', '80'), range('80', '')];
+  const targets = [range('', '40'), range('40', '80')];
+  const jobDone = (step: string) => driver.objects().some((o) => o.kind === 'Job' && o.metadata.name === `mini-zone1-commerce-reshard-${step}` && (o.status as Spec | undefined)?.succeeded === 1);
+  const trafficState = (): string => (vtctld('Reshard', '--workflow=reshard', '--target-keyspace=commerce', 'status', '--format=json').stdout.match(/"traffic_state":\s*"([^"]*)"/) ?? [])[1] ?? '';
+  /** The shards zone1's SrvKeyspace routes to, over every partition (primary, replica, rdonly), sorted. */
+  const served = (): string[] => {
+    const out = vtctld('GetSrvKeyspaces', 'commerce', 'zone1').stdout;
+    const srv = (JSON.parse(out) as Record<string, { partitions?: { shard_references?: { name: string }[] }[] }>).zone1;
+    return [...new Set((srv?.partitions ?? []).flatMap((p) => (p.shard_references ?? []).map((r) => r.name)))].sort();
+  };
+  const failures = (c: Client): string => `${c.written.length} writes ok, ${c.writeFailures.length} failed, ${c.reads} reads ok, ${c.readFailures.length} failed`;
+  let client: Client;
+  let before = 0;
+
+  test('-80 into -40, 40-80; traffic: source once writes were switched: writes then reads come back to -80 under a client', async () => {
+    expect(driver.objects().filter((o) => o.kind === 'Job' && o.metadata.labels?.['vitess.io/component'] === 'reshard')).toEqual([]);
+    before = Number(mysql('SELECT COUNT(*) FROM t').stdout.trim());
+    client = new Client(100_000);
+    client.start();
+    const t0 = Date.now();
+    driver.apply(cluster((keyspace) => ((keyspace.shards = shards), (keyspace.reshard = { shards: targets, maxLagSeconds: 10 }))));
+    // One round at a time (see the cancel test): the edit comes right after the round whose kubelet saw the
+    // write switch complete, before any hook could start complete.
+    const end = Date.now() + RESHARD_WAIT_MS;
+    while (!jobDone('switch-writes') && Date.now() < end) {
+      await driver.converge(0);
+      if (jobDone('switch-writes')) break;
+      await Bun.sleep(1000);
+    }
+    expect(jobDone('switch-writes')).toBe(true);
+    const switchedMs = Date.now() - t0;
+    const atSwitch = trafficState();
+    const servedAtSwitch = served();
+    const atSwitchFailures = failures(client);
+    const f0 = { w: client.writeFailures.length, r: client.readFailures.length, ok: client.written.length };
+    const t1 = Date.now();
+    driver.apply(cluster((keyspace) => ((keyspace.shards = shards), (keyspace.reshard = { shards: targets, maxLagSeconds: 10, traffic: 'source' }))));
+    const reversed = await driver.converge(RESHARD_WAIT_MS);
+    const reverseMs = Date.now() - t1;
+    await Bun.sleep(3000);
+    const status = keyspaceStatus().resharding as Spec | undefined;
+    console.log(
+      `reverse: writes switched ${(switchedMs / 1000).toFixed(0)} s after the edit (${atSwitch}; SrvKeyspace routes to ${servedAtSwitch.join(', ')}; client so far: ${atSwitchFailures}); ` +
+        `traffic: source converged ${reversed.converged} in ${(reverseMs / 1000).toFixed(0)} s, ${reversed.rounds} rounds; state ${status?.state}; traffic ${trafficState()}; ` +
+        `client during the reverse: ${client.written.length - f0.ok} writes ok, ${client.writeFailures.length - f0.w} writes and ${client.readFailures.length - f0.r} reads failed` +
+        (client.writeFailures.length + client.readFailures.length > f0.w + f0.r ? `; first failures: ${[...client.writeFailures.slice(f0.w), ...client.readFailures.slice(f0.r)].slice(0, 3).join(' | ')}` : ''),
+    );
+    expect(atSwitch).toBe('All Reads Switched. Writes Switched');
+    expect(reversed.converged).toBe(true);
+    expect(status?.state).toBe('ServingSources');
+    expect(trafficState()).toBe('Reads Not Switched. Writes Not Switched');
+    expect(served()).toEqual(['-80', '80-']);
+    for (const step of ['reverse-writes', 'reverse-reads']) expect(jobDone(step)).toBe(true);
+    expect(jobDone('complete')).toBe(false);
+  });
+
+  test('traffic: target again: the switches run again, then complete; every row is there', async () => {
+    const f0 = { w: client.writeFailures.length, r: client.readFailures.length };
+    const t0 = Date.now();
+    driver.apply(cluster((keyspace) => ((keyspace.shards = shards), (keyspace.reshard = { shards: targets, maxLagSeconds: 10, traffic: 'target' }))));
+    const done = await driver.converge(RESHARD_WAIT_MS);
+    const forwardMs = Date.now() - t0;
+    await Bun.sleep(3000);
+    await client.stop();
+    const status = keyspaceStatus().resharding as Spec | undefined;
+    console.log(
+      `forward again: converged ${done.converged} in ${(forwardMs / 1000).toFixed(0)} s, ${done.rounds} rounds; state ${status?.state}; ` +
+        `client during it: ${client.writeFailures.length - f0.w} writes and ${client.readFailures.length - f0.r} reads failed; whole test: ${failures(client)}` +
+        (client.writeFailures.length + client.readFailures.length > f0.w + f0.r ? `; first failures: ${[...client.writeFailures.slice(f0.w), ...client.readFailures.slice(f0.r)].slice(0, 3).join(' | ')}` : ''),
+    );
+    expect(done.converged).toBe(true);
+    expect(status?.state).toBe('Complete');
+    expect(served()).toEqual(['-40', '40-80', '80-']);
+    expect(mysql('SELECT COUNT(*) FROM t').stdout.trim()).toBe(String(before + client.written.length));
+    const left = Number(mysql('SELECT COUNT(*) FROM t', 'commerce:-40').stdout.trim());
+    const middle = Number(mysql('SELECT COUNT(*) FROM t', 'commerce:40-80').stdout.trim());
+    const right = Number(mysql('SELECT COUNT(*) FROM t', 'commerce:80-').stdout.trim());
+    expect(left + middle + right).toBe(before + client.written.length);
   });
 });
