@@ -511,7 +511,7 @@ function thenGate(first: Gate | undefined, second: Gate | undefined): Gate | und
  * completed (the harness saw a second failover 59.6 s after the first go unbuffered, and reads fail).
  */
 const REPARENT_MARGIN_SECONDS = 10;
-const REPARENT_SPACING_MS = (VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS + REPARENT_MARGIN_SECONDS) * 1000;
+export const REPARENT_SPACING_MS = (VTGATE_MIN_TIME_BETWEEN_FAILOVERS_SECONDS + REPARENT_MARGIN_SECONDS) * 1000;
 
 /**
  * When a reparent Job's failover ended, in ms: its completionTime; one still running is under way,
