@@ -97,29 +97,31 @@ export class Observer {
   }
 
   /** One vtgate's view, or undefined (and a warning) when it does not answer in time or answers something else. */
-  private async ask(target: GateTarget): Promise<GateView | undefined> {
-    try {
-      const response = await fetch(target.url, { signal: AbortSignal.timeout(this.options.gateTimeoutMs) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const parsed = parseGateway(await response.json());
+  private ask(target: GateTarget): Promise<GateView | undefined> {
+    return this.readJson(target.url, 'vtgate did not answer', { pod: `${target.namespace}/${target.pod}` }, (body) => {
+      const parsed = parseGateway(body);
       if (!parsed.ok) throw new Error(parsed.error);
       return parsed.view;
-    } catch (error) {
-      this.options.logger.warn('vtgate did not answer', { pod: `${target.namespace}/${target.pod}`, url: target.url, error: error instanceof Error ? error.message : String(error) });
-      return undefined;
-    }
+    });
   }
 
   /** One primary's VReplication streams, or undefined (and a warning) when it does not answer in time or answers something else. */
-  private async streams(target: VarsTarget): Promise<ObservedStream[] | undefined> {
-    try {
-      const response = await fetch(target.url, { signal: AbortSignal.timeout(this.options.gateTimeoutMs) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const parsed = parseVars(await response.json());
+  private streams(target: VarsTarget): Promise<ObservedStream[] | undefined> {
+    return this.readJson(target.url, 'vttablet did not answer', { shard: `${target.namespace}/${target.cluster}/${target.shard}`, tablet: target.tablet }, (body) => {
+      const parsed = parseVars(body);
       if (!parsed.ok) throw new Error(parsed.error);
       return parsed.streams;
+    });
+  }
+
+  /** A JSON page read by `read` (which throws on what it cannot use), or undefined and a warning, within the timeout. */
+  private async readJson<T>(url: string, warning: string, context: Record<string, string>, read: (body: unknown) => T): Promise<T | undefined> {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(this.options.gateTimeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return read(await response.json());
     } catch (error) {
-      this.options.logger.warn('vttablet did not answer', { shard: `${target.namespace}/${target.cluster}/${target.shard}`, tablet: target.tablet, url: target.url, error: error instanceof Error ? error.message : String(error) });
+      this.options.logger.warn(warning, { ...context, url, error: error instanceof Error ? error.message : String(error) });
       return undefined;
     }
   }
