@@ -86,11 +86,29 @@ export function planPatches(shards: readonly ShardRef[], clusters: readonly Clus
   return patches;
 }
 
+/**
+ * A stream's lag that moved by less than this is no change: under a steady writer vttablet's lag
+ * jitters by a second from poll to poll, and a write per poll would sync the shard and its keyspace
+ * every 5 s. The small move goes out with the next heartbeat.
+ */
+export const LAG_CHANGE_SECONDS = 5;
+
+/** `next` with each stream's lag as `held` has it, when both are known and within LAG_CHANGE_SECONDS. */
+function withHeldLag(next: VitessShardState, held: VitessShardState): VitessShardState {
+  if (next.vreplication === undefined || held.vreplication === undefined) return next;
+  const before = new Map(held.vreplication.streams.map((s) => [`${s.id}/${s.source}`, s.lagSeconds]));
+  const streams = next.vreplication.streams.map((s) => {
+    const lag = before.get(`${s.id}/${s.source}`);
+    return lag !== undefined && s.lagSeconds !== undefined && Math.abs(lag - s.lagSeconds) < LAG_CHANGE_SECONDS ? { ...s, lagSeconds: lag } : s;
+  });
+  return { ...next, vreplication: { ...next.vreplication, streams } };
+}
+
 /** Why the annotation must be written, or undefined when what it holds is the same state and recent. */
 export function writeReason(current: string | undefined, next: VitessShardState, now: Date): StatePatch['reason'] | undefined {
   const held = parseVitessState(current);
   if (held === undefined) return 'changed';
-  if (vitessStateText({ ...held, observedAt: next.observedAt }) !== vitessStateText(next)) return 'changed';
+  if (vitessStateText({ ...held, observedAt: next.observedAt }) !== vitessStateText(withHeldLag(next, held))) return 'changed';
   const age = now.getTime() - Date.parse(held.observedAt);
   return age >= STATE_HEARTBEAT_SECONDS * 1000 || age < 0 ? 'heartbeat' : undefined;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import type { GateTablet, GateView } from '../../lib/observer/gateway.ts';
-import { annotationPatch, groupViews, planPatches, type ShardRef, varsTargets, withVReplication } from '../../lib/observer/plan.ts';
+import { annotationPatch, groupViews, LAG_CHANGE_SECONDS, planPatches, type ShardRef, varsTargets, withVReplication } from '../../lib/observer/plan.ts';
 import { LABEL } from '../../lib/vitess/labels.ts';
 import { freshVitessState, STATE_HEARTBEAT_SECONDS, VITESS_STATE_ANNOTATION } from '../../lib/vitess/state.ts';
 
@@ -99,6 +99,18 @@ describe('varsTargets and the vreplication record', () => {
     expect(planPatches(held, withVReplication(clusters, asked, [streams]), later(5))).toEqual([]);
     const more = [{ ...streams[0]!, rowsCopied: 20 }];
     expect(planPatches(held, withVReplication(clusters, asked, [more]), later(5)).map((p) => p.reason)).toEqual(['changed']);
+  });
+
+  test(`a lag that moved by less than ${LAG_CHANGE_SECONDS} s waits for the heartbeat, and then goes out as read; a larger move or an unknown lag is written at once`, () => {
+    const shards = [target('a', '-80')];
+    const asked = varsTargets(shards, clusters);
+    const held = [target('a', '-80', { [VITESS_STATE_ANNOTATION]: planPatches(shards, withVReplication(clusters, asked, [streams]), T0)[0]?.text as string })];
+    const lag = (seconds: number | undefined) => [{ ...streams[0]!, lagSeconds: seconds }];
+    expect(planPatches(held, withVReplication(clusters, asked, [lag(5)]), later(5))).toEqual([]);
+    const beat = planPatches(held, withVReplication(clusters, asked, [lag(5)]), later(STATE_HEARTBEAT_SECONDS));
+    expect(beat.map((p) => [p.reason, JSON.parse(p.text).vreplication.streams[0].lagSeconds])).toEqual([['heartbeat', 5]]);
+    expect(planPatches(held, withVReplication(clusters, asked, [lag(4 + LAG_CHANGE_SECONDS)]), later(5)).map((p) => p.reason)).toEqual(['changed']);
+    expect(planPatches(held, withVReplication(clusters, asked, [lag(undefined)]), later(5)).map((p) => p.reason)).toEqual(['changed']);
   });
 });
 
