@@ -89,19 +89,22 @@ export function knownShard(spec: Shard, tablets: readonly TabletIdentity[], desi
   const candidates: string[] = [];
   const notServing: string[] = [];
   const down: string[] = [];
+  // A shard vtgate serves from no tablet of (a reshard's target before the switch or after a reverse:
+  // its tablets report not serving) has nothing to wait for: its tablets count as back once Ready.
+  const serves = state.tablets.some((t) => t.serving);
   for (const tablet of tablets) {
     const alias = tabletAlias(spec.cell, tablet.uid);
     const key = `Pod/${tablet.name}`;
     const pod = observed.get(key);
     if (pod === undefined) continue;
     const current = revisionOf(pod) === revisionOf(desired.get(key) as KubeObject);
-    const served = servedByVtgate(pod, alias, state);
+    const served = serves ? servedByVtgate(pod, alias, state) : pod.metadata.deletionTimestamp === undefined && isReady(pod);
     if (current && served && tablet.type === 'replica' && alias !== state.primary) candidates.push(alias);
     if (current && !served && isReady(pod)) notServing.push(key);
     if (!current && !served) down.push(alias);
   }
   if (spec.rollout.cells > 1) {
-    for (const tablet of state.tablets) if (tablet.cell !== spec.cell && !tablet.serving) down.push(tablet.alias);
+    for (const tablet of state.tablets) if (serves && tablet.cell !== spec.cell && !tablet.serving) down.push(tablet.alias);
   }
   const eligible = new Set(state.tablets.filter((t) => t.type === 'replica' || t.type === 'primary').map((t) => t.alias));
   for (const tablet of tablets) if (tablet.type === 'replica') eligible.add(tabletAlias(spec.cell, tablet.uid));
@@ -142,7 +145,8 @@ export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: Tablet
   const job = observed.get(`Job/${name}`);
   // The primary can move, but vtgate serves from no other replica right now (one is restarting, in
   // this cell or another, or not yet listed): a reparent would fail, a restart would be an outage.
-  if (job === undefined && !known.state.tablets.some((t) => t.alias !== alias && t.type === 'replica' && t.serving)) {
+  const shardServes = known.state.tablets.some((t) => t.serving);
+  if (job === undefined && shardServes && !known.state.tablets.some((t) => t.alias !== alias && t.type === 'replica' && t.serving)) {
     return { state: 'pending', prerequisites: [], message: `the primary ${alias} of ${shard} waits for vtgate to serve from another replica to move it onto` };
   }
   // The other cells rolled (`now`): their replicas vtgate serves from are updated; PlannedReparentShard

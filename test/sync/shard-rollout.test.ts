@@ -78,3 +78,17 @@ describe('a primary whose Vitess shard has replicas in other cells (peerCells)',
     expect((response.status.rollout as { message: string }).message).toContain("zone1-0214747900 may be the primary of main/-80 and this cell has no other replica: it waits for the other cells' tablets to roll");
   });
 });
+
+describe('a shard vtgate serves from no tablet (a reshard target before the switch, or after a reverse)', () => {
+  test('its recreated tablet counts as back once Ready: nothing waits for vtgate to serve it', () => {
+    const waiting = request('seed-x-80-vitess-waits-for-vtgate-to-serve-the-new-ip');
+    const before = shardLayer.sync(parseSyncRequest(structuredClone(waiting), 'VitessShard'), { now: FIXED_NOW });
+    expect((before.status.rollout as { message: string }).message).toContain('vtgate does not serve from');
+    const key = 'vitess.io/vitess-state';
+    const held = JSON.parse(waiting.parent.metadata.annotations?.[key] as string) as VitessShardState;
+    waiting.parent.metadata.annotations = { ...waiting.parent.metadata.annotations, [key]: JSON.stringify({ ...held, tablets: held.tablets.map((t) => ({ ...t, serving: false })) }) };
+    const after = shardLayer.sync(parseSyncRequest(waiting, 'VitessShard'), { now: FIXED_NOW });
+    expect((after.status.rollout as { message: string; inFlight: string[] }).message).not.toContain('vtgate does not serve from');
+    expect((after.status.rollout as { inFlight: string[] }).inFlight).not.toContain('Pod/vitess-vttablet-zone1-1327744200');
+  });
+});
