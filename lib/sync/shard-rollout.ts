@@ -50,6 +50,8 @@ export interface KnownShard {
   down: string[];
   /** Another primary-eligible tablet exists somewhere in the Vitess shard: the primary can be moved. */
   canReparent: boolean;
+  /** vtgate serves from some tablet of the Vitess shard (not a reshard's target before the switch or after a reverse). */
+  serves: boolean;
   /** Other cells' replica tablets vtgate serves from, not the primary, by alias. */
   elsewhere: string[];
 }
@@ -112,7 +114,7 @@ export function knownShard(spec: Shard, tablets: readonly TabletIdentity[], desi
   // new IP), and a primary taken for alone would restart without a reparent.
   const canReparent = eligible.size > 1 || spec.peerCells !== undefined;
   const elsewhere = state.tablets.filter((t) => t.cell !== spec.cell && t.type === 'replica' && t.serving && t.alias !== state.primary).map((t) => t.alias);
-  return { state, candidates: candidates.sort(), notServing, down, canReparent, elsewhere: elsewhere.sort() };
+  return { state, candidates: candidates.sort(), notServing, down, canReparent, serves, elsewhere: elsewhere.sort() };
 }
 
 /**
@@ -145,8 +147,7 @@ export function primaryAwareGate(scope: TabletScope, spec: Shard, tablet: Tablet
   const job = observed.get(`Job/${name}`);
   // The primary can move, but vtgate serves from no other replica right now (one is restarting, in
   // this cell or another, or not yet listed): a reparent would fail, a restart would be an outage.
-  const shardServes = known.state.tablets.some((t) => t.serving);
-  if (job === undefined && shardServes && !known.state.tablets.some((t) => t.alias !== alias && t.type === 'replica' && t.serving)) {
+  if (job === undefined && known.serves && !known.state.tablets.some((t) => t.alias !== alias && t.type === 'replica' && t.serving)) {
     return { state: 'pending', prerequisites: [], message: `the primary ${alias} of ${shard} waits for vtgate to serve from another replica to move it onto` };
   }
   // The other cells rolled (`now`): their replicas vtgate serves from are updated; PlannedReparentShard
